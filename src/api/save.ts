@@ -15,9 +15,9 @@ export interface SaveOptions {
   /**
    * `keras3`: a `.keras` archive; `keras2`: a legacy full-model `.h5`; `weights`: weights only
    * (Keras 3 `.weights.h5`, or a legacy `save_weights` `.h5` when `targetVersion` is 2.x);
-   * `kir`: kconv's own IR file.
+   * `kir`: kconv's own IR file. Default: `keras3`.
    */
-  format: SaveFormat;
+  format?: SaveFormat;
   /**
    * The Keras version that must load the file: `2.2.4` (standalone Keras), `2.13`/`2.15`
    * (tf.keras), `3.0`, `3.3`... or a writer target id such as `tf_keras`. Defaults: Keras 3 for
@@ -59,7 +59,7 @@ export function extensionFor(format: SaveFormat, targetVersion?: string): string
 
 function writerFormat(options: SaveOptions): { format: WriterFormat; target?: string } {
   const v = options.targetVersion;
-  switch (options.format) {
+  switch (options.format ?? 'keras3') {
     case 'keras3':
       return { format: 'keras', target: v === undefined ? 'keras-3' : targetFor(v) };
     case 'keras2':
@@ -73,9 +73,9 @@ function writerFormat(options: SaveOptions): { format: WriterFormat; target?: st
 }
 
 /** Serializes a model and reports what was dropped. Throws NOT_REPRESENTABLE when the target cannot express it. */
-export async function saveWithWarnings(model: Model | Graph, options: SaveOptions): Promise<SaveResult> {
+export async function saveWithWarnings(model: Model | Graph, options: SaveOptions = {}): Promise<SaveResult> {
   const graph = model instanceof Model ? model.graph : model;
-  if (!SAVE_FORMATS.includes(options.format)) {
+  if (options.format !== undefined && !SAVE_FORMATS.includes(options.format)) {
     throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
   }
   const report = await saveWithReport(graph, writerFormat(options));
@@ -83,6 +83,6 @@ export async function saveWithWarnings(model: Model | Graph, options: SaveOption
 }
 
 /** Serializes a model to `options.format` (see `SaveOptions`); returns the file's bytes. */
-export async function save(model: Model | Graph, options: SaveOptions): Promise<Uint8Array> {
+export async function save(model: Model | Graph, options: SaveOptions = {}): Promise<Uint8Array> {
   return (await saveWithWarnings(model, options)).bytes;
 }

@@ -31,10 +31,11 @@ export interface GlobalFlags {
  */
 export function limitsFromMaxMemory(megabytes: unknown): Partial<Limits> | undefined {
   if (megabytes === undefined) return undefined;
-  if (typeof megabytes !== 'number' || !(megabytes > 0) || !Number.isFinite(megabytes)) {
-    throw new KconvError('USAGE', `--max-memory takes a positive number of megabytes, got '${String(megabytes)}'`);
+  const mb = typeof megabytes === 'string' && megabytes.trim() !== '' ? Number(megabytes) : typeof megabytes === 'number' ? megabytes : NaN;
+  if (!(mb > 0) || !Number.isFinite(mb)) {
+    throw new KconvError('USAGE', `--max-memory takes a positive number of megabytes (e.g. 512 or 0.5), got '${String(megabytes)}'`);
   }
-  const bytes = Math.floor(megabytes * 1024 ** 2);
+  const bytes = Math.floor(mb * 1024 ** 2);
   return { maxTotalBytes: bytes, maxTensorBytes: bytes, maxBufferBytes: bytes };
 }
 
