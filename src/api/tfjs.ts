@@ -11,7 +11,7 @@
  * ```
  */
 import { KconvError } from '../errors.js';
-import type { DType, Tensor, TypedArray } from '../ir/tensor.js';
+import type { DType, Tensor } from '../ir/tensor.js';
 
 /** What kconv needs of a tfjs Tensor (structurally: tfjs is not a dependency of kconv). */
 export interface TfjsTensorLike {
@@ -22,7 +22,7 @@ export interface TfjsTensorLike {
 
 /** What kconv needs of the tfjs namespace: `tf.tensor(values, shape, dtype)`. */
 export interface TfjsLike<T> {
-  tensor(values: TypedArray, shape: number[], dtype?: 'float32' | 'int32' | 'bool'): T;
+  tensor(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype?: 'float32' | 'int32' | 'bool'): T;
 }
 
 /** The values of a tfjs tensor as a kconv tensor (float32 and int32 as they are; bool as uint8). */
@@ -40,5 +40,5 @@ export function toTfjs<T>(tf: TfjsLike<T>, t: Tensor): T {
   const dtypes: Partial<Record<DType, 'float32' | 'int32' | 'bool'>> = { float32: 'float32', int32: 'int32', bool: 'bool' };
   const dtype = dtypes[t.dtype];
   if (!dtype) throw new KconvError('USAGE', `tfjs has no ${t.dtype} tensors: convert to float32 or int32 first`);
-  return tf.tensor(t.data, [...t.shape], dtype);
+  return tf.tensor(t.data as Float32Array | Int32Array | Uint8Array, [...t.shape], dtype);
 }
