@@ -117,8 +117,8 @@ export async function load(source: ModelSource, options: LoadOptions = {}): Prom
     default:
       throw new KconvError(
         'UNSUPPORTED_FORMAT',
-        `expected a Keras model (.h5/.hdf5, .keras, .weights.h5), a TensorFlow checkpoint or a .kir file, found ${describeFormat(format)}` +
-          (format === 'json' ? ' (an architecture JSON needs its weights file: load the weights and pass the JSON as `architecture`)' : ''),
+        `expected a Keras model (.h5/.hdf5, .keras, .weights.h5), a TensorFlow checkpoint or a .kir file, found ${bytes.length === 0 ? 'an empty file (0 bytes: an interrupted download or copy?)' : describeFormat(format)}` +
+          (format === 'json' ? ' (an architecture JSON needs its weights file: load the weights and pass the JSON as the `architecture` option)' : ''),
         { file: options.filename },
       );
   }

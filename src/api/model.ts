@@ -8,6 +8,10 @@ import type { Graph, Node } from '../ir/graph.js';
 import { numElements, type DType, type Tensor, type TypedArray } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, inferShapesLenient, type CompiledModel } from './engine.js';
+import { architectureJson } from '../keras/write-json.js';
+import { parseTarget } from '../keras/targets.js';
+import { oldestRepresentableKeras3 } from './keras3-target.js';
+import { targetFor } from './target-version.js';
 import { buildReport, formatReport, type InspectReport, type Shape } from './inspect.js';
 
 /**
@@ -162,6 +166,18 @@ export class Model {
       out[role] = t;
     }
     return out;
+  }
+
+  /**
+   * The architecture alone, as `model.to_json()` of the target Keras writes it (parsed): what a
+   * weights-only file needs beside it. `targetVersion` as for `save` (default: the oldest Keras 3
+   * that holds the model). `JSON.stringify(model)` gives the same document.
+   */
+  toJSON(options: { targetVersion?: string } | string = {}): Record<string, unknown> {
+    // JSON.stringify calls toJSON(key) with a string: that means the defaults.
+    const targetVersion = typeof options === 'string' ? undefined : options.targetVersion;
+    const target = parseTarget(targetVersion === undefined ? `keras-3.${oldestRepresentableKeras3(this.graph)}` : targetFor(targetVersion));
+    return JSON.parse(architectureJson(this.graph, target)) as Record<string, unknown>;
   }
 
   /** Names of the layers, in graph order (as `weights()` accepts them). */

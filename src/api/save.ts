@@ -5,7 +5,11 @@
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/save.js';
+import { keras3LoadRange, saveForOldestKeras3 } from './keras3-target.js';
 import { Model } from './model.js';
+import { targetFor } from './target-version.js';
+
+export { targetFor };
 
 /** Target formats `save` (and `kconv convert --to`) can write. */
 export const SAVE_FORMATS = ['keras3', 'keras2', 'weights', 'kir'] as const;
@@ -20,8 +24,9 @@ export interface SaveOptions {
   format?: SaveFormat;
   /**
    * The Keras version that must load the file: `2.2.4` (standalone Keras), `2.13`/`2.15`
-   * (tf.keras), `3.0`, `3.3`... or a writer target id such as `tf_keras`. Defaults: Keras 3 for
-   * `keras3`/`weights`, tf.keras 2.15 for `keras2`.
+   * (tf.keras), `3.0`, `3.3`... or a writer target id such as `tf_keras`. Defaults: for
+   * `keras3`/`weights`, the oldest Keras 3 that holds the model (so the file loads in that Keras 3
+   * and every later one; `SaveResult.loadsIn` says which); tf.keras 2.15 for `keras2`.
    */
   targetVersion?: string;
 }
@@ -30,17 +35,10 @@ export interface SaveResult {
   bytes: Uint8Array;
   /** What the target cannot carry and was dropped (e.g. optimizer state). */
   warnings: string[];
-}
-
-/** The writer target id for a Keras version: standalone Keras up to 2.3, tf.keras from 2.4, Keras 3. */
-export function targetFor(version: string): string {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version);
-  if (!m) return version; // a target id such as 'tf_keras' or 'keras-3.2'
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major === 3) return `keras-${version}`;
-  if (major === 2 && minor <= 3) return `keras-${version}`;
-  if (major === 2) return `tf-keras-2.${minor}`;
-  throw new KconvError('USAGE', `target Keras version '${version}' is not one kconv writes (2.x or 3.x)`);
+  /** The Keras version the file was written for (`3.0`, `2.15`...); absent for `.kir`. */
+  target?: string;
+  /** For Keras 3 files: the Keras versions that load it, e.g. `Keras 3.0 to 3.15`. */
+  loadsIn?: string;
 }
 
 /** The file extension kconv uses for each target format. */
@@ -61,11 +59,11 @@ function writerFormat(options: SaveOptions): { format: WriterFormat; target?: st
   const v = options.targetVersion;
   switch (options.format ?? 'keras3') {
     case 'keras3':
-      return { format: 'keras', target: v === undefined ? 'keras-3' : targetFor(v) };
+      return { format: 'keras', target: v === undefined ? undefined : targetFor(v) };
     case 'keras2':
       return { format: 'h5', target: v === undefined ? 'tf-keras-2.15' : targetFor(v) };
     case 'weights':
-      if (v === undefined) return { format: 'weights-h5', target: 'keras-3' };
+      if (v === undefined) return { format: 'weights-h5', target: undefined };
       return targetFor(v).startsWith('keras-3') ? { format: 'weights-h5', target: targetFor(v) } : { format: 'h5-weights', target: targetFor(v) };
     case 'kir':
       return { format: 'kir' };
@@ -78,8 +76,20 @@ export async function saveWithWarnings(model: Model | Graph, options: SaveOption
   if (options.format !== undefined && !SAVE_FORMATS.includes(options.format)) {
     throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
   }
-  const report = await saveWithReport(graph, writerFormat(options));
-  return { bytes: report.bytes, warnings: report.warnings };
+  const { format, target } = writerFormat(options);
+  if (format === 'kir') {
+    const report = await saveWithReport(graph, { format });
+    return { bytes: report.bytes, warnings: report.warnings };
+  }
+  if (target === undefined) {
+    // A Keras 3 format with no version asked for: the oldest Keras 3 that holds the model.
+    const report = await saveForOldestKeras3(graph, format);
+    return { bytes: report.bytes, warnings: report.warnings, target: `3.${report.minor}`, loadsIn: keras3LoadRange(report.minor) };
+  }
+  const report = await saveWithReport(graph, { format, target });
+  const t = report.target!;
+  const version = t.family === 'keras3' ? `3.${t.version[1]}` : t.family === 'tfkeras' ? `2.${t.version[1]}` : t.kerasVersion;
+  return { bytes: report.bytes, warnings: report.warnings, target: version, ...(t.family === 'keras3' ? { loadsIn: keras3LoadRange(t.version[1]) } : {}) };
 }
 
 /** Serializes a model to `options.format` (see `SaveOptions`); returns the file's bytes. */

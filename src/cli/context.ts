@@ -39,6 +39,22 @@ export function limitsFromMaxMemory(megabytes: unknown): Partial<Limits> | undef
   return { maxTotalBytes: bytes, maxTensorBytes: bytes, maxBufferBytes: bytes };
 }
 
+/**
+ * Library messages name API options (they are read by programs too); on the command line the
+ * same thing is a flag. One table turns the first into the second for everything the CLI prints.
+ */
+const OPTION_FLAGS: [RegExp, string][] = [
+  [/\blimits\.max(?:Total|Tensor|Buffer)Bytes\b/g, '--max-memory'],
+  [/\bthe `?backend`? option\b/g, '--backend'],
+  [/\bthe `?architecture`? option\b/g, '--architecture'],
+  [/\bthe `?force`? option\b/g, '--force'],
+  [/\bthe `?targetVersion`? option\b/g, '--target-version'],
+];
+
+export function forCli(message: string): string {
+  return OPTION_FLAGS.reduce((m, [pattern, flag]) => m.replace(pattern, flag), message);
+}
+
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -67,7 +83,7 @@ export class Context {
 
   /** Warning on stderr, silenced by --quiet. */
   warn(text: string): void {
-    if (!this.flags.quiet) this.io.stderr.write(`warning: ${text}\n`);
+    if (!this.flags.quiet) this.io.stderr.write(`warning: ${forCli(text)}\n`);
   }
 
   /** The options every command's `loadFile` takes from the global flags. */

@@ -15,7 +15,7 @@ import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
-import { Context, EXIT_ERROR, EXIT_OK, limitsFromMaxMemory, type GlobalFlags, type Io } from './context.js';
+import { Context, EXIT_ERROR, EXIT_OK, forCli, limitsFromMaxMemory, type GlobalFlags, type Io } from './context.js';
 
 // yargs through its CommonJS entry: its ES module build lays out --help with a stand-in for
 // wrap-ansi that breaks lines every N characters, mid-word ("flips kerne/ls"); the CommonJS
@@ -174,7 +174,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
     if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
       io.stderr.write(`kconv: error USAGE: ${e.message}\nRun 'kconv --help' for usage.\n`);
     } else if (isKconvError(e)) {
-      io.stderr.write(`kconv: error ${e.code}: ${e.message}\n`);
+      io.stderr.write(`kconv: error ${e.code}: ${forCli(e.message)}\n`);
       if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
     } else {
       // Not a KconvError: a bug in kconv. Say so plainly; the stack is what a bug report needs.

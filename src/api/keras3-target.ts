@@ -1,0 +1,62 @@
+/**
+ * The default Keras 3 target: the oldest Keras 3 minor that holds the model. A file written for
+ * Keras 3.N carries only keys that 3.N's constructors take (docs/keras3-key-versions.md), so it
+ * loads in 3.N and every later Keras 3; a file written for the newest would not load in older
+ * ones ("unexpected keyword argument 'input_axes'"). "Holds" means: the target does not refuse
+ * the model and drops nothing that the newest Keras 3 keeps.
+ */
+import type { Graph } from '../ir/graph.js';
+import { saveWithReport, type SaveFormat as WriterFormat, type SaveReport } from '../keras/save.js';
+import { checkRepresentable, parseTarget } from '../keras/targets.js';
+import { isKconvError } from '../errors.js';
+
+/** The newest Keras 3 minor kconv's target table describes. */
+export const NEWEST_KERAS3_MINOR = 15;
+
+/** "Keras 3.N to 3.15": the versions a file written for `keras-3.N` loads in. */
+export function keras3LoadRange(minor: number): string {
+  return minor >= NEWEST_KERAS3_MINOR ? `Keras 3.${NEWEST_KERAS3_MINOR} and later` : `Keras 3.${minor} to 3.${NEWEST_KERAS3_MINOR}`;
+}
+
+/** Warnings without the target's name in them, so two targets' warnings compare. */
+function normalized(warnings: string[]): Set<string> {
+  return new Set(warnings.map((w) => w.replace(/keras-3\.\d+(\.\d+)?/g, 'keras-3')));
+}
+
+/** Whether `minor` can be a target at all (a cheap check before writing anything). */
+function representable(graph: Graph, minor: number, format: WriterFormat): boolean {
+  try {
+    checkRepresentable(graph, parseTarget(`keras-3.${minor}`), format === 'keras' ? undefined : format);
+    return true;
+  } catch (e) {
+    if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') return false;
+    throw e;
+  }
+}
+
+/** The oldest Keras 3 minor the target table accepts the model for (no writing: synchronous). */
+export function oldestRepresentableKeras3(graph: Graph, format: WriterFormat = 'keras'): number {
+  for (let minor = 0; minor < NEWEST_KERAS3_MINOR; minor++) if (representable(graph, minor, format)) return minor;
+  return NEWEST_KERAS3_MINOR;
+}
+
+/** Writes `graph` for the oldest Keras 3 that holds it; returns the report and that minor. */
+export async function saveForOldestKeras3(graph: Graph, format: WriterFormat): Promise<SaveReport & { minor: number }> {
+  let newest: SaveReport | undefined;
+  for (let minor = 0; minor < NEWEST_KERAS3_MINOR; minor++) {
+    if (!representable(graph, minor, format)) continue;
+    let report: SaveReport;
+    try {
+      report = await saveWithReport(graph, { format, target: `keras-3.${minor}` });
+    } catch (e) {
+      if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') continue;
+      throw e;
+    }
+    if (report.warnings.length === 0) return { ...report, minor };
+    // Something was dropped: acceptable only if the newest Keras 3 drops it too.
+    newest ??= await saveWithReport(graph, { format, target: `keras-3.${NEWEST_KERAS3_MINOR}` });
+    const keeps = normalized(newest.warnings);
+    if ([...normalized(report.warnings)].every((w) => keeps.has(w))) return { ...report, minor };
+  }
+  return { ...(newest ?? (await saveWithReport(graph, { format, target: `keras-3.${NEWEST_KERAS3_MINOR}` }))), minor: NEWEST_KERAS3_MINOR };
+}
