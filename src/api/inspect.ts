@@ -103,6 +103,12 @@ export interface InspectReport {
   weights: WeightsSummary;
   /** Whether every layer can be run by kconv. */
   runnable: boolean;
+  /**
+   * What a Keras 3 conversion with no version asked for (`kconv convert --to keras3`, `save`)
+   * targets: the oldest Keras 3 that holds the model, and the versions that load the file; null
+   * when no Keras 3 can hold it.
+   */
+  keras3?: { target: string; loadsIn: string } | null;
   /** Layers that load but cannot run (Lambda, custom classes...). */
   unsupported: UnsupportedInfo[];
   warnings: string[];
@@ -282,6 +288,10 @@ export function formatReport(r: InspectReport): string {
       crows.push([c.layer, String(c.filters), String(c.kernelSize), String(c.stride), String(c.dilation), String(c.groups), pad, c.dataFormat, c.activation, c.useBias ? 'yes' : 'no']);
     }
     lines.push(...table(crows).map((l) => `  ${l}`));
+  }
+  if (r.keras3 !== undefined) {
+    lines.push('');
+    lines.push(r.keras3 ? `Converts to Keras 3 as a file for Keras ${r.keras3.target}: loads in ${r.keras3.loadsIn}` : 'Converts to Keras 3: no Keras 3 can hold this model');
   }
   if (r.unsupported.length > 0) {
     lines.push('');

@@ -34,10 +34,10 @@ function representable(graph: Graph, minor: number, format: WriterFormat): boole
   }
 }
 
-/** The oldest Keras 3 minor the target table accepts the model for (no writing: synchronous). */
-export function oldestRepresentableKeras3(graph: Graph, format: WriterFormat = 'keras'): number {
-  for (let minor = 0; minor < NEWEST_KERAS3_MINOR; minor++) if (representable(graph, minor, format)) return minor;
-  return NEWEST_KERAS3_MINOR;
+/** The oldest Keras 3 minor the target table accepts the model for (no writing: synchronous); null for none. */
+export function oldestRepresentableKeras3(graph: Graph, format: WriterFormat = 'keras'): number | null {
+  for (let minor = 0; minor <= NEWEST_KERAS3_MINOR; minor++) if (representable(graph, minor, format)) return minor;
+  return null;
 }
 
 /** Writes `graph` for the oldest Keras 3 that holds it; returns the report and that minor. */

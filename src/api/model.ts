@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, inferShapesLenient, type CompiledModel } from './engine.js';
 import { architectureJson } from '../keras/write-json.js';
 import { parseTarget } from '../keras/targets.js';
-import { oldestRepresentableKeras3 } from './keras3-target.js';
+import { keras3LoadRange, NEWEST_KERAS3_MINOR, oldestRepresentableKeras3 } from './keras3-target.js';
 import { targetFor } from './target-version.js';
 import { buildReport, formatReport, type InspectReport, type Shape } from './inspect.js';
 
@@ -116,7 +116,11 @@ export class Model {
    * and warnings. This is what `kconv inspect --json` prints.
    */
   inspect(): InspectReport {
-    if (!this.report) this.report = buildReport(this.graph, this.filename, this.declaredShapes());
+    if (!this.report) {
+      const minor = oldestRepresentableKeras3(this.graph);
+      const keras3 = minor === null ? null : { target: `3.${minor}`, loadsIn: keras3LoadRange(minor) };
+      this.report = { ...buildReport(this.graph, this.filename, this.declaredShapes()), keras3 };
+    }
     return this.report;
   }
 
@@ -176,7 +180,7 @@ export class Model {
   toJSON(options: { targetVersion?: string } | string = {}): Record<string, unknown> {
     // JSON.stringify calls toJSON(key) with a string: that means the defaults.
     const targetVersion = typeof options === 'string' ? undefined : options.targetVersion;
-    const target = parseTarget(targetVersion === undefined ? `keras-3.${oldestRepresentableKeras3(this.graph)}` : targetFor(targetVersion));
+    const target = parseTarget(targetVersion === undefined ? `keras-3.${oldestRepresentableKeras3(this.graph) ?? NEWEST_KERAS3_MINOR}` : targetFor(targetVersion));
     return JSON.parse(architectureJson(this.graph, target)) as Record<string, unknown>;
   }
 

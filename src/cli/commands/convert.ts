@@ -10,7 +10,7 @@ import { extensionFor, saveWithWarnings, type SaveFormat } from '../../api/save.
 import { sniffFormat } from '../../formats/sniff.js';
 import { KconvError, isKconvError } from '../../errors.js';
 import { isCheckpointDirectory, loadFile, readHead, writeFileSafely, type Model } from '../../node.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, type Context } from '../context.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, forCli, type Context } from '../context.js';
 
 export interface ConvertArgs {
   input: string;
@@ -132,7 +132,7 @@ export async function convertCommand(ctx: Context, args: ConvertArgs): Promise<n
         if (!ctx.flags.json) report(ctx, c);
       } catch (e) {
         if (!isKconvError(e)) throw e;
-        const entry = { input: file, code: e.code, message: e.message };
+        const entry = { input: file, code: e.code, message: forCli(e.message) };
         (e.code === 'NOT_REPRESENTABLE' ? refused : failed).push(entry);
         if (!ctx.flags.json) ctx.warn(`${file}: ${e.code === 'NOT_REPRESENTABLE' ? 'refused' : 'failed'}: ${e.code}: ${e.message}`);
         removeEmptyDirs(dirname(out), args.output);
