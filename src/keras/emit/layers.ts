@@ -43,24 +43,25 @@ const NEVER_CARRY = new Set([
 
 /**
  * Constructor keys outside the IR that each class takes, per family; `k3since` gives the Keras 3
- * minor that introduced a key. A bag key not listed for the target is not carried.
+ * minor that introduced a key (read from every Keras 3 wheel: docs/keras3-key-versions.md). A
+ * bag key not listed for the target is not carried.
  */
 const EXTRA_KEYS: Record<string, { keras2: string[]; keras3: string[]; k3since?: Record<string, number> }> = {
-  Conv1D: { keras2: [], keras3: ['lora_rank', 'lora_alpha'], k3since: { lora_rank: 3, lora_alpha: 5 } },
-  Dense: { keras2: [], keras3: ['lora_rank', 'lora_alpha', 'quantization_config'], k3since: { lora_rank: 0, lora_alpha: 5, quantization_config: 12 } },
+  Conv1D: { keras2: [], keras3: ['lora_rank', 'lora_alpha'], k3since: { lora_rank: 3, lora_alpha: 10 } },
+  Dense: { keras2: [], keras3: ['lora_rank', 'lora_alpha', 'quantization_config'], k3since: { lora_rank: 1, lora_alpha: 10, quantization_config: 13 } },
   BatchNormalization: {
     keras2: ['momentum', 'renorm', 'renorm_clipping', 'renorm_momentum', 'fused', 'virtual_batch_size', 'adjustment', 'synchronized'],
     keras3: ['momentum', 'synchronized', 'renorm', 'renorm_clipping', 'renorm_momentum'],
-    k3since: { synchronized: 0, renorm: 15, renorm_clipping: 15, renorm_momentum: 15 },
+    k3since: { synchronized: 0, renorm: 14, renorm_clipping: 14, renorm_momentum: 14 },
   },
-  Embedding: { keras2: ['mask_zero', 'input_length'], keras3: ['mask_zero', 'lora_rank', 'lora_alpha', 'quantization_config'], k3since: { lora_rank: 0, lora_alpha: 5, quantization_config: 12 } },
+  Embedding: { keras2: ['mask_zero', 'input_length'], keras3: ['mask_zero', 'lora_rank', 'lora_alpha', 'quantization_config'], k3since: { lora_rank: 1, lora_alpha: 10, quantization_config: 13 } },
   Dropout: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'noise_shape', 'seed'] },
   SpatialDropout1D: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'seed'] },
   GaussianNoise: { keras2: ['stddev', 'seed'], keras3: ['stddev', 'seed'] },
   GaussianDropout: { keras2: ['rate', 'seed'], keras3: ['rate', 'seed'] },
   AlphaDropout: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'noise_shape', 'seed'] },
   ActivityRegularization: { keras2: ['l1', 'l2'], keras3: ['l1', 'l2'] },
-  ZeroPadding1D: { keras2: [], keras3: ['data_format'], k3since: { data_format: 9 } },
+  ZeroPadding1D: { keras2: [], keras3: ['data_format'], k3since: { data_format: 5 } },
   UpSampling1D: { keras2: [], keras3: [] },
   LayerNormalization: { keras2: [], keras3: [] },
   Flatten: { keras2: [], keras3: [] },
@@ -69,15 +70,15 @@ const EXTRA_KEYS: Record<string, { keras2: string[]; keras3: string[]; k3since?:
 /**
  * Keys a Keras writes with their default value even when the model never set them; emitted so
  * that a file converted A → B → A has the same config as A (the values are the defaults, so the
- * meaning is the same). Keras 3 minors where a key appears are from the fixture envs (3.0, 3.2,
- * 3.15) and the docs; boundaries in between are not checked.
+ * meaning is the same). The Keras 3 minor where each key appears is the one whose get_config
+ * writes it, read from every Keras 3 wheel (docs/keras3-key-versions.md).
  */
 const DEFAULT_EXTRAS: Record<string, { keras2?: Record<string, Json>; keras3?: Record<string, [number, Json]> }> = {
-  Dense: { keras3: { quantization_config: [12, null] } },
-  Embedding: { keras3: { quantization_config: [12, null] } },
+  Dense: { keras3: { quantization_config: [13, null] } },
+  Embedding: { keras3: { quantization_config: [13, null] } },
   SpatialDropout1D: { keras2: { noise_shape: null, seed: null } },
-  ZeroPadding1D: { keras3: { data_format: [9, 'channels_last'] } },
-  BatchNormalization: { keras3: { synchronized: [0, false], renorm: [15, false], renorm_clipping: [15, null], renorm_momentum: [15, 0.99] } },
+  ZeroPadding1D: { keras3: { data_format: [5, 'channels_last'] } },
+  BatchNormalization: { keras3: { synchronized: [0, false], renorm: [14, false], renorm_clipping: [14, null], renorm_momentum: [14, 0.99] } },
 };
 
 /** Keys Keras 2 writes only when they differ from the default (tf.keras `get_config`). */
