@@ -5,6 +5,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { Model } from './model.js';
+import { fixInputLengths } from './input-length.js';
 import { readCheckpointModel, readHdf5Model, readKirModel, readZipModel, type ReaderOptions } from './readers.js';
 import { describeFormat, sniffFormat } from '../formats/sniff.js';
 import { checkpointFromNamedFiles, type CheckpointFiles } from '../keras/tf-checkpoint.js';
@@ -85,7 +86,10 @@ export async function load(source: ModelSource, options: LoadOptions = {}): Prom
     budget: new TensorBudget(limits),
   };
   const filename = options.filename ?? null;
-  const model = (graph: Graph) => new Model(graph, filename, limits);
+  const model = (graph: Graph) => {
+    fixInputLengths(graph);
+    return new Model(graph, filename, limits);
+  };
   if (!(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     if (source && typeof source === 'object' && 'checkpoint' in source) {
       return model(await readCheckpointModel(source.checkpoint, readerOptions));

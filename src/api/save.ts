@@ -6,6 +6,7 @@ import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/save.js';
 import { keras3LoadRange, saveForOldestKeras3 } from './keras3-target.js';
+import { requireInputLengths } from './input-length.js';
 import { Model } from './model.js';
 import { targetFor } from './target-version.js';
 
@@ -81,6 +82,7 @@ export async function saveWithWarnings(model: Model | Graph, options: SaveOption
     const report = await saveWithReport(graph, { format });
     return { bytes: report.bytes, warnings: report.warnings };
   }
+  requireInputLengths(graph);
   if (target === undefined) {
     // A Keras 3 format with no version asked for: the oldest Keras 3 that holds the model.
     const report = await saveForOldestKeras3(graph, format);
