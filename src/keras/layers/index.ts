@@ -19,6 +19,7 @@ import { embeddingCodec } from './embedding.js';
 import { mergeCodec } from './merge.js';
 import { normalizationCodec } from './normalization.js';
 import { poolingCodec } from './pooling.js';
+import { rescalingCodec } from './rescaling.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
 
@@ -35,6 +36,7 @@ export const CODECS: readonly LayerCodec[] = [
   normalizationCodec,
   embeddingCodec,
   mergeCodec,
+  rescalingCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 

@@ -14,6 +14,7 @@ import { compileEmbedding } from './embedding.js';
 import { compileAlias, compileConcatenate, compileCropping, compileFlatten, compilePermute, compileRepeatVector, compileUpSampling, compileZeroPadding } from './layout.js';
 import { compileBatchNorm, compileLayerNorm } from './normalization.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
+import { compileRescaling } from './rescaling.js';
 
 /** Op name → compiler. */
 export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
@@ -44,6 +45,7 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   RepeatVector: compileRepeatVector,
   Merge: compileMerge,
   Concatenate: compileConcatenate,
+  Rescaling: compileRescaling,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },
