@@ -178,6 +178,14 @@ describe('target table refusals', () => {
     accepts(graphWith('LayerNormalization', { axes: [2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, { weights: { gamma: [4], beta: [4] } }), 'keras-3.15', 'h5');
   });
 
+  it('Rescaling: keras.layers.Rescaling from tf.keras 2.6, and in Keras 3; not in standalone Keras 2', () => {
+    const g = graphWith('Rescaling', { scale: 0.5, offset: -1 });
+    expectRefusal(g, 'keras-2.2.4', /Rescaling layer/, 'tf-keras-2.6');
+    expectRefusal(g, 'tf-keras-2.5', /Rescaling layer/, 'tf-keras-2.6');
+    accepts(g, 'tf-keras-2.6', 'h5');
+    accepts(g, 'keras-3.0', 'keras');
+  });
+
   it('Conv1DTranspose output_padding: not in Keras 3.0–3.2', () => {
     const attrs = { kernelSize: 3, stride: 2, dilation: 1, padding: 'valid' as const, outputPadding: 1, layout: 'NWC' as const, filters: 2, inChannels: 4, activation: { fn: 'linear' as const }, useBias: true };
     const g = graphWith('Conv1DTranspose', attrs, { weights: { kernel: [3, 2, 4], bias: [2] } });
