@@ -7,7 +7,29 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { inferShapesLenient } from './engine.js';
+import { inferNodeShapes, type SymShape } from '../ir/shapes.js';
+
+/**
+ * Shapes of every value for concrete input shapes (in graph input order), leaving out what cannot
+ * be inferred (a shape rule that refuses, or a value downstream of one). Never throws.
+ */
+function inferShapesLenient(graph: Graph, inputShapes: number[][]): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  graph.inputs.forEach((v, i) => shapes.set(v, inputShapes[i]));
+  for (const node of graph.nodes) {
+    try {
+      const ins = node.op === 'Input' ? [shapes.get(node.outputs[0])] : node.inputs.map((v) => shapes.get(v));
+      if (ins.some((s) => s === undefined)) continue;
+      const outs = inferNodeShapes(node, ins as SymShape[]);
+      node.outputs.forEach((v, i) => {
+        if (outs[i] && outs[i].every((d) => d !== null)) shapes.set(v, outs[i] as number[]);
+      });
+    } catch {
+      // unknown from here on
+    }
+  }
+  return shapes;
+}
 
 /** Longest input length the search considers (2^24 steps). */
 const MAX_LENGTH = 1 << 24;

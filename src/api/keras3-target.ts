@@ -7,7 +7,8 @@
  */
 import type { Graph } from '../ir/graph.js';
 import { saveWithReport, type SaveFormat as WriterFormat, type SaveReport } from '../keras/save.js';
-import { checkRepresentable, parseTarget } from '../keras/targets.js';
+import { parseTarget } from '../keras/targets.js';
+import { checkRepresentable } from '../keras/layers/representable.js';
 import { isKconvError } from '../errors.js';
 
 /** The newest Keras 3 minor kconv's target table describes. */

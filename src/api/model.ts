@@ -7,12 +7,12 @@ import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { numElements, type DType, type Tensor, type TypedArray } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { compileGraph, inferShapesLenient, type CompiledModel } from './engine.js';
+import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
 import { architectureJson } from '../keras/write-json.js';
 import { parseTarget } from '../keras/targets.js';
 import { keras3LoadRange, NEWEST_KERAS3_MINOR, oldestRepresentableKeras3 } from './keras3-target.js';
 import { targetFor } from './target-version.js';
-import { buildReport, formatReport, type InspectReport, type Shape } from './inspect.js';
+import { buildReport, formatReport, type InspectReport } from './inspect.js';
 
 /**
  * One input tensor: a shape (batch axis first) and its values in row-major order. `dtype` may be
@@ -32,9 +32,6 @@ export interface Float32Tensor extends Tensor {
   dtype: 'float32';
   data: Float32Array;
 }
-
-/** Steps used to probe shape inference when a model leaves its steps axis open (see `inspect`). */
-const PROBE_STEPS = [256, 257];
 
 function isTensorLike(x: unknown): x is InputTensor {
   return typeof x === 'object' && x !== null && 'shape' in x && 'data' in x;
@@ -119,7 +116,7 @@ export class Model {
     if (!this.report) {
       const minor = oldestRepresentableKeras3(this.graph);
       const keras3 = minor === null ? null : { target: `3.${minor}`, loadsIn: keras3LoadRange(minor) };
-      this.report = { ...buildReport(this.graph, this.filename, this.declaredShapes()), keras3 };
+      this.report = { ...buildReport(this.graph, this.filename, declaredShapes(this.graph)), keras3 };
     }
     return this.report;
   }
@@ -218,33 +215,5 @@ export class Model {
       throw new KconvError('BAD_INPUT', `the model has ${names.length} input(s) (${names.join(', ')}), ${list.length} given`);
     }
     return list.map((t, i) => toInputTensor(t, `input ${i} ('${names[i]}')`));
-  }
-
-  /**
-   * Output shapes for the report. Inputs declare their shapes with open (null) dimensions; we run
-   * shape inference twice with different step counts and mark every dimension that changes as
-   * open, so a model with a free steps axis still shows `(None, None, 16)`-style shapes.
-   */
-  private declaredShapes(): Map<string, Shape> {
-    const declared: Shape[] = [];
-    for (const name of this.graph.inputs) {
-      const node = this.graph.nodes.find((n) => n.op === 'Input' && n.outputs.includes(name));
-      if (!node || node.op !== 'Input') return new Map();
-      declared.push([null, ...node.attrs.shape]);
-    }
-    const probe = (steps: number, batch: number) =>
-      inferShapesLenient(
-        this.graph,
-        declared.map((s) => s.map((d, i) => (i === 0 ? batch : d === null ? steps : d))),
-      );
-    const a = probe(PROBE_STEPS[0], 1);
-    const b = probe(PROBE_STEPS[1], 2);
-    const result = new Map<string, Shape>();
-    for (const [value, sa] of a) {
-      const sb = b.get(value);
-      if (!sb || sb.length !== sa.length) continue;
-      result.set(value, sa.map((d, i) => (d === sb[i] ? d : null)));
-    }
-    return result;
   }
 }

@@ -6,7 +6,8 @@
  */
 import type { Graph } from '../ir/graph.js';
 import { emitModel } from './emit/model.js';
-import { checkRepresentable, isKeras3, type Target } from './targets.js';
+import { checkRepresentable } from './layers/representable.js';
+import { isKeras3, type Target } from './targets.js';
 
 export function architectureJson(graph: Graph, target: Target): string {
   checkRepresentable(graph, target);
