@@ -291,18 +291,22 @@ async function convert() {
   $('convert-status').textContent = '';
   const format = $('convert-format').value;
   try {
-    const { bytes, warnings } = await kconv.saveWithWarnings(state.model, { format });
+    const { bytes, warnings, target, loadsIn } = await kconv.saveWithWarnings(state.model, { format });
     const base = (state.source?.name ?? 'model').replace(/(\.weights)?\.(h5|hdf5|keras|kir)$/i, '');
     const name = `${base}${kconv.extensionFor(format)}`;
-    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.textContent = `download ${name} again`;
-    $('convert-status').textContent = `Wrote ${name} (${bytes.length} bytes)${warnings.length ? `; ${warnings.join('; ')}` : ''}. `;
-    $('convert-status').append(a);
-    a.click();
-    state.lastConversion = { name, bytes: bytes.length, warnings };
+    const files = [{ name, bytes }];
+    // Weights alone cannot be loaded: their architecture (model.to_json() of that Keras) goes with them.
+    if (format === 'weights') files.push({ name: `${base}.json`, bytes: new TextEncoder().encode(JSON.stringify(state.model.toJSON({ targetVersion: target }))) });
+    $('convert-status').textContent = `Wrote ${files.map((f) => `${f.name} (${f.bytes.length} bytes)`).join(' and ')}${loadsIn ? `, which loads in ${loadsIn}` : ''}${warnings.length ? `; ${warnings.join('; ')}` : ''}. `;
+    for (const f of files) {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([f.bytes], { type: 'application/octet-stream' }));
+      a.download = f.name;
+      a.textContent = `download ${f.name} again `;
+      $('convert-status').append(a);
+      a.click();
+    }
+    state.lastConversion = { name, bytes: bytes.length, warnings, loadsIn, files: files.map((f) => f.name) };
   } catch (e) {
     state.lastConversion = { error: e.code ?? 'error' };
     showError($('convert-error'), e);

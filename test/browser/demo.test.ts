@@ -281,6 +281,15 @@ describe.runIf(chromiumAvailable())('demo page in headless Chromium', () => {
       expect(compareArrays(y.data, expected.data as Float32Array, TOLERANCES.close).pass).toBe(true);
     }
     expect(await page.textContent('#convert-status')).toMatch(/^Wrote model\.kir \(\d+ bytes\)/);
+    // weights come with their architecture, and the page says which Keras versions load them
+    await page.selectOption('#convert-format', 'weights');
+    const downloads: string[] = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    await page.click('#convert');
+    await page.waitForFunction(() => ((window as unknown as { kconvDemo: { lastConversion?: { files?: string[] } } }).kconvDemo.lastConversion?.files ?? []).length === 2);
+    await page.waitForTimeout(500);
+    expect(downloads.sort()).toEqual(['model.json', 'model.weights.h5']);
+    expect(await page.textContent('#convert-status')).toMatch(/^Wrote model\.weights\.h5 \(\d+ bytes\) and model\.json \(\d+ bytes\), which loads in Keras 3\.0 to 3\.15\./);
   });
 
   it.runIf(corpusAvailable())('a Keras 1 file: the page says TensorFlow was assumed, and the backend selector reloads it as Theano', async () => {

@@ -108,6 +108,18 @@ describe('save', () => {
   });
 });
 
+describe('model.toJSON', () => {
+  it('gives the architecture that, with the weights alone, loads back to the same numbers', async () => {
+    const weights = await save(model, { format: 'weights' });
+    const arch = model.toJSON();
+    expect(JSON.parse(JSON.stringify(model))).toEqual(arch); // JSON.stringify(model) is the same document
+    expect(arch).toMatchObject({ class_name: 'Sequential' });
+    const again = await load(weights, { architecture: arch });
+    expectKeras((await again.predict(x))[0]);
+    expect(model.toJSON({ targetVersion: '2.15' })).toMatchObject({ keras_version: '2.15.0', backend: 'tensorflow' });
+  });
+});
+
 describe('random and JSON tensors', () => {
   it('randomInputs gives an Embedding input integers inside its vocabulary', async () => {
     const emb = await load(bytes(join(FIXTURES, 'cases', 'tf2.15', 'model-embedding--h5', 'model.h5')));
