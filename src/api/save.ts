@@ -1,10 +1,10 @@
 /**
  * `save`: an IR graph (or a loaded `Model`) out to the bytes of a target format, with the
- * user-facing names `kconv convert --to` uses. The writers live in src/keras/save.ts.
+ * user-facing names `kconv convert --to` uses. The writers live in src/keras/write/save.ts.
  */
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/save.js';
+import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/write/save.js';
 import { Model } from './model.js';
 
 /** Target formats `save` (and `kconv convert --to`) can write. */

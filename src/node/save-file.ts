@@ -4,8 +4,8 @@
  * the file read back from disk weight by weight before it takes the output's name.
  */
 import type { Graph } from '../ir/graph.js';
-import { saveWithReport, type SaveOptions } from '../keras/save.js';
-import { verifyWritten } from '../keras/verify-written.js';
+import { saveWithReport, type SaveOptions } from '../keras/write/save.js';
+import { verifyWritten } from '../keras/write/verify-written.js';
 import { writeFileSafely } from './write-file.js';
 
 export interface SaveFileOptions extends SaveOptions {

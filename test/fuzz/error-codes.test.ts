@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { ERROR_CODES, isKconvError, load, save, type KconvErrorCode, type Model } from '../../src/index.js';
 import { Model as ModelClass } from '../../src/api/model.js';
 import { readBytes, writeFileSafely } from '../../src/node.js';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { CORPUS, corpusAvailable, FIXTURES } from '../helpers/paths.js';
 import { parseZipEntries, writeZipEntries } from './bytes-util.js';
 

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { tensorsIdentical } from '../../src/ir/tensor.js';
-import { saveWithReport } from '../../src/keras/save.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
 import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { tensorsIdentical, type Tensor } from '../../src/ir/tensor.js';
-import { loadWeightsInto, readKerasH5 } from '../../src/keras/h5-model.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
-import { checkpointGraph } from '../../src/keras/tf-checkpoint.js';
+import { loadWeightsInto, readKerasH5 } from '../../src/keras/read/h5.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
+import { checkpointGraph } from '../../src/tf/checkpoint.js';
 import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { readKir } from '../../src/ir/kir.js';
 import { emitModel } from '../../src/keras/emit/model.js';
-import type { SaveFormat } from '../../src/keras/save.js';
+import type { SaveFormat } from '../../src/keras/write/save.js';
 import { parseTarget, type Target } from '../../src/keras/targets.js';
 import { FIXTURES } from '../helpers/paths.js';
 

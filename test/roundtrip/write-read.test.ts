@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import { emitModel } from '../../src/keras/emit/model.js';
-import { saveWithReport } from '../../src/keras/save.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
 import { sourceFamily } from '../../src/keras/targets.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { graphDiff, jsonDiff, readBack, readSource, sourceCases, WRITE_TARGETS, type WriteTarget } from './support.js';

@@ -7,7 +7,7 @@ import { KconvError } from '../../src/errors.js';
 import type { Graph, KerasBag, Node } from '../../src/ir/graph.js';
 import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops.js';
 import { float32, tensor } from '../../src/ir/tensor.js';
-import { save } from '../../src/keras/save.js';
+import { save } from '../../src/keras/write/save.js';
 import { checkRepresentable, oldestTargetFor, parseTarget, FEATURES } from '../../src/keras/targets.js';
 
 const LINEAR: Activation = { fn: 'linear' };

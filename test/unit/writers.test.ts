@@ -9,9 +9,9 @@ import { arraySplit, buildHdf5, HDF5_OBJECT_HEADER_LIMIT } from '../../src/forma
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { float32 } from '../../src/ir/tensor.js';
-import { readKerasH5 } from '../../src/keras/h5-model.js';
-import { saveWithReport } from '../../src/keras/save.js';
-import { assertSameWeights } from '../../src/keras/verify-written.js';
+import { readKerasH5 } from '../../src/keras/read/h5.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
+import { assertSameWeights } from '../../src/keras/write/verify-written.js';
 
 function tinyModel(extra: Partial<Graph['provenance']> = {}): Graph {
   const kernel = float32([3, 2, 4], Array.from({ length: 24 }, (_, i) => i / 7));

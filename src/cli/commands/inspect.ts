@@ -6,7 +6,7 @@
  * verified, and the reason it cannot be loaded as a model as a warning.
  */
 import { KconvError, isKconvError } from '../../errors.js';
-import { inspectCheckpoint, openCheckpoint } from '../../keras/tf-checkpoint.js';
+import { inspectCheckpoint, openCheckpoint } from '../../tf/checkpoint.js';
 import { resolveLimits, TensorBudget, type Limits } from '../../limits.js';
 import { isCheckpointPath, loadFile, resolveCheckpoint } from '../../node.js';
 import { EXIT_OK, type Context } from '../context.js';

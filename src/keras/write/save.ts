@@ -7,12 +7,12 @@
  * archive), 'weights-h5' (Keras 3 `.weights.h5`), 'kir' (kconv's own IR file). A model the target
  * cannot express is refused (NOT_REPRESENTABLE) before anything is written.
  */
-import { KconvError } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
-import { writeKir } from '../ir/kir.js';
-import { parseTarget, type Target } from './targets.js';
-import { writeLegacyH5, writeLegacyWeightsH5, type WriteResult } from './write-h5.js';
-import { writeKerasV3, writeWeightsH5 } from './write-keras.js';
+import { KconvError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { writeKir } from '../../ir/kir.js';
+import { parseTarget, type Target } from '../targets.js';
+import { writeLegacyH5, writeLegacyWeightsH5, type WriteResult } from './h5.js';
+import { writeKerasV3, writeWeightsH5 } from './v3.js';
 
 export type SaveFormat = 'h5' | 'h5-weights' | 'keras' | 'weights-h5' | 'kir';
 

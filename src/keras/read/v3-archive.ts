@@ -13,16 +13,16 @@
  * 5. the shared Keras dialect (model-config.ts) builds the IR graph, taking each layer's weights
  *    from that match. Variables no layer claimed are reported in provenance warnings.
  */
-import { KconvError } from '../errors.js';
-import { openHdf5, type Hdf5File } from '../formats/hdf5.js';
-import { readNpz } from '../formats/npz.js';
-import { describeFormat, sniffFormat } from '../formats/sniff.js';
-import { openZip, zipLimitsFrom } from '../formats/zip.js';
-import { TensorBudget } from '../limits.js';
-import type { Graph } from '../ir/graph.js';
-import type { KerasGeneration, ReadOptions } from './generation.js';
-import { readKerasH5 } from './h5-model.js';
-import { graphFromKerasConfig } from './model-config.js';
+import { KconvError } from '../../errors.js';
+import { openHdf5, type Hdf5File } from '../../formats/hdf5.js';
+import { readNpz } from '../../formats/npz.js';
+import { describeFormat, sniffFormat } from '../../formats/sniff.js';
+import { openZip, zipLimitsFrom } from '../../formats/zip.js';
+import { TensorBudget } from '../../limits.js';
+import type { Graph } from '../../ir/graph.js';
+import type { KerasGeneration, ReadOptions } from '../generation.js';
+import { readKerasH5 } from './h5.js';
+import { graphFromKerasConfig } from '../model-config.js';
 import { parseJsonDocument, readMetadata, readModelDocument, readShardIndex, v3Generation, type KerasMetadata, type KerasModelDocument } from './v3-config.js';
 import { mergeWeightTrees, V3WeightMap, weightTreeFromArrays, weightTreeFromHdf5, type V3Group } from './v3-weights.js';
 

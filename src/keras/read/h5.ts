@@ -12,14 +12,14 @@
  * layer group, which differ by writer: `conv1d/kernel:0`, `convolution1d_1_W`, `kernel`,
  * `sequential/conv1d/kernel`), never by guessing paths; layer order comes from `layer_names`.
  */
-import { KconvError } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
-import { isHdf5, joinPath, openHdf5, type Hdf5File } from '../formats/hdf5.js';
-import { isObject } from './config-values.js';
-import { generationFromConfig, generationOf, type KerasGeneration, type ReadOptions } from './generation.js';
-import type { StoredWeight } from './layers.js';
-import { graphFromKerasConfig, type LayerWeightSource } from './model-config.js';
-import { parseJsonSafely } from '../limits.js';
+import { KconvError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { isHdf5, joinPath, openHdf5, type Hdf5File } from '../../formats/hdf5.js';
+import { isObject } from '../config-values.js';
+import { generationFromConfig, generationOf, type KerasGeneration, type ReadOptions } from '../generation.js';
+import type { StoredWeight } from '../layers.js';
+import { graphFromKerasConfig, type LayerWeightSource } from '../model-config.js';
+import { parseJsonSafely } from '../../limits.js';
 
 /** The weights of a legacy .h5 file (the `model_weights` group of a model, or a weights-only file). */
 export interface KerasH5Weights {

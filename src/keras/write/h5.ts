@@ -9,11 +9,11 @@
  * Name lists are fixed-length byte strings (readable by h5py 2 and 3), chunked above 64512 bytes.
  * Returns the file's bytes; writes no file.
  */
-import type { Graph } from '../ir/graph.js';
-import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
-import { KconvError } from '../errors.js';
-import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
-import { checkRepresentable, isKeras3, sourceFamily, type Target } from './targets.js';
+import type { Graph } from '../../ir/graph.js';
+import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
+import { KconvError } from '../../errors.js';
+import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
+import { checkRepresentable, isKeras3, sourceFamily, type Target } from '../targets.js';
 
 export interface WriteResult {
   bytes: Uint8Array;

@@ -22,11 +22,11 @@
  *    the counter of a layer's class advances twice for it (the second visit writes nothing).
  *    Whether a layer has weights is read from the file: its subtree holds a variable.
  */
-import { KconvError } from '../errors.js';
-import type { Hdf5File } from '../formats/hdf5.js';
-import type { DType, Tensor } from '../ir/tensor.js';
-import type { StoredWeight } from './layers.js';
-import type { LayerWeightSource } from './model-config.js';
+import { KconvError } from '../../errors.js';
+import type { Hdf5File } from '../../formats/hdf5.js';
+import type { DType, Tensor } from '../../ir/tensor.js';
+import type { StoredWeight } from '../layers.js';
+import type { LayerWeightSource } from '../model-config.js';
 
 /** One stored variable: metadata now, data on demand (the optimizer's are usually never read). */
 export interface V3Variable {

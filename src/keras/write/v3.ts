@@ -8,12 +8,12 @@
  * every `vars` group carries the layer's name in a `name` attribute.
  */
 import { zipSync, strToU8 } from 'fflate';
-import type { Graph } from '../ir/graph.js';
-import { KconvError } from '../errors.js';
-import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
-import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
-import { checkRepresentable, type Target } from './targets.js';
-import type { WriteResult } from './write-h5.js';
+import type { Graph } from '../../ir/graph.js';
+import { KconvError } from '../../errors.js';
+import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
+import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
+import { checkRepresentable, type Target } from '../targets.js';
+import type { WriteResult } from './h5.js';
 
 /** Keras's `to_snake_case` (keras/src/utils/naming.py). */
 export function toSnakeCase(name: string): string {

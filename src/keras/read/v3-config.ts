@@ -15,10 +15,10 @@
  * to the class name (a missing `return` in `get_name_from_symbol`): classes are therefore
  * resolved by `class_name` alone, never by `module`.
  */
-import { KconvError } from '../errors.js';
-import type { KerasGeneration } from './generation.js';
-import { generationFromConfig, generationOf } from './generation.js';
-import { parseJsonSafely } from '../limits.js';
+import { KconvError } from '../../errors.js';
+import type { KerasGeneration } from '../generation.js';
+import { generationFromConfig, generationOf } from '../generation.js';
+import { parseJsonSafely } from '../../limits.js';
 
 export type Json = Record<string, unknown>;
 
