@@ -22,6 +22,7 @@ useThreads();
 
 export * from './index.js';
 export { resolveCheckpoint } from './node/checkpoint-files.js';
+export { listCheckpointTensors, type CheckpointTensorsReport } from './node/checkpoint-tensors.js';
 
 /** Reads a whole file, turning a missing or unreadable file into a KconvError (IO_ERROR). */
 export function readBytes(path: string): Uint8Array {

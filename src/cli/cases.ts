@@ -6,11 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { KconvError } from '../errors.js';
-import type { Limits } from '../index.js';
-import { toFloat32 } from '../ir/tensor.js';
-import { loadFile, readNpyFile } from '../node.js';
-import { compareArrays, type Tolerance } from '../verify/tolerance.js';
+import { compareArrays, KconvError, loadFile, readNpyFile, toFloat32, type Limits, type Tolerance } from '../node.js';
 import { parseTolerance } from './context.js';
 
 export interface CaseFiles {

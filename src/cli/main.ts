@@ -5,10 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { SAVE_FORMATS, type SaveFormat } from '../api/save.js';
-import { isKconvError } from '../errors.js';
-import { VERSION } from '../index.js';
-import { TOLERANCES } from '../verify/tolerance.js';
+import { isKconvError, SAVE_FORMATS, TOLERANCES, VERSION, type SaveFormat } from '../index.js';
 import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';

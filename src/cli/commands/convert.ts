@@ -5,10 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { extensionFor, saveWithWarnings, type SaveFormat } from '../../api/save.js';
-import { sniffFormat } from '../../formats/sniff.js';
-import { KconvError } from '../../errors.js';
-import { isCheckpointDirectory, loadFile, readHead, writeFileSafely } from '../../node.js';
+import { extensionFor, isCheckpointDirectory, KconvError, loadFile, readHead, saveWithWarnings, sniffFormat, writeFileSafely, type SaveFormat } from '../../node.js';
 import { EXIT_OK, type Context } from '../context.js';
 
 export interface ConvertArgs {
