@@ -4,7 +4,7 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/write/save.js';
+import { saveWithReport, type SaveFormat as WriterFormat, type SaveReport } from '../keras/write/save.js';
 import { Model } from './model.js';
 
 /** Target formats `save` (and `kconv convert --to`) can write. */
@@ -72,13 +72,21 @@ function writerFormat(options: SaveOptions): { format: WriterFormat; target?: st
   }
 }
 
-/** Serializes a model and reports what was dropped. Throws NOT_REPRESENTABLE when the target cannot express it. */
-export async function saveWithWarnings(model: Model | Graph, options: SaveOptions): Promise<SaveResult> {
+/**
+ * Serializes a model, returning with the bytes the graph, format and target the writer used:
+ * what src/node/save-file.ts needs to read the written file back and check every weight.
+ */
+export async function writeModel(model: Model | Graph, options: SaveOptions): Promise<SaveReport & { graph: Graph }> {
   const graph = model instanceof Model ? model.graph : model;
   if (!SAVE_FORMATS.includes(options.format)) {
     throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
   }
-  const report = await saveWithReport(graph, writerFormat(options));
+  return { ...(await saveWithReport(graph, writerFormat(options))), graph };
+}
+
+/** Serializes a model and reports what was dropped. Throws NOT_REPRESENTABLE when the target cannot express it. */
+export async function saveWithWarnings(model: Model | Graph, options: SaveOptions): Promise<SaveResult> {
+  const report = await writeModel(model, options);
   return { bytes: report.bytes, warnings: report.warnings };
 }
 

@@ -95,7 +95,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
 
   const used = [args.model, ...inputPaths.values(), ...expectedPaths.values()];
   for (const [name, path] of outputPaths) {
-    writeNpyFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
+    await writeNpyFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
   }
 
   let failed = false;
