@@ -56,7 +56,3 @@ export function kconvPaths(p: BenchProblem): { runtime: string; run: Runner; dis
     ...paths.map(([runtime, prepared]) => ({ runtime, run: runner(prepared, p), dispose: () => prepared.dispose() })),
   ];
 }
-
-export async function closeKconv(): Promise<void> {
-  await defaultThreadPool().close();
-}
