@@ -78,20 +78,3 @@ export interface Graph {
   weights: Map<string, Tensor>;
   provenance: Provenance;
 }
-
-/** The node that produces each value. */
-export function producers(graph: Graph): Map<string, Node> {
-  const map = new Map<string, Node>();
-  for (const node of graph.nodes) for (const out of node.outputs) map.set(out, node);
-  return map;
-}
-
-/** A node's weight tensor by role, or undefined. */
-export function nodeWeight(graph: Graph, node: Node, role: string): Tensor | undefined {
-  const key = node.weights[role];
-  return key === undefined ? undefined : graph.weights.get(key);
-}
-
-export function isOp<K extends OpType>(node: Node, op: K): node is Extract<Node, { op: K }> {
-  return node.op === op;
-}
