@@ -1,7 +1,7 @@
 /**
  * Config normalization per Keras generation. Configs come from real files of the shared corpus
  * (read at test time) where one exists; the Keras 3 dict-style Functional and nested-model
- * configs, which no corpus .h5 has, follow keras-formats.md §4.
+ * configs, which no corpus .h5 has, follow docs/keras-formats.md §4.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

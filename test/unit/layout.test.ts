@@ -1,8 +1,9 @@
 /**
  * The house rules of the source tree that a reader relies on (docs/modules.md): the CLI is built
- * on the public API only, so everything it does a library user can do too.
+ * on the public API only, so everything it does a library user can do too; a comment cites only
+ * files in the repository.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/paths.js';
@@ -31,5 +32,19 @@ describe('source layout', () => {
         .map((i) => `${f} imports ${i}`),
     );
     expect(outside).toEqual([]);
+  });
+
+  it('no comment points outside the repository, and every docs/*.md a comment cites exists', () => {
+    const files = ['src', 'test', 'scripts'].flatMap((d) => sourceFiles(d));
+    expect(files.length).toBeGreaterThan(100);
+    const outside: string[] = [];
+    const missing: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      if (/\/work\/|shared\/docs/.test(text)) outside.push(f);
+      for (const m of text.matchAll(/\bdocs\/([\w.-]+\.md)/g)) if (!existsSync(join(ROOT, 'docs', m[1]))) missing.push(`${f}: docs/${m[1]}`);
+    }
+    expect(outside).toEqual([]);
+    expect(missing).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The weights of a "Keras v3" save (`model.weights.h5` inside a `.keras` archive, a standalone
  * `.weights.h5`, a sharded `.weights.json` + shards, or plain-array `.npz`), and which layer of
- * the model config each variable belongs to. Facts: keras-formats.md §2.2–§2.5, §2.8.
+ * the model config each variable belongs to. Facts: docs/keras-formats.md §2.2–§2.5, §2.8.
  *
  * The file is a tree of objects, not of layer names. Keras walks the model object and, for every
  * object with variables, writes `<path>/vars/0`, `<path>/vars/1`, … in the object's own variable

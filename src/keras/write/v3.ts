@@ -1,5 +1,5 @@
 /**
- * Keras 3 writers (keras-formats.md §2): the `.keras` zip (`metadata.json`, `config.json`,
+ * Keras 3 writers (docs/keras-formats.md §2): the `.keras` zip (`metadata.json`, `config.json`,
  * `model.weights.h5`, STORED like Python's zipfile default) and the standalone `.weights.h5`.
  *
  * Weights tree (Keras's `_save_state` walk for Sequential/Functional models): `/vars` for the
