@@ -20,6 +20,7 @@
  * collection's slice info, then the variable op's name (which is what Saver uses by default).
  */
 import { KconvError } from '../errors.js';
+import type { ModelFormat } from '../model-formats.js';
 import type { Bundle } from '../formats/tf-bundle.js';
 import { parseTensorName, type TfAttr, type TfGraph, type TfNode } from '../formats/tf-graph.js';
 import { GraphBuilder } from '../ir/builder.js';
@@ -35,7 +36,7 @@ export interface Tf1GraphOptions {
   /** A name for the IR graph. */
   name?: string;
   /** Provenance format; 'tf1-checkpoint' by default. */
-  format?: string;
+  format?: ModelFormat;
 }
 
 /** TF activation op → Keras activation name. */

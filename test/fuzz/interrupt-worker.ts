@@ -5,7 +5,7 @@ import { loadFile, saveFile, writeFileSafely } from '../../src/node.js';
 const [mode, a, b] = process.argv.slice(2);
 if (mode === 'convert') {
   const model = await loadFile(a);
-  await saveFile(model, b, { format: 'keras3', inputs: [a] });
+  await saveFile(model, b, { format: 'keras-v3', inputs: [a] });
 } else {
   await writeFileSafely(a, bigPattern(Number(b)));
 }

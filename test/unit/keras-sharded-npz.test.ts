@@ -42,7 +42,7 @@ describe('sharded weights (.weights.json, Keras >= 3.10)', () => {
     expect(index.weight_map['/layers/conv1d/vars']).toHaveLength(2);
     const shards = Object.fromEntries(SHARDS.map((s) => [s, read(s)]));
     const graph = await readKerasShardedWeights(read('sharded.weights.json'), shards, read('model.json'), { filename: 'sharded.weights.json' });
-    expect(graph.provenance.format).toBe('keras-weights-sharded');
+    expect(graph.provenance.format).toBe('keras-v3-sharded-weights');
     expect(graph.weights.size).toBe(10);
     expectMatchesKeras(graph);
   });

@@ -1,5 +1,5 @@
 /**
- * Legacy HDF5 writers (keras-formats.md §1): the full model (`model.save("x.h5")`) and the
+ * Legacy HDF5 writers (docs/keras-formats.md §1): the full model (`model.save("x.h5")`) and the
  * weights-only file (`model.save_weights("x.h5")`), in the style of the target Keras:
  * - keras 2.2.4: root attrs as bytes (vlen ASCII), no `top_level_model_weights`, `Model`;
  * - tf.keras / tf_keras: root `keras_version`/`backend` as str (vlen UTF-8), `top_level_model_weights`
@@ -85,7 +85,7 @@ function hasTopLevelModelWeights(target: Target): boolean {
 
 /** Legacy `.h5` full model for `target`. */
 export async function writeLegacyH5(graph: Graph, target: Target): Promise<WriteResult> {
-  checkRepresentable(graph, target, 'h5');
+  checkRepresentable(graph, target, 'h5'); // targets.ts's flag for the legacy full-model file (keras-h5)
   const model = emitModel(graph, target, 'legacy');
   const warnings = [...model.warnings];
   const datasets = new Map<string, string>();
@@ -108,7 +108,7 @@ export async function writeLegacyH5(graph: Graph, target: Target): Promise<Write
 
 /** Legacy weights-only `.h5` (`save_weights`) for `target`. Keras 3 reads these through `load_weights`. */
 export async function writeLegacyWeightsH5(graph: Graph, target: Target): Promise<WriteResult> {
-  checkRepresentable(graph, target, 'h5-weights');
+  checkRepresentable(graph, target, 'keras-h5-weights');
   const model = emitModel(graph, target, 'legacy');
   const datasets = new Map<string, string>();
   const bytes = await buildHdf5((h5) => writeWeightGroups(h5, '', model, target, graph, datasets));

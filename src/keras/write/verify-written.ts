@@ -16,13 +16,13 @@ import type { Target } from '../targets.js';
 export async function readWritten(bytes: Uint8Array, format: SaveFormat, target: Target | null, original: Graph): Promise<Graph> {
   const architecture = () => JSON.stringify(emitModel(original, target!, target!.family === 'keras3' ? 'saving_lib' : 'legacy').config);
   switch (format) {
-    case 'h5':
+    case 'keras-h5':
       return readKerasH5(bytes, { filename: 'written.h5' });
-    case 'h5-weights':
+    case 'keras-h5-weights':
       return loadWeightsInto(architecture(), bytes, { filename: 'written.h5' });
-    case 'keras':
+    case 'keras-v3':
       return readKerasArchive(bytes, { filename: 'written.keras' });
-    case 'weights-h5':
+    case 'keras-v3-weights':
       return readKerasWeightsH5(bytes, architecture(), { filename: 'written.weights.h5' });
     case 'kir':
       return readKir(bytes);
