@@ -2,7 +2,7 @@
  * The canonical IR: a DAG of nodes over named values, a weight table and provenance.
  * Every reader produces a Graph; the runtime, the writers and `inspect` consume it.
  */
-import type { OpAttrMap, OpType } from './ops.js';
+import type { OpAttrMap, OpType } from './ops/index.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -47,7 +47,7 @@ export type Node = { [K in OpType]: NodeOf<K> }[OpType];
 
 /** Where the model came from. */
 export interface Provenance {
-  /** Container/dialect, e.g. 'keras-h5', 'keras-h5-weights', 'keras-v3', 'keras-weights-h5', 'tf1-checkpoint', 'kir'. */
+  /** The format read: a name of src/model-formats.ts ('keras-h5', 'keras-v3-weights', 'tf1-checkpoint', ...), or 'builder' / 'keras-config' for a graph built in memory. */
   format: string;
   /** `keras_version` as recorded by the writer, when recorded. */
   kerasVersion?: string;

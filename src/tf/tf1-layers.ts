@@ -10,7 +10,7 @@ import type { GraphBuilder } from '../ir/builder.js';
 import type { KerasBag } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Config } from '../keras/config-values.js';
-import { mapLayer, type StoredWeight } from '../keras/layers.js';
+import { mapLayer, type StoredWeight } from '../keras/layers/index.js';
 
 export type Tf1LayerClass = 'Conv1D' | 'Dense' | 'MaxPooling1D' | 'AveragePooling1D' | 'GlobalMaxPooling1D' | 'GlobalAveragePooling1D' | 'Flatten' | 'Activation';
 

@@ -13,7 +13,8 @@ import type { Graph } from '../../ir/graph.js';
 import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
 import { KconvError } from '../../errors.js';
 import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
-import { checkRepresentable, isKeras3, sourceFamily, type Target } from '../targets.js';
+import { checkRepresentable } from '../layers/representable.js';
+import { isKeras3, sourceFamily, type Target } from '../targets.js';
 
 export interface WriteResult {
   bytes: Uint8Array;
@@ -85,7 +86,7 @@ function hasTopLevelModelWeights(target: Target): boolean {
 
 /** Legacy `.h5` full model for `target`. */
 export async function writeLegacyH5(graph: Graph, target: Target): Promise<WriteResult> {
-  checkRepresentable(graph, target, 'h5'); // targets.ts's flag for the legacy full-model file (keras-h5)
+  checkRepresentable(graph, target, 'h5'); // representable.ts's flag for the legacy full-model file (keras-h5)
   const model = emitModel(graph, target, 'legacy');
   const warnings = [...model.warnings];
   const datasets = new Map<string, string>();
