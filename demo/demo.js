@@ -296,7 +296,7 @@ async function convert() {
     const name = `${base}${kconv.extensionFor(format)}`;
     const files = [{ name, bytes }];
     // Weights alone cannot be loaded: their architecture (model.to_json() of that Keras) goes with them.
-    if (format === 'weights') files.push({ name: `${base}.json`, bytes: new TextEncoder().encode(JSON.stringify(state.model.toJSON({ targetVersion: target }))) });
+    if (format === 'keras-v3-weights') files.push({ name: `${base}.json`, bytes: new TextEncoder().encode(JSON.stringify(state.model.toJSON({ targetVersion: target }))) });
     $('convert-status').textContent = `Wrote ${files.map((f) => `${f.name} (${f.bytes.length} bytes)`).join(' and ')}${loadsIn ? `, which loads in ${loadsIn}` : ''}${warnings.length ? `; ${warnings.join('; ')}` : ''}. `;
     for (const f of files) {
       const a = document.createElement('a');

@@ -5,14 +5,17 @@
  * ones ("unexpected keyword argument 'input_axes'"). "Holds" means: the target does not refuse
  * the model and drops nothing that the newest Keras 3 keeps.
  */
-import type { Graph } from '../ir/graph.js';
-import { saveWithReport, type SaveFormat as WriterFormat, type SaveReport } from '../keras/save.js';
-import { parseTarget } from '../keras/targets.js';
-import { checkRepresentable } from '../keras/layers/representable.js';
 import { isKconvError } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { checkRepresentable } from '../keras/layers/representable.js';
+import { parseTarget } from '../keras/targets.js';
+import { saveWithReport, type SaveReport } from '../keras/write/save.js';
 
 /** The newest Keras 3 minor kconv's target table describes. */
 export const NEWEST_KERAS3_MINOR = 15;
+
+/** The Keras 3 formats. */
+type Keras3Format = 'keras-v3' | 'keras-v3-weights';
 
 /** "Keras 3.N to 3.15": the versions a file written for `keras-3.N` loads in. */
 export function keras3LoadRange(minor: number): string {
@@ -25,9 +28,9 @@ function normalized(warnings: string[]): Set<string> {
 }
 
 /** Whether `minor` can be a target at all (a cheap check before writing anything). */
-function representable(graph: Graph, minor: number, format: WriterFormat): boolean {
+function representable(graph: Graph, minor: number): boolean {
   try {
-    checkRepresentable(graph, parseTarget(`keras-3.${minor}`), format === 'keras' ? undefined : format);
+    checkRepresentable(graph, parseTarget(`keras-3.${minor}`));
     return true;
   } catch (e) {
     if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') return false;
@@ -36,28 +39,29 @@ function representable(graph: Graph, minor: number, format: WriterFormat): boole
 }
 
 /** The oldest Keras 3 minor the target table accepts the model for (no writing: synchronous); null for none. */
-export function oldestRepresentableKeras3(graph: Graph, format: WriterFormat = 'keras'): number | null {
-  for (let minor = 0; minor <= NEWEST_KERAS3_MINOR; minor++) if (representable(graph, minor, format)) return minor;
+export function oldestRepresentableKeras3(graph: Graph): number | null {
+  for (let minor = 0; minor <= NEWEST_KERAS3_MINOR; minor++) if (representable(graph, minor)) return minor;
   return null;
 }
 
-/** Writes `graph` for the oldest Keras 3 that holds it; returns the report and that minor. */
-export async function saveForOldestKeras3(graph: Graph, format: WriterFormat): Promise<SaveReport & { minor: number }> {
+/** Writes `graph` for the oldest Keras 3 that holds it. */
+export async function saveForOldestKeras3(graph: Graph, format: Keras3Format | string): Promise<SaveReport> {
+  const f = format as Keras3Format;
   let newest: SaveReport | undefined;
+  const atNewest = async () => (newest ??= await saveWithReport(graph, { format: f, target: `keras-3.${NEWEST_KERAS3_MINOR}` }));
   for (let minor = 0; minor < NEWEST_KERAS3_MINOR; minor++) {
-    if (!representable(graph, minor, format)) continue;
+    if (!representable(graph, minor)) continue;
     let report: SaveReport;
     try {
-      report = await saveWithReport(graph, { format, target: `keras-3.${minor}` });
+      report = await saveWithReport(graph, { format: f, target: `keras-3.${minor}` });
     } catch (e) {
       if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') continue;
       throw e;
     }
-    if (report.warnings.length === 0) return { ...report, minor };
+    if (report.warnings.length === 0) return report;
     // Something was dropped: acceptable only if the newest Keras 3 drops it too.
-    newest ??= await saveWithReport(graph, { format, target: `keras-3.${NEWEST_KERAS3_MINOR}` });
-    const keeps = normalized(newest.warnings);
-    if ([...normalized(report.warnings)].every((w) => keeps.has(w))) return { ...report, minor };
+    const keeps = normalized((await atNewest()).warnings);
+    if ([...normalized(report.warnings)].every((w) => keeps.has(w))) return report;
   }
-  return { ...(newest ?? (await saveWithReport(graph, { format, target: `keras-3.${NEWEST_KERAS3_MINOR}` }))), minor: NEWEST_KERAS3_MINOR };
+  return atNewest();
 }

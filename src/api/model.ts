@@ -8,7 +8,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { numElements, type DType, type Tensor, type TypedArray } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
-import { architectureJson } from '../keras/write-json.js';
+import { architectureJson } from '../keras/write/architecture-json.js';
 import { parseTarget } from '../keras/targets.js';
 import { keras3LoadRange, NEWEST_KERAS3_MINOR, oldestRepresentableKeras3 } from './keras3-target.js';
 import { targetFor } from './target-version.js';

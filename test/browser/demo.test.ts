@@ -269,7 +269,7 @@ describe.runIf(chromiumAvailable())('demo page in headless Chromium', () => {
 
   it('converts in the page and downloads a file that real Keras numbers hold for', async () => {
     await pickModel(join(EXAMPLE, 'model.h5'));
-    for (const format of ['keras3', 'kir'] as const) {
+    for (const format of ['keras-v3', 'kir'] as const) {
       await page.selectOption('#convert-format', format);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#convert')]);
       expect(download.suggestedFilename()).toBe(format === 'kir' ? 'model.kir' : 'model.keras');
@@ -282,7 +282,7 @@ describe.runIf(chromiumAvailable())('demo page in headless Chromium', () => {
     }
     expect(await page.textContent('#convert-status')).toMatch(/^Wrote model\.kir \(\d+ bytes\)/);
     // weights come with their architecture, and the page says which Keras versions load them
-    await page.selectOption('#convert-format', 'weights');
+    await page.selectOption('#convert-format', 'keras-v3-weights');
     const downloads: string[] = [];
     page.on('download', (d) => downloads.push(d.suggestedFilename()));
     await page.click('#convert');

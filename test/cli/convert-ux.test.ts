@@ -23,7 +23,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'kconv-convert-ux-'));
 describe('the default Keras 3 target', () => {
   it('is the oldest Keras 3 that holds the model, and convert and inspect say which versions load it', () => {
     const out = join(tmp(), 'model.keras');
-    const r = kconv(['convert', MODEL, '--to', 'keras3', '-o', out]);
+    const r = kconv(['convert', MODEL, '--to', 'keras-v3', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(`wrote ${out} (loads in Keras 3.0 to 3.15)\n`);
     const zip = unzipSync(new Uint8Array(readFileSync(out)));
@@ -31,7 +31,7 @@ describe('the default Keras 3 target', () => {
     // none of the keys Keras 3.0 does not take (docs/keras3-key-versions.md)
     const config = strFromU8(zip['config.json']);
     for (const key of ['input_axes', 'output_axes', 'optional', 'quantization_config', 'lora_alpha']) expect(config).not.toContain(`"${key}"`);
-    const json = JSON.parse(kconv(['convert', MODEL, '--to', 'keras3', '-o', out, '--force', '--json']).stdout);
+    const json = JSON.parse(kconv(['convert', MODEL, '--to', 'keras-v3', '-o', out, '--force', '--json']).stdout);
     expect(json.converted[0]).toMatchObject({ target: '3.0', loadsIn: 'Keras 3.0 to 3.15' });
     expect(JSON.parse(kconv(['inspect', MODEL, '--json']).stdout).keras3).toEqual({ target: '3.0', loadsIn: 'Keras 3.0 to 3.15' });
     expect(kconv(['inspect', MODEL]).stdout).toContain('Converts to Keras 3 as a file for Keras 3.0: loads in Keras 3.0 to 3.15');
@@ -39,7 +39,7 @@ describe('the default Keras 3 target', () => {
 
   it('a version asked for is kept, and the output says what loads it', () => {
     const out = join(tmp(), 'model.keras');
-    const r = kconv(['convert', MODEL, '--to', 'keras3', '--target-version', '3.12', '-o', out, '--json']);
+    const r = kconv(['convert', MODEL, '--to', 'keras-v3', '--target-version', '3.12', '-o', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).converted[0]).toMatchObject({ target: '3.12', loadsIn: 'Keras 3.12 to 3.15' });
   });
@@ -49,7 +49,7 @@ describe('weights-only output', () => {
   it('writes the architecture JSON beside the weights, and the pair runs to Keras numbers', () => {
     const dir = tmp();
     const out = join(dir, 'model.weights.h5');
-    const r = kconv(['convert', MODEL, '--to', 'weights', '-o', out]);
+    const r = kconv(['convert', MODEL, '--to', 'keras-v3-weights', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`and its architecture ${join(dir, 'model.json')}`);
     const arch = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -59,7 +59,7 @@ describe('weights-only output', () => {
     expect(run.stdout).toContain('MATCH');
     // legacy weights for tf.keras get the legacy to_json() document
     const legacy = join(dir, 'legacy.h5');
-    expect(kconv(['convert', MODEL, '--to', 'weights', '--target-version', '2.15', '-o', legacy]).code).toBe(0);
+    expect(kconv(['convert', MODEL, '--to', 'keras-h5-weights', '--target-version', '2.15', '-o', legacy]).code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'legacy.json'), 'utf8'))).toMatchObject({ class_name: 'Sequential', keras_version: '2.15.0', backend: 'tensorflow' });
   });
 });
@@ -73,14 +73,14 @@ describe('a directory', () => {
     copyFileSync(join(FIXTURES, 'cases', 'tf2.15', 'conv1d-causal-s1-d3-k3-g4-cl-bias-elu-22--h5', 'model.h5'), join(src, 'refused', 'grouped.h5'));
     writeFileSync(join(src, 'broken', 'cut.h5'), readFileSync(MODEL).subarray(0, 3000));
     const out = join(tmp(), 'out');
-    const r = kconv(['convert', src, '--to', 'keras2', '--target-version', '2.2.4', '-o', out]);
+    const r = kconv(['convert', src, '--to', 'keras-h5', '--target-version', '2.2.4', '-o', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`${join(src, 'good', 'model.h5')} -> ${join(out, 'good', 'model.h5')}`);
     expect(r.stdout).toContain('Summary: 1 converted, 1 refused (the target cannot hold them), 1 failed, of 3.');
     expect(r.stderr).toContain(`warning: ${join(src, 'refused', 'grouped.h5')}: refused: NOT_REPRESENTABLE: `);
     expect(r.stderr).toContain(`warning: ${join(src, 'broken', 'cut.h5')}: failed: CORRUPT_FILE: `);
     expect(readdirSync(out).sort()).toEqual(['good']);
-    const json = JSON.parse(kconv(['convert', src, '--to', 'keras2', '--target-version', '2.2.4', '-o', join(tmp(), 'o2'), '--json']).stdout);
+    const json = JSON.parse(kconv(['convert', src, '--to', 'keras-h5', '--target-version', '2.2.4', '-o', join(tmp(), 'o2'), '--json']).stdout);
     expect(json.summary).toEqual({ converted: 1, refused: 1, failed: 1 });
     expect(json.failed[0]).toMatchObject({ input: join(src, 'broken', 'cut.h5'), code: 'CORRUPT_FILE' });
   });
@@ -97,11 +97,11 @@ describe.runIf(corpusAvailable())('a Keras 1 file (no backend recorded)', () => 
 
   it('convert refuses to bake in a guessed backend for convolutions, and converts once --backend is given', () => {
     const out = join(tmp(), 'k1.keras');
-    const r = kconv(['convert', KERAS1, '--to', 'keras3', '-o', out]);
+    const r = kconv(['convert', KERAS1, '--to', 'keras-v3', '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('does not record the backend it was trained with (Keras 1), and its convolutions (convolution1d_1) give different numbers under each: give --backend tensorflow or --backend theano');
     expect(existsSync(out)).toBe(false);
-    const ok = kconv(['convert', KERAS1, '--to', 'keras3', '-o', out, '--backend', 'theano']);
+    const ok = kconv(['convert', KERAS1, '--to', 'keras-v3', '-o', out, '--backend', 'theano']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toContain("the file does not record its backend; using 'theano' as requested");
   });

@@ -57,7 +57,7 @@ describe.runIf(enabled)('Keras 3 files kconv writes load in every Keras 3 from t
     const work = mkdtempSync(join(tmpdir(), 'kconv-k3minors-'));
     const jobs: Job[] = [];
     const add = async (id: string, model: Awaited<ReturnType<typeof load>>, targetVersion: string | undefined, c: { inputs: string[]; expected: string[]; tolerance: string }) => {
-      const saved = await saveWithWarnings(model, { format: 'keras3', targetVersion });
+      const saved = await saveWithWarnings(model, { format: 'keras-v3', targetVersion });
       const file = join(work, `${id}.keras`);
       writeFileSync(file, saved.bytes);
       const minor = Number(saved.target!.split('.')[1]);

@@ -110,7 +110,7 @@ describe('save', () => {
 
 describe('model.toJSON', () => {
   it('gives the architecture that, with the weights alone, loads back to the same numbers', async () => {
-    const weights = await save(model, { format: 'weights' });
+    const weights = await save(model, { format: 'keras-v3-weights' });
     const arch = model.toJSON();
     expect(JSON.parse(JSON.stringify(model))).toEqual(arch); // JSON.stringify(model) is the same document
     expect(arch).toMatchObject({ class_name: 'Sequential' });

@@ -38,7 +38,7 @@ describe('an input length the file does not record', () => {
   it('when no length fits the weights, Keras files are refused and the model still loads', async () => {
     const odd = await load(await lengthlessExample(65), { filename: 'odd.kir' });
     expect(odd.inspect().inputs[0].shape).toEqual([null, null, 3]);
-    for (const format of ['keras3', 'keras2', 'weights'] as const) {
+    for (const format of ['keras-v3', 'keras-h5', 'keras-v3-weights'] as const) {
       const err = await save(odd, { format }).catch((e) => e);
       expect(err.code, format).toBe('NOT_REPRESENTABLE');
       expect(err.message).toBe(

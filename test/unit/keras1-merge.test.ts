@@ -32,7 +32,7 @@ describe('Keras 1 Merge converted', () => {
   ])("mode '%s' becomes %s with no warning that the mode was dropped", async (mode, className) => {
     const g = keras1Merge(mode);
     for (const targetVersion of ['3.0', '2.15']) {
-      const { bytes, warnings } = await saveWithWarnings(g, { format: targetVersion === '3.0' ? 'keras3' : 'keras2', targetVersion });
+      const { bytes, warnings } = await saveWithWarnings(g, { format: targetVersion === '3.0' ? 'keras-v3' : 'keras-h5', targetVersion });
       expect(warnings.filter((w) => /dropped/.test(w) && /mode|concat_axis|dot_axes/.test(w)), targetVersion).toEqual([]);
       if (targetVersion === '3.0') expect(strFromU8(unzipSync(bytes)['config.json'])).toContain(`"class_name":"${className}"`);
     }

@@ -56,7 +56,7 @@ describe('Keras 3 config keys against the Keras 3 wheels', () => {
     const model = await loadFile(join(FIXTURES, 'cases', 'tf2.15', source, 'model.h5'));
     const firstWritten = new Map<string, number>();
     for (let minor = 0; minor <= NEWEST; minor++) {
-      const { bytes } = await saveWithWarnings(model, { format: 'keras3', targetVersion: `3.${minor}` });
+      const { bytes } = await saveWithWarnings(model, { format: 'keras-v3', targetVersion: `3.${minor}` });
       const config = JSON.parse(strFromU8(unzipSync(bytes)['config.json']));
       for (const { className, config: c } of objects(config)) {
         for (const fact of FACTS.keys.filter((k) => k.class === factClass(className))) {

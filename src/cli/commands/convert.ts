@@ -1,15 +1,12 @@
 /**
- * `kconv convert IN --to keras3|keras2|weights|kir [--target-version V] -o OUT [--force]`.
+ * `kconv convert IN --to keras-v3|keras-h5|keras-v3-weights|keras-h5-weights|kir [--target-version V] -o OUT [--force]`.
  * IN may be a directory: every model file in it (recursively) is converted into OUT, keeping the
  * relative paths and replacing the extension. A directory run carries on past a model it cannot
  * convert, and ends with a converted/refused/failed summary (exit 1 when any was not converted).
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { extensionFor, saveWithWarnings, type SaveFormat } from '../../api/save.js';
-import { sniffFormat } from '../../formats/sniff.js';
-import { KconvError, isKconvError } from '../../errors.js';
-import { isCheckpointDirectory, loadFile, readHead, writeFileSafely, type Model } from '../../node.js';
+import { extensionFor, isCheckpointDirectory, isKconvError, KconvError, loadFile, readHead, saveFile, sniffFormat, writeFileSafely, type Model, type SaveFormat } from '../../node.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, forCli, type Context } from '../context.js';
 
 export interface ConvertArgs {
@@ -82,18 +79,18 @@ interface Converted {
 async function convertOne(ctx: Context, input: string, output: string, args: ConvertArgs, makeDir: () => void): Promise<Converted> {
   const model = await loadFile(input, { ...ctx.loadOptions(), architecture: args.architecture });
   refuseGuessedBackend(ctx, model, input);
-  const saved = await saveWithWarnings(model, { format: args.to, targetVersion: args.targetVersion });
-  const warnings = [...model.inspect().warnings, ...saved.warnings];
   const inputs = [input, ...(args.architecture ? [args.architecture] : [])];
   makeDir();
-  writeFileSafely(output, saved.bytes, { force: args.force, inputs });
-  const result: Converted = { input, output, warnings };
+  // The one safe writer: temporary file, fsync, read back weight by weight, rename, directory fsync.
+  const saved = await saveFile(model, output, { format: args.to, targetVersion: args.targetVersion, force: args.force, inputs });
+  const result: Converted = { input, output, warnings: [...model.inspect().warnings, ...saved.warnings] };
   if (saved.target) result.target = saved.target;
   if (saved.loadsIn) result.loadsIn = saved.loadsIn;
-  if (args.to === 'weights') {
+  if (saved.format === 'keras-v3-weights' || saved.format === 'keras-h5-weights') {
     // Weights alone cannot be loaded, by kconv or by Keras: the architecture goes beside them.
     result.architecture = architecturePathFor(output);
-    writeFileSafely(result.architecture, new TextEncoder().encode(`${JSON.stringify(model.toJSON({ targetVersion: saved.target }))}\n`), { force: args.force, inputs });
+    const json = `${JSON.stringify(model.toJSON({ targetVersion: saved.target }))}\n`;
+    await writeFileSafely(result.architecture, new TextEncoder().encode(json), { force: args.force, inputs });
   }
   return result;
 }

@@ -6,11 +6,7 @@
  * outputs are described on stdout; with `--expected` each output is compared with a reference
  * (e.g. Keras's own prediction) and a mismatch exits 1.
  */
-import { KconvError } from '../../errors.js';
-import { loadFile, randomInputs, readTensorFile, writeTensorFile } from '../../node.js';
-import type { Model, Tensor } from '../../node.js';
-import { compareArrays } from '../../verify/tolerance.js';
-import { toFloat32 } from '../../ir/tensor.js';
+import { compareArrays, KconvError, loadFile, randomInputs, readTensorFile, toFloat32, writeTensorFile, type Model, type Tensor } from '../../node.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, parseTolerance, type Context } from '../context.js';
 
 export interface RunArgs {
@@ -139,7 +135,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
 
   const used = [args.model, ...inputPaths.values(), ...expectedPaths.values()];
   for (const [name, path] of outputPaths) {
-    writeTensorFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
+    await writeTensorFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
   }
 
   let failed = false;

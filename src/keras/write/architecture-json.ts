@@ -4,10 +4,10 @@
  * the `architecture` option). Keras 3: the serialized model, the same document as a `.keras`
  * archive's config.json; Keras 2 / tf.keras: `{class_name, config, keras_version, backend}`.
  */
-import type { Graph } from '../ir/graph.js';
-import { emitModel } from './emit/model.js';
-import { checkRepresentable } from './layers/representable.js';
-import { isKeras3, type Target } from './targets.js';
+import type { Graph } from '../../ir/graph.js';
+import { emitModel } from '../emit/model.js';
+import { checkRepresentable } from '../layers/representable.js';
+import { isKeras3, type Target } from '../targets.js';
 
 export function architectureJson(graph: Graph, target: Target): string {
   checkRepresentable(graph, target);
