@@ -20,7 +20,8 @@ import { compile } from '../runtime/index.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';
 import { conv1dReference } from '../runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl } from '../runtime/kernels/conv1d-types.js';
-import { conv1dTuned, conv1dWasmSimd } from '../runtime/select-conv1d.js';
+import { conv1dTuned, conv1dWasm } from '../runtime/select-conv1d.js';
+import { wasmFmaSupported } from '../runtime/wasm/engine.js';
 import { NODE_DEFAULT_PATH } from './kconv-paths.js';
 import { conv1dThreads, defaultThreadPool } from '../runtime/threads/index.js';
 import { compareArrays, TOLERANCES } from '../verify/tolerance.js';
@@ -74,7 +75,8 @@ interface CaseFiles {
 const KCONV_PATHS: [string, () => Conv1DImpl<unknown>][] = [
   ['kconv-blocked', () => conv1dBlocked as Conv1DImpl<unknown>],
   ['kconv-typed', () => conv1dTuned as Conv1DImpl<unknown>],
-  ['kconv-wasm', () => conv1dWasmSimd as Conv1DImpl<unknown>],
+  ['kconv-wasm', () => conv1dWasm('simd')],
+  ...(wasmFmaSupported() ? ([['kconv-fma', () => conv1dWasm('fma')]] as [string, () => Conv1DImpl<unknown>][]) : []),
   ['kconv-threads', () => conv1dThreads(defaultThreadPool())],
 ];
 

@@ -12,8 +12,7 @@
  * workers' pending count to reach zero. Small problems stay on the calling thread.
  */
 import { Worker } from 'node:worker_threads';
-import { wasmBytes, WasmArena, type KernelCall, type RowExecutor } from '../wasm/engine.js';
-import { CONV1D_WASM_SHARED } from '../wasm/conv1d-wasm.generated.js';
+import { defaultFlavor, kernelBytes, KERNEL_ARGS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
 
 // Control block layout (Int32 slots).
 const GEN = 0; // generation: bumped once per task to wake workers; -1 asks them to exit
@@ -23,7 +22,7 @@ const FAILED = 3; // set by a worker whose kernel threw
 const CHUNKS = 4; // chunks in the current task
 const CHUNK_ROWS = 5; // output rows per chunk
 const ROWS = 6; // output rows in all
-const ARGS = 8; // 15 problem arguments, then relu
+const ARGS = 8; // KERNEL_ARGS (16) problem arguments, then relu
 const SLOTS = 32;
 const CLOSED = 1 << 30;
 
@@ -65,7 +64,7 @@ function workerMain(): void {
       const start = chunk * per;
       const end = Math.min(c[6], start + per);
       try {
-        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], start, end, c[23]);
+        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23], start, end, c[24]);
       } catch {
         Atomics.store(c, 3, 1);
       }
@@ -88,13 +87,17 @@ export class ThreadPool implements RowExecutor {
   readonly minFlopsPerThread: number;
 
   /** `threads` counts the calling thread: 2 means the caller plus one worker. */
-  constructor(threads: number, options: { minFlopsPerThread?: number } = {}) {
+  /** Which build of the kernel the threads run (FMA where the engine has it). */
+  readonly flavor: KernelFlavor;
+
+  constructor(threads: number, options: { minFlopsPerThread?: number; flavor?: KernelFlavor } = {}) {
     this.minFlopsPerThread = options.minFlopsPerThread ?? MIN_FLOPS_PER_THREAD;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
       throw new RangeError(`threads must be an integer in 1..64, found ${threads}`);
     }
     this.threads = threads;
-    const module = new WebAssembly.Module(wasmBytes(CONV1D_WASM_SHARED));
+    this.flavor = options.flavor ?? defaultFlavor();
+    const module = new WebAssembly.Module(kernelBytes(this.flavor, true));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
     this.arena = new WasmArena(memory, module);
     for (let i = 0; i < threads - 1; i++) {
@@ -116,12 +119,13 @@ export class ThreadPool implements RowExecutor {
     }
     const c = this.control;
     const a = call.args;
+    if (a.length !== KERNEL_ARGS) throw new Error(`a kernel call has ${KERNEL_ARGS} arguments, found ${a.length}`);
     // 4 chunks per thread: late or slow threads cost at most a small chunk of waiting
     const chunkRows = Math.max(1, Math.ceil(call.rows / (4 * n)));
     const chunks = Math.ceil(call.rows / chunkRows);
     Atomics.store(c, NEXT, CLOSED);
-    for (let i = 0; i < 15; i++) c[ARGS + i] = a[i];
-    c[ARGS + 15] = call.relu;
+    for (let i = 0; i < KERNEL_ARGS; i++) c[ARGS + i] = a[i];
+    c[ARGS + KERNEL_ARGS] = call.relu;
     c[CHUNK_ROWS] = chunkRows;
     c[ROWS] = call.rows;
     Atomics.store(c, CHUNKS, chunks);
@@ -138,7 +142,7 @@ export class ThreadPool implements RowExecutor {
       const start = chunk * chunkRows;
       const end = Math.min(call.rows, start + chunkRows);
       try {
-        this.arena.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], start, end, call.relu);
+        this.arena.runRows(call, start, end);
       } catch {
         failed = true;
       }

@@ -1,13 +1,18 @@
 /**
  * The WebAssembly SIMD Conv1D path: packs weights into the kernel's panel layout inside a WASM
- * linear memory, copies each input in (with its zero padding), runs the kernel, copies out.
+ * linear memory, copies each input in (unpadded: the kernel handles padding by bounds), runs the
+ * kernel, copies out.
+ *
+ * Two builds of the kernel exist: plain SIMD, and relaxed SIMD with fused multiply-adds. The
+ * relaxed one is used wherever the engine validates it (Chromium, Node ≥ 22, Node 20 with
+ * --experimental-wasm-relaxed-simd); the choice is made once, when the module is first compiled.
  *
  * Isomorphic: no Node imports. The bytes come from conv1d-wasm.generated.ts (built from
  * ./assembly/conv1d.ts by scripts/build-wasm.mjs). Worker threads reuse this module with a
  * shared memory (src/runtime/threads/), which is why the row-range execution is pluggable.
  */
-import { checkConv1DSpec, neededPadAfter, type Conv1DSpec, type PreparedConv1D } from '../conv1d-spec.js';
-import { CONV1D_WASM_PLAIN } from './conv1d-wasm.generated.js';
+import { checkConv1DSpec, type Conv1DSpec, type PreparedConv1D } from '../conv1d-spec.js';
+import { CONV1D_WASM_PLAIN, CONV1D_WASM_PLAIN_RELAXED, CONV1D_WASM_SHARED, CONV1D_WASM_SHARED_RELAXED } from './conv1d-wasm.generated.js';
 import { KconvError } from '../../errors.js';
 
 const PAGE = 65536;
@@ -27,16 +32,19 @@ export function wasmBytes(b64: string): Uint8Array<ArrayBuffer> {
 
 /** The kernel's export, argument for argument (see assembly/conv1d.ts). */
 export type Conv1DExport = (
-  xp: number, wpack: number, bias: number, y: number,
-  paddedLength: number, inChannels: number, outLength: number,
+  x: number, wpack: number, bias: number, y: number,
+  inLength: number, padBefore: number, inChannels: number, outLength: number,
   kernelSize: number, inPerGroup: number, stride: number, dilation: number,
   groups: number, blocksPerGroup: number, block: number, chunk: number,
   rowStart: number, rowEnd: number, relu: number,
 ) => void;
 
-/** The 15 problem arguments before the row range, then relu: what a thread needs to run rows. */
+/** How many problem arguments come before the row range (x .. chunk). */
+export const KERNEL_ARGS = 16;
+
+/** The problem arguments before the row range, then relu: what a thread needs to run rows. */
 export interface KernelCall {
-  args: number[]; // xp .. chunk (15 numbers)
+  args: number[]; // x .. chunk (KERNEL_ARGS numbers)
   rows: number; // batch * outLength
   relu: number;
   flops: number;
@@ -115,38 +123,73 @@ export class WasmArena implements RowExecutor {
 
   execute(call: KernelCall): void {
     const a = call.args;
-    this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 0, call.rows, call.relu);
+    this.runRows(call, 0, call.rows);
+  }
+
+  /** Runs output rows [start, end) of a call on this thread's kernel instance. */
+  runRows(call: KernelCall, start: number, end: number): void {
+    const a = call.args;
+    this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], start, end, call.relu);
   }
 }
 
-let simdModule: WebAssembly.Module | null | undefined;
+/** Which build of the kernel runs: 'fma' (relaxed SIMD) or 'simd' (plain SIMD). */
+export type KernelFlavor = 'fma' | 'simd';
 
-/** The compiled plain (non-shared) kernel module, or null when this engine lacks WASM SIMD. */
-export function plainModule(): WebAssembly.Module | null {
-  if (simdModule === undefined) {
+let fma: boolean | undefined;
+
+/** True when this engine accepts the relaxed-SIMD (fused multiply-add) build of the kernel. */
+export function wasmFmaSupported(): boolean {
+  fma ??= typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes(CONV1D_WASM_PLAIN_RELAXED));
+  return fma;
+}
+
+/** The flavor compile() gets by default: FMA where the engine has it. */
+export function defaultFlavor(): KernelFlavor {
+  return wasmFmaSupported() ? 'fma' : 'simd';
+}
+
+/** The kernel bytes of a flavor, for a plain or a shared memory. */
+export function kernelBytes(flavor: KernelFlavor, shared: boolean): Uint8Array<ArrayBuffer> {
+  if (flavor === 'fma') return wasmBytes(shared ? CONV1D_WASM_SHARED_RELAXED : CONV1D_WASM_PLAIN_RELAXED);
+  return wasmBytes(shared ? CONV1D_WASM_SHARED : CONV1D_WASM_PLAIN);
+}
+
+const plainModules = new Map<KernelFlavor, WebAssembly.Module | null>();
+
+/**
+ * The compiled plain (non-shared) kernel module of `flavor` (default: FMA when the engine has
+ * it), or null when this engine lacks WASM SIMD (or relaxed SIMD, for 'fma').
+ */
+export function plainModule(flavor: KernelFlavor = defaultFlavor()): WebAssembly.Module | null {
+  if (!plainModules.has(flavor)) {
+    let module: WebAssembly.Module | null = null;
     try {
-      simdModule = typeof WebAssembly === 'object' ? new WebAssembly.Module(wasmBytes(CONV1D_WASM_PLAIN)) : null;
+      if (typeof WebAssembly === 'object') module = new WebAssembly.Module(kernelBytes(flavor, false));
     } catch {
-      simdModule = null; // no SIMD (validation fails on v128): callers fall back to typed arrays
+      module = null; // no SIMD (validation fails on v128): callers fall back to typed arrays
     }
+    plainModules.set(flavor, module);
   }
-  return simdModule;
+  return plainModules.get(flavor)!;
 }
 
 export function wasmSimdSupported(): boolean {
-  return plainModule() !== null;
+  return plainModule('simd') !== null;
 }
 
-let defaultArena: WasmArena | null = null;
+const defaultArenas = new Map<KernelFlavor, WasmArena>();
 
-/** The process-wide single-threaded arena (created on first use). */
-export function sharedPlainArena(): WasmArena {
-  if (!defaultArena) {
-    const module = plainModule();
-    if (!module) throw new Error('WebAssembly SIMD is not available in this engine');
-    defaultArena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), module);
+/** The process-wide single-threaded arena of a flavor (created on first use). */
+export function sharedPlainArena(flavor: KernelFlavor = defaultFlavor()): WasmArena {
+  let arena = defaultArenas.get(flavor);
+  if (!arena) {
+    const module = plainModule(flavor);
+    if (!module) throw new Error(`WebAssembly ${flavor === 'fma' ? 'relaxed SIMD' : 'SIMD'} is not available in this engine`);
+    arena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), module);
+    defaultArenas.set(flavor, arena);
   }
-  return defaultArena;
+  return arena;
 }
 
 export interface WasmTiling {
@@ -197,31 +240,30 @@ export function packWeights(s: Conv1DSpec, kernel: Float32Array, block: number, 
 
 /**
  * Prepares a Conv1D on the WASM SIMD kernel: packs weights into `arena`'s memory and reserves
- * the padded-input and output regions, so run() only copies and computes.
+ * the input and output regions, so run() only copies and computes.
  */
 export function prepareConv1dWasm(
   spec: Conv1DSpec,
   kernel: Float32Array,
   bias: Float32Array | null,
-  options: { arena?: WasmArena; executor?: RowExecutor; tiling?: WasmTiling; path?: string } = {},
+  options: { arena?: WasmArena; flavor?: KernelFlavor; executor?: RowExecutor; tiling?: WasmTiling; path?: string } = {},
 ): PreparedConv1D {
   checkConv1DSpec(spec);
   const s = { ...spec };
-  const arena = options.arena ?? sharedPlainArena();
+  const arena = options.arena ?? sharedPlainArena(options.flavor);
   const executor = options.executor ?? arena;
   const { block, chunk } = options.tiling ?? chooseTiling(s);
   const cg = s.inChannels / s.groups;
   const fg = s.filters / s.groups;
   const bpg = Math.ceil(fg / block);
   const outStride = s.groups * bpg * block;
-  const paddedLength = s.padBefore + s.inLength + neededPadAfter(s);
   if (kernel.length !== s.kernelSize * cg * s.filters) {
     throw new RangeError(`kernel needs ${s.kernelSize * cg * s.filters} values [${s.kernelSize}, ${cg}, ${s.filters}], found ${kernel.length}`);
   }
   if (bias && bias.length !== s.filters) throw new RangeError(`bias needs ${s.filters} values, found ${bias.length}`);
 
   const wLen = s.groups * bpg * s.kernelSize * cg * block;
-  const xLen = s.batch * paddedLength * s.inChannels;
+  const xLen = s.batch * s.inLength * s.inChannels;
   const yLen = s.batch * s.outLength * outStride;
   const regions = [
     { at: arena.alloc(wLen * 4), bytes: wLen * 4 },
@@ -236,7 +278,7 @@ export function prepareConv1dWasm(
     for (let g = 0; g < s.groups; g++) for (let f = 0; f < fg; f++) b[g * bpg * block + f] = bias[g * fg + f];
   }
   const call: KernelCall = {
-    args: [xAt, wAt, bAt, yAt, paddedLength, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
+    args: [xAt, wAt, bAt, yAt, s.inLength, s.padBefore, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
     rows: s.batch * s.outLength,
     relu: s.relu ? 1 : 0,
     flops: 2 * s.batch * s.outLength * s.filters * s.kernelSize * cg,
@@ -252,12 +294,7 @@ export function prepareConv1dWasm(
       if (disposed) throw new Error('this Conv1D was disposed');
       if (x.length !== s.batch * inRow) throw new RangeError(`x needs ${s.batch * inRow} values, found ${x.length}`);
       if (y.length !== outCount) throw new RangeError(`y needs ${outCount} values, found ${y.length}`);
-      const buf = arena.memory.buffer;
-      // Interior rows only: the padding rows were zeroed at alloc and are never written.
-      const xs = new Float32Array(buf, xAt, xLen);
-      for (let b = 0; b < s.batch; b++) {
-        xs.set(x.subarray(b * inRow, (b + 1) * inRow), (b * paddedLength + s.padBefore) * s.inChannels);
-      }
+      new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
       executor.execute(call);
       const ys = new Float32Array(arena.memory.buffer, yAt, yLen);
       if (outStride === s.filters) {
