@@ -18,6 +18,7 @@ import { numElements, toFloat32, type Tensor } from '../ir/tensor.js';
 import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
+import { collecting } from './resources.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
 
@@ -28,6 +29,13 @@ export interface Plan {
   readonly shapes: ReadonlyMap<string, Shape>;
   /** Runs the model. Inputs in graph input order; outputs (float32, fresh arrays) in output order. */
   run(inputs: Tensor[]): Tensor[];
+  /**
+   * Frees the WebAssembly memory the plan's kernels hold, now rather than when the garbage
+   * collector gets to it. A disposed plan refuses to run (DISPOSED); compiling the graph again
+   * makes a new plan.
+   */
+  dispose(): void;
+  readonly disposed: boolean;
 }
 
 export interface CompileOptions {
@@ -98,18 +106,21 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   };
   const inputSlots = graph.inputs.map(newSlot);
   const steps: Step[] = [];
-  for (const node of needed) {
-    if (node.op === 'Input') continue;
-    if (node.outputs.length !== 1) {
-      throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
+  // Everything the steps take outside the JS heap (WASM regions) is owned by this plan.
+  const { owned } = collecting(() => {
+    for (const node of needed) {
+      if (node.op === 'Input') continue;
+      if (node.outputs.length !== 1) {
+        throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
+      }
+      const compiled = compileNode(ctx, node, node.inputs.map((v) => shapes.get(v)!), shapes.get(node.outputs[0])!);
+      if (compiled === 'alias') {
+        slotOf.set(node.outputs[0], slotOf.get(node.inputs[0])!);
+        continue;
+      }
+      steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
     }
-    const compiled = compileNode(ctx, node, node.inputs.map((v) => shapes.get(v)!), shapes.get(node.outputs[0])!);
-    if (compiled === 'alias') {
-      slotOf.set(node.outputs[0], slotOf.get(node.inputs[0])!);
-      continue;
-    }
-    steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
-  }
+  });
   const outputSlots = graph.outputs.map((v) => slotOf.get(v)!);
 
   // Buffer planning: the size each slot needs, its last reader, then greedy reuse from a pool.
@@ -133,11 +144,22 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
 
   const outputShapes = graph.outputs.map((v) => shapes.get(v)!);
   const frozenInputShapes = inputShapes.map((s) => [...s]);
+  let disposed = false;
   const plan: Plan = {
     inputShapes: frozenInputShapes,
     outputShapes,
     shapes,
+    get disposed() {
+      return disposed;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const r of owned) r.dispose();
+      if (cache.plans.get(key) === plan) cache.plans.delete(key);
+    },
     run(inputs: Tensor[]): Tensor[] {
+      if (disposed) throw new KconvError('DISPOSED', 'this plan was disposed (plan.dispose() or model.dispose()) and no longer holds its memory: compile the graph again (or load the model again) to run it');
       if (inputs.length !== graph.inputs.length) {
         throw new KconvError('BAD_INPUT', `the model takes ${graph.inputs.length} input(s) (${graph.inputs.join(', ')}), ${inputs.length} given`);
       }

@@ -9,6 +9,7 @@ import { applyElementwise } from './activations.js';
 import type { Conv1DSpec, PreparedConv1D } from './conv1d-spec.js';
 import type { Conv1DGeometry, Conv1DImpl, Conv1DParams, Conv1DRun } from './kernels/conv1d-types.js';
 import type { Activation } from '../ir/ops.js';
+import { own } from './resources.js';
 
 export interface SpecPacked {
   kernel: Float32Array;
@@ -60,6 +61,8 @@ export function implFromPrepare(name: string, prepareSpec: PrepareFn): Conv1DImp
           if (after) applyElementwise(after, output);
         };
       }
+      // The plan being compiled frees it on dispose(); the GC frees it otherwise.
+      own(prepared);
       releaser?.register(run, prepared);
       return run;
     },

@@ -116,6 +116,11 @@ export class WasmArena implements RowExecutor {
     this.free.push({ at, size });
   }
 
+  /** Bytes handed out and not released (for tests and memory reports). */
+  bytesInUse(): number {
+    return this.top - 64 - this.free.reduce((sum, r) => sum + r.size, 0);
+  }
+
   /** A Float32Array view of a region; re-take it after any alloc (growth replaces the buffer). */
   f32(at: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, length);
