@@ -71,8 +71,11 @@ export class WasmArena implements RowExecutor {
     this.kernel = instance.exports.conv1d as Conv1DExport;
   }
 
-  /** Byte address of `bytes` new bytes, 64-byte aligned (a cache line), zero-filled. */
-  alloc(bytes: number): number {
+  /**
+   * Byte address of `bytes` new bytes, 64-byte aligned (a cache line), zero-filled unless `zero`
+   * is false (for regions the caller fills completely before anything reads them).
+   */
+  alloc(bytes: number, zero = true): number {
     // Sizes come from model files: refuse what a 32-bit WASM memory cannot hold, before growing.
     if (!Number.isFinite(bytes) || bytes < 0 || this.top + bytes > MAX_WASM_BYTES) {
       throw new KconvError('LIMIT_EXCEEDED', `a working buffer of ${bytes} bytes does not fit in WebAssembly memory (${this.top} bytes in use, at most ${MAX_WASM_BYTES})`);
@@ -84,7 +87,7 @@ export class WasmArena implements RowExecutor {
       const at = r.at;
       if (r.size === size) this.free.splice(i, 1);
       else this.free[i] = { at: r.at + size, size: r.size - size };
-      new Uint8Array(this.memory.buffer, at, size).fill(0); // a reused region holds old data
+      if (zero) new Uint8Array(this.memory.buffer, at, size).fill(0); // a reused region holds old data
       return at;
     }
     // Above `top` nothing was ever handed out, and memory.grow gives zeroed pages: no fill.
@@ -222,30 +225,37 @@ export function chooseTiling(s: Conv1DSpec): WasmTiling {
   return { block, chunk: Math.ceil(chunk / 48) * 48 };
 }
 
-/** Packs the canonical kernel [k, Cg, filters] into [group][block][k][Cg][blockWidth] panels. */
+/**
+ * Packs the canonical kernel [k, Cg, filters] into [group][block][k][Cg][blockWidth] panels.
+ * Writes every element of `out` (the lanes past a group's last filter as zeros), so `out` need
+ * not be zeroed beforehand.
+ */
 export function packWeights(s: Conv1DSpec, kernel: Float32Array, block: number, out: Float32Array): void {
   const cg = s.inChannels / s.groups;
   const fg = s.filters / s.groups;
   const bpg = Math.ceil(fg / block);
+  const F = s.filters;
   let o = 0;
   for (let g = 0; g < s.groups; g++) {
     for (let blk = 0; blk < bpg; blk++) {
-      for (let j = 0; j < s.kernelSize; j++) {
-        for (let c = 0; c < cg; c++) {
-          const src = (j * cg + c) * s.filters + g * fg;
-          for (let lane = 0; lane < block; lane++) {
-            const f = blk * block + lane;
-            out[o++] = f < fg ? kernel[src + f] : 0;
-          }
-        }
+      const first = g * fg + blk * block;
+      const lanes = Math.min(block, fg - blk * block);
+      for (let row = 0; row < s.kernelSize * cg; row++) {
+        // kernel row (j, c) holds every filter: this panel's lanes are `lanes` consecutive ones
+        const src = row * F + first;
+        for (let lane = 0; lane < lanes; lane++) out[o + lane] = kernel[src + lane];
+        for (let lane = lanes; lane < block; lane++) out[o + lane] = 0;
+        o += block;
       }
     }
   }
 }
 
 /**
- * Prepares a Conv1D on the WASM SIMD kernel: packs weights into `arena`'s memory and reserves
- * the input and output regions, so run() only copies and computes.
+ * Prepares a Conv1D on the WASM SIMD kernel: reserves its regions of `arena`'s memory (packed
+ * weights, bias, input, output). The weights are packed into their region on the first run, not
+ * here: a plan is ready as soon as it is compiled (a 10 MB model's packing took most of
+ * load + compile), and a layer that never runs never pays for packing.
  */
 export function prepareConv1dWasm(
   spec: Conv1DSpec,
@@ -270,18 +280,20 @@ export function prepareConv1dWasm(
   const wLen = s.groups * bpg * s.kernelSize * cg * block;
   const xLen = s.batch * s.inLength * s.inChannels;
   const yLen = s.batch * s.outLength * outStride;
+  // Only the bias region relies on zeros (its padding lanes, or all of it without a bias): the
+  // packing writes every weight, each run writes all of x, and the kernel all of y.
   const regions = [
-    { at: arena.alloc(wLen * 4), bytes: wLen * 4 },
+    { at: arena.alloc(wLen * 4, false), bytes: wLen * 4 },
     { at: arena.alloc(outStride * 4), bytes: outStride * 4 },
-    { at: arena.alloc(xLen * 4), bytes: xLen * 4 },
-    { at: arena.alloc(yLen * 4), bytes: yLen * 4 },
+    { at: arena.alloc(xLen * 4, false), bytes: xLen * 4 },
+    { at: arena.alloc(yLen * 4, false), bytes: yLen * 4 },
   ];
   const [wAt, bAt, xAt, yAt] = regions.map((r) => r.at);
-  packWeights(s, kernel, block, arena.f32(wAt, wLen));
   if (bias) {
     const b = arena.f32(bAt, outStride);
     for (let g = 0; g < s.groups; g++) for (let f = 0; f < fg; f++) b[g * bpg * block + f] = bias[g * fg + f];
   }
+  let packed = false;
   const call: KernelCall = {
     args: [xAt, wAt, bAt, yAt, s.inLength, s.padBefore, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
     rows: s.batch * s.outLength,
@@ -299,6 +311,10 @@ export function prepareConv1dWasm(
       if (disposed) throw new Error('this Conv1D was disposed');
       if (x.length !== s.batch * inRow) throw new RangeError(`x needs ${s.batch * inRow} values, found ${x.length}`);
       if (y.length !== outCount) throw new RangeError(`y needs ${outCount} values, found ${y.length}`);
+      if (!packed) {
+        packWeights(s, kernel, block, arena.f32(wAt, wLen));
+        packed = true;
+      }
       new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
       executor.execute(call);
       const ys = new Float32Array(arena.memory.buffer, yAt, yLen);
