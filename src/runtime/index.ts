@@ -19,6 +19,7 @@ import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
 import { collecting } from './resources.js';
+import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
 
@@ -43,6 +44,8 @@ export interface CompileOptions {
   conv1d?: Conv1DImpl<unknown>;
   /** Caps on working buffers (`maxBufferBytes`); DEFAULT_LIMITS when absent. `load` passes its own. */
   limits?: Readonly<Limits>;
+  /** Fold BatchNormalization into the preceding Conv1D/Dense weights (passes/fold-batchnorm.ts); default true. */
+  foldBatchNorm?: boolean;
 }
 
 interface GraphCache {
@@ -75,7 +78,8 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const cache = cacheOf(graph);
   const limits = options.limits ?? DEFAULT_LIMITS;
   // The limit is part of the key: a plan compiled under a generous limit must not serve a tighter one.
-  const key = `${impl.name}|${limits.maxBufferBytes}|${JSON.stringify(inputShapes)}`;
+  const fold = options.foldBatchNorm ?? true;
+  const key = `${impl.name}|${limits.maxBufferBytes}|${fold}|${JSON.stringify(inputShapes)}`;
   const hit = cache.plans.get(key);
   if (hit) return hit;
 
@@ -90,12 +94,16 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   // precompute index tables from the shape).
   for (const [v, shape] of shapes) checkBufferElements(numElements(shape), 4, `value '${v}'`, limits);
 
-  let packCache = cache.packs.get(impl.name);
+  // What runs: the graph with BatchNorms folded into their producers (every value it computes is
+  // one of the original graph's, with the shape inferred above).
+  const runnable = fold ? foldBatchNorm(graph, shapes) : graph;
+  const packKey = `${impl.name}|${fold}`;
+  let packCache = cache.packs.get(packKey);
   if (!packCache) {
     packCache = new Map();
-    cache.packs.set(impl.name, packCache);
+    cache.packs.set(packKey, packCache);
   }
-  const ctx: CompileContext = { graph, packCache, conv1d: impl, limits };
+  const ctx: CompileContext = { graph: runnable, packCache, conv1d: impl, limits };
 
   // Slots: one per value. Aliased values share their source's slot.
   const slotOf = new Map<string, number>();
@@ -108,7 +116,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const steps: Step[] = [];
   // Everything the steps take outside the JS heap (WASM regions) is owned by this plan.
   const { owned } = collecting(() => {
-    for (const node of needed) {
+    for (const node of runnable === graph ? needed : neededNodes(runnable)) {
       if (node.op === 'Input') continue;
       if (node.outputs.length !== 1) {
         throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
