@@ -19,6 +19,7 @@ import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
 import { collecting } from './resources.js';
+import { PlanBuffers } from './workspace.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
@@ -137,18 +138,58 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const lastUse = new Array<number>(slotCount).fill(-1);
   steps.forEach((s, i) => s.inSlots.forEach((slot) => (lastUse[slot] = i)));
   const pinned = new Set([...inputSlots, ...outputSlots]);
-  const buffers: Float32Array[] = new Array(slotCount);
-  const pool: Float32Array[] = [];
+  // backingOf[slot]: which backing buffer holds the slot (its first slotSize[slot] values)
+  const backingOf = new Array<number>(slotCount).fill(-1);
+  const backingSize: number[] = [];
+  const newBacking = (size: number) => backingSize.push(size) - 1;
+  const workspace = impl.workspace;
+  // With a workspace, the model's inputs get regions too: they are copied in, and from there on
+  // every kernel reads and writes WebAssembly memory.
+  if (workspace) for (const slot of inputSlots) backingOf[slot] = newBacking(slotSize[slot]);
+  const pool: number[] = [];
   steps.forEach((s, i) => {
     const size = slotSize[s.outSlot];
-    const at = pool.findIndex((b) => b.length >= size);
-    const backing = at >= 0 ? pool.splice(at, 1)[0] : new Float32Array(size);
-    buffers[s.outSlot] = backing.length === size ? backing : backing.subarray(0, size);
+    const at = pool.findIndex((b) => backingSize[b] >= size);
+    backingOf[s.outSlot] = at >= 0 ? pool.splice(at, 1)[0] : newBacking(size);
     for (const slot of new Set(s.inSlots)) {
-      if (lastUse[slot] === i && !pinned.has(slot) && buffers[slot]) pool.push(buffers[slot]);
+      if (lastUse[slot] === i && !pinned.has(slot) && backingOf[slot] >= 0) pool.push(backingOf[slot]);
     }
-    if (lastUse[s.outSlot] === -1 && !pinned.has(s.outSlot)) pool.push(buffers[s.outSlot]);
+    if (lastUse[s.outSlot] === -1 && !pinned.has(s.outSlot)) pool.push(backingOf[s.outSlot]);
   });
+  let planBuffers: PlanBuffers | null = null;
+  if (workspace) {
+    const regions: { at: number; length: number }[] = [];
+    try {
+      // Nothing reads a region before a step (or the input copy) has written all of it.
+      for (const size of backingSize) regions.push({ at: workspace.alloc(size * 4, false), length: size });
+    } catch (e) {
+      for (const r of regions) workspace.release(r.at, r.length * 4);
+      for (const r of owned) r.dispose();
+      throw e;
+    }
+    planBuffers = new PlanBuffers(workspace, regions);
+    owned.push(planBuffers);
+  }
+  const backings: readonly Float32Array[] = planBuffers ? planBuffers.views : backingSize.map((size) => new Float32Array(size));
+  const buffers: Float32Array[] = new Array(slotCount);
+  const viewSlots = () => {
+    for (let slot = 0; slot < slotCount; slot++) {
+      const b = backingOf[slot];
+      if (b >= 0) buffers[slot] = backings[b].length === slotSize[slot] ? backings[b] : backings[b].subarray(0, slotSize[slot]);
+    }
+  };
+  viewSlots();
+  // Re-takes the slot views when the workspace memory has grown (see workspace.ts).
+  let viewsOf = planBuffers ? planBuffers.views[0]?.buffer : null;
+  const refresh = planBuffers
+    ? () => {
+        planBuffers.refresh();
+        if (planBuffers.views[0]?.buffer !== viewsOf) {
+          viewsOf = planBuffers.views[0]?.buffer;
+          viewSlots();
+        }
+      }
+    : () => {};
 
   const outputShapes = graph.outputs.map((v) => shapes.get(v)!);
   const frozenInputShapes = inputShapes.map((s) => [...s]);
@@ -176,10 +217,13 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
         if (t.shape.length !== want.length || t.shape.some((d, j) => d !== want[j])) {
           throw new KconvError('BAD_INPUT', `input ${i} ('${graph.inputs[i]}') has shape [${t.shape.join(', ')}], the plan was compiled for [${want.join(', ')}]`);
         }
-        buffers[inputSlots[i]] = toFloat32(t);
+        if (!workspace) buffers[inputSlots[i]] = toFloat32(t);
       });
+      refresh();
+      if (workspace) inputs.forEach((t, i) => buffers[inputSlots[i]].set(toFloat32(t)));
       for (const s of steps) {
         s.run(s.inSlots.map((slot) => buffers[slot]), buffers[s.outSlot]);
+        refresh(); // a kernel may have grown the memory (its lazy allocations)
       }
       return outputSlots.map((slot, i) => ({ dtype: 'float32', shape: [...outputShapes[i]], data: buffers[slot].slice() }));
     },

@@ -285,17 +285,33 @@ export function prepareConv1dWasm(
   const regions = [
     { at: arena.alloc(wLen * 4, false), bytes: wLen * 4 },
     { at: arena.alloc(outStride * 4), bytes: outStride * 4 },
-    { at: arena.alloc(xLen * 4, false), bytes: xLen * 4 },
-    { at: arena.alloc(yLen * 4, false), bytes: yLen * 4 },
   ];
-  const [wAt, bAt, xAt, yAt] = regions.map((r) => r.at);
+  const [wAt, bAt] = regions.map((r) => r.at);
   if (bias) {
     const b = arena.f32(bAt, outStride);
     for (let g = 0; g < s.groups; g++) for (let f = 0; f < fg; f++) b[g * bpg * block + f] = bias[g * fg + f];
   }
+  // Input and output regions of its own only for arrays outside the arena, taken on first need: a
+  // plan keeps its values in the arena (runtime/workspace.ts), and there the kernel reads x and
+  // writes y in place. Taking a region may grow the memory, which detaches every view of it; the
+  // run below takes the addresses of in-arena x and y before allocating, and writes only JS
+  // arrays afterwards. The exception, an in-arena y the kernel cannot write in place (its panels
+  // pad each group's filters), gets both regions now.
+  let xAt = 0;
+  let yAt = 0;
+  const ownRegion = (bytes: number) => {
+    const at = arena.alloc(bytes, false);
+    regions.push({ at, bytes });
+    return at;
+  };
   let packed = false;
+  const padded = outStride !== s.filters;
+  if (padded) {
+    xAt = ownRegion(xLen * 4);
+    yAt = ownRegion(yLen * 4);
+  }
   const call: KernelCall = {
-    args: [xAt, wAt, bAt, yAt, s.inLength, s.padBefore, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
+    args: [0, wAt, bAt, 0, s.inLength, s.padBefore, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
     rows: s.batch * s.outLength,
     relu: s.relu ? 1 : 0,
     flops: 2 * s.batch * s.outLength * s.filters * s.kernelSize * cg,
@@ -315,8 +331,13 @@ export function prepareConv1dWasm(
         packWeights(s, kernel, block, arena.f32(wAt, wLen));
         packed = true;
       }
-      new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
+      const xInPlace = x.buffer === arena.memory.buffer;
+      const yInPlace = !padded && y.buffer === arena.memory.buffer;
+      call.args[0] = xInPlace ? x.byteOffset : (xAt ||= ownRegion(xLen * 4));
+      call.args[3] = yInPlace ? y.byteOffset : (yAt ||= ownRegion(yLen * 4));
+      if (!xInPlace) new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
       executor.execute(call);
+      if (yInPlace) return;
       const ys = new Float32Array(arena.memory.buffer, yAt, yLen);
       if (outStride === s.filters) {
         y.set(ys);
