@@ -7,12 +7,13 @@
  * relaxed one is used wherever the engine validates it (Chromium, Node ≥ 22, Node 20 with
  * --experimental-wasm-relaxed-simd); the choice is made once, when the module is first compiled.
  *
- * Isomorphic: no Node imports. The bytes come from conv1d-wasm.generated.ts (built from
- * ./assembly/conv1d.ts by scripts/build-wasm.mjs). Worker threads reuse this module with a
+ * Isomorphic: no Node imports. The bytes come from kernels-wasm.generated.ts (built from
+ * ./assembly/ by scripts/build-wasm.mjs; the module also holds the elementwise kernels of
+ * ./elementwise.ts). Worker threads reuse this module with a
  * shared memory (src/runtime/threads/), which is why the row-range execution is pluggable.
  */
 import { checkConv1DSpec, type Conv1DSpec, type PreparedConv1D } from '../conv1d-spec.js';
-import { CONV1D_WASM_PLAIN, CONV1D_WASM_PLAIN_RELAXED, CONV1D_WASM_SHARED, CONV1D_WASM_SHARED_RELAXED } from './conv1d-wasm.generated.js';
+import { KERNELS_WASM_PLAIN, KERNELS_WASM_PLAIN_RELAXED, KERNELS_WASM_SHARED, KERNELS_WASM_SHARED_RELAXED } from './kernels-wasm.generated.js';
 import { KconvError } from '../../errors.js';
 
 const PAGE = 65536;
@@ -62,13 +63,17 @@ export interface RowExecutor {
 export class WasmArena implements RowExecutor {
   readonly memory: WebAssembly.Memory;
   readonly kernel: Conv1DExport;
+  /** Every export of the kernel module's instance on this memory (the elementwise kernels too). */
+  readonly exports: WebAssembly.Exports;
   private top = 64; // keep address 0 unused: a zero pointer is then always a bug
   private free: { at: number; size: number }[] = [];
 
   constructor(memory: WebAssembly.Memory, module: WebAssembly.Module) {
     this.memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory } });
+    this.exports = instance.exports;
     this.kernel = instance.exports.conv1d as Conv1DExport;
+    liveArenas.push(new WeakRef(this));
   }
 
   /**
@@ -144,11 +149,31 @@ export class WasmArena implements RowExecutor {
 /** Which build of the kernel runs: 'fma' (relaxed SIMD) or 'simd' (plain SIMD). */
 export type KernelFlavor = 'fma' | 'simd';
 
+const liveArenas: WeakRef<WasmArena>[] = [];
+
+/**
+ * The arena whose memory holds all of `arrays` (views of it), or null. Kernels that get plain
+ * Float32Arrays use it to tell whether they can run in WebAssembly on them in place.
+ */
+export function arenaOf(...arrays: Float32Array[]): WasmArena | null {
+  const buffer = arrays[0].buffer;
+  for (let i = 1; i < arrays.length; i++) if (arrays[i].buffer !== buffer) return null;
+  for (let i = 0; i < liveArenas.length; i++) {
+    const arena = liveArenas[i].deref();
+    if (!arena) {
+      liveArenas.splice(i--, 1);
+      continue;
+    }
+    if (arena.memory.buffer === buffer) return arena;
+  }
+  return null;
+}
+
 let fma: boolean | undefined;
 
 /** True when this engine accepts the relaxed-SIMD (fused multiply-add) build of the kernel. */
 export function wasmFmaSupported(): boolean {
-  fma ??= typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes(CONV1D_WASM_PLAIN_RELAXED));
+  fma ??= typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes(KERNELS_WASM_PLAIN_RELAXED));
   return fma;
 }
 
@@ -159,8 +184,8 @@ export function defaultFlavor(): KernelFlavor {
 
 /** The kernel bytes of a flavor, for a plain or a shared memory. */
 export function kernelBytes(flavor: KernelFlavor, shared: boolean): Uint8Array<ArrayBuffer> {
-  if (flavor === 'fma') return wasmBytes(shared ? CONV1D_WASM_SHARED_RELAXED : CONV1D_WASM_PLAIN_RELAXED);
-  return wasmBytes(shared ? CONV1D_WASM_SHARED : CONV1D_WASM_PLAIN);
+  if (flavor === 'fma') return wasmBytes(shared ? KERNELS_WASM_SHARED_RELAXED : KERNELS_WASM_PLAIN_RELAXED);
+  return wasmBytes(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN);
 }
 
 const plainModules = new Map<KernelFlavor, WebAssembly.Module | null>();

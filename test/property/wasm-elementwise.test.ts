@@ -1,0 +1,91 @@
+/**
+ * The WebAssembly SIMD elementwise kernels (src/runtime/wasm/assembly/elementwise.ts) against
+ * the JS kernels they stand in for (prepareMerge, applyElementwise's relu), which stay the
+ * reference: seeded random lengths (vector body and scalar tail), values including NaN, ±0,
+ * ±Infinity, tiny and huge magnitudes, every merge mode, in place and not. Equal bit for bit
+ * (NaN: any NaN), since both round the same float32 operations once.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MergeMode } from '../../src/ir/ops.js';
+import { applyElementwise } from '../../src/runtime/activations.js';
+import { prepareMerge } from '../../src/runtime/kernels/elementwise.js';
+import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
+import { Rng } from '../helpers/random.js';
+
+const CASES = Number(process.env.ELEMENTWISE_CASES ?? 400);
+const MODES: MergeMode[] = ['add', 'subtract', 'multiply', 'maximum', 'minimum', 'average'];
+const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-40, -1e-40, 3e38, -3e38, 1, -1];
+
+function values(rng: Rng, n: number): Float32Array {
+  const out = rng.floats(n, 4);
+  for (let i = 0; i < n; i++) if (rng.bool(0.1)) out[i] = rng.pick(SPECIAL);
+  return out;
+}
+
+function sameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const ok = Number.isNaN(expected[i]) ? Number.isNaN(actual[i]) : Object.is(actual[i], expected[i]);
+    if (!ok) throw new Error(`${what}: element ${i} is ${actual[i]}, the JS kernel gives ${expected[i]}`);
+  }
+}
+
+describe('WASM elementwise kernels equal the JS kernels', () => {
+  const arena = sharedPlainArena();
+  /** A copy of `data` in the arena's memory (a view, as a plan's values are). */
+  const inArena = (data: Float32Array) => {
+    const at = arena.alloc(data.length * 4);
+    const view = arena.f32(at, data.length);
+    view.set(data);
+    return { view: () => arena.f32(at, data.length), release: () => arena.release(at, data.length * 4), first: view };
+  };
+
+  it(`merges of two same-shape inputs, every mode, ${CASES} seeded cases`, () => {
+    for (let i = 0; i < CASES; i++) {
+      const rng = new Rng(9000 + i);
+      const mode = MODES[i % MODES.length];
+      const n = rng.int(1, 70);
+      const shape = [1, n];
+      const a = values(rng, n);
+      const b = values(rng, n);
+      const merge = prepareMerge(mode, [shape, shape], shape);
+      const expected = new Float32Array(n);
+      merge([a, b], expected); // JS heap: the JS loop
+      const A = inArena(a);
+      const B = inArena(b);
+      const inPlace = rng.bool(0.3);
+      const Y = inPlace ? A : inArena(new Float32Array(n));
+      merge([A.view(), B.view()], Y.view());
+      sameBits(Y.view(), expected, `${mode} case ${i} (n ${n}${inPlace ? ', in place' : ''})`);
+      A.release();
+      B.release();
+      if (!inPlace) Y.release();
+    }
+  });
+
+  it(`relu in place on a range, ${CASES} seeded cases`, () => {
+    for (let i = 0; i < CASES; i++) {
+      const rng = new Rng(19000 + i);
+      const n = rng.int(1, 70);
+      const x = values(rng, n);
+      const start = rng.int(0, n - 1);
+      const end = rng.int(start, n);
+      const expected = x.slice();
+      applyElementwise({ fn: 'relu' }, expected, start, end);
+      const X = inArena(x);
+      applyElementwise({ fn: 'relu' }, X.view(), start, end);
+      sameBits(X.view(), expected, `relu case ${i} [${start}, ${end}) of ${n}`);
+      X.release();
+    }
+  });
+
+  it('a merge with one input on the JS heap and its output in the arena falls back to the JS loop', () => {
+    const merge = prepareMerge('add', [[5], [5]], [5]);
+    const a = inArena(Float32Array.from([1, 2, 3, 4, 5]));
+    const Y = inArena(new Float32Array(5));
+    merge([a.view(), Float32Array.from([10, 20, 30, 40, 50])], Y.view());
+    expect([...Y.view()]).toEqual([11, 22, 33, 44, 55]);
+    a.release();
+    Y.release();
+  });
+});
