@@ -20,7 +20,8 @@ import { dirname, join } from 'node:path';
 import type { Conv1DSpec } from '../runtime/conv1d-spec.js';
 import { onnxConvModel } from './onnx-conv.js';
 
-export type Runner = () => Float32Array | Promise<Float32Array>;
+export type { Runner } from './timing.js';
+import type { Runner } from './timing.js';
 
 export interface BenchProblem {
   spec: Conv1DSpec;

@@ -1,0 +1,99 @@
+/**
+ * The browser half of `kconv bench`'s Chromium run (src/bench/browser.ts builds this file with
+ * esbuild and opens it in headless Chromium): the fixture model in kconv and in tfjs-wasm, in the
+ * same page, on the same inputs. Each must first reproduce Keras's own output on the fixture
+ * input (`close`); then both are timed in interleaved rounds on a longer seeded input, checked
+ * against kconv's reference-kernel plan.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { load } from '../../index.js';
+import { readNpy } from '../../formats/npy.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { compile } from '../../runtime/index.js';
+import { conv1dReference } from '../../runtime/kernels/conv1d-reference.js';
+import type { Conv1DImpl } from '../../runtime/kernels/conv1d-types.js';
+import { conv1dWasm } from '../../runtime/select-conv1d.js';
+import { defaultFlavor } from '../../runtime/wasm/engine.js';
+import { compareArrays, TOLERANCES } from '../../verify/tolerance.js';
+import { seededRandom } from '../shapes.js';
+import { tfjsModel } from '../tfjs-model.js';
+import { checkAndTime, type Contender } from '../timing.js';
+
+export interface PageRequest {
+  /** URLs (same origin) of the model file, the fixture input and Keras's expected output. */
+  model: string;
+  input: string;
+  expected: string;
+  filename: string;
+  batch: number;
+  steps: number;
+  budgetMs: number;
+  /** Folder URL of @tensorflow/tfjs-backend-wasm's .wasm files. */
+  tfjsWasm: string;
+}
+
+export interface PageResult {
+  env: { userAgent: string; crossOriginIsolated: boolean; hardwareConcurrency: number; kconvKernel: string; tfjsBackend: string };
+  results: { runtime: string; medianMs: number }[];
+  log: string[];
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** The same seeded input as the Node model benchmark (src/bench/model.ts). */
+function seededInput(batch: number, steps: number, channels: number): Tensor {
+  const rnd = seededRandom(8);
+  return { dtype: 'float32', shape: [batch, steps, channels], data: Float32Array.from({ length: batch * steps * channels }, () => rnd() * 2 - 1) };
+}
+
+async function run(req: PageRequest): Promise<PageResult> {
+  const log: string[] = [];
+  const model = await load(await fetchBytes(req.model), { filename: req.filename });
+  const fixtureX = readNpy(await fetchBytes(req.input));
+  const kerasY = readNpy(await fetchBytes(req.expected));
+  const x = seededInput(req.batch, req.steps, fixtureX.shape[fixtureX.shape.length - 1]);
+  const reference = compile(model.graph, [[...x.shape]], { conv1d: conv1dReference as Conv1DImpl<unknown> }).run([x])[0].data as Float32Array;
+
+  const contenders: Contender[] = [];
+  const kconvPaths: [string, Conv1DImpl<unknown> | null][] = [
+    [`kconv (${defaultFlavor() === 'fma' ? 'wasm-fma' : 'wasm-simd'}, default)`, null],
+    ...(defaultFlavor() === 'fma' ? ([['kconv-wasm-simd', conv1dWasm('simd')]] as [string, Conv1DImpl<unknown>][]) : []),
+  ];
+  for (const [runtime, impl] of kconvPaths) {
+    const onFixture = compile(model.graph, [[...fixtureX.shape]], impl ? { conv1d: impl } : {}).run([fixtureX])[0].data as Float32Array;
+    const vsKeras = compareArrays(onFixture, kerasY.data as Float32Array, TOLERANCES.close);
+    if (!vsKeras.pass) {
+      log.push(`${runtime} does not match Keras's expected output: ${vsKeras.message}`);
+      continue;
+    }
+    const plan = compile(model.graph, [[...x.shape]], impl ? { conv1d: impl } : {});
+    contenders.push({ runtime, run: () => plan.run([x])[0].data as Float32Array });
+  }
+
+  setWasmPaths(req.tfjsWasm);
+  await import('@tensorflow/tfjs-backend-wasm');
+  const tfRun = await tfjsModel(tf, 'wasm', model.graph);
+  const vsKeras = compareArrays(tfRun(fixtureX), kerasY.data as Float32Array, TOLERANCES.close);
+  if (vsKeras.pass) contenders.push({ runtime: 'tfjs-wasm', run: () => tfRun(x) });
+  else log.push(`tfjs-wasm does not match Keras's expected output: ${vsKeras.message}`);
+
+  const results = await checkAndTime(`browser ${req.filename}`, contenders, reference, req.budgetMs, (l) => log.push(l));
+  return {
+    env: {
+      userAgent: navigator.userAgent,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      kconvKernel: defaultFlavor(),
+      tfjsBackend: `${tf.getBackend()}${(tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean) ? ' simd' : ''}${(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') as boolean) ? ' threads' : ''}`,
+    },
+    results,
+    log,
+  };
+}
+
+(globalThis as unknown as { kconvBench: typeof run }).kconvBench = run;
