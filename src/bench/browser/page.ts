@@ -13,7 +13,8 @@ import type { Tensor } from '../../ir/tensor.js';
 import { compile } from '../../runtime/index.js';
 import { conv1dReference } from '../../runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl } from '../../runtime/kernels/conv1d-types.js';
-import { conv1dWasm } from '../../runtime/select-conv1d.js';
+import { conv1dWasm, defaultConv1d } from '../../runtime/select-conv1d.js';
+import { webThreadsAvailable } from '../../runtime/threads/web.js';
 import { defaultFlavor } from '../../runtime/wasm/engine.js';
 import { compareArrays, TOLERANCES } from '../../verify/tolerance.js';
 import { seededRandom } from '../shapes.js';
@@ -34,7 +35,7 @@ export interface PageRequest {
 }
 
 export interface PageResult {
-  env: { userAgent: string; crossOriginIsolated: boolean; hardwareConcurrency: number; kconvKernel: string; tfjsBackend: string };
+  env: { userAgent: string; crossOriginIsolated: boolean; hardwareConcurrency: number; kconvKernel: string; kconvDefault: string; tfjsBackend: string };
   results: { runtime: string; medianMs: number }[];
   log: string[];
 }
@@ -60,9 +61,11 @@ async function run(req: PageRequest): Promise<PageResult> {
   const reference = compile(model.graph, [[...x.shape]], { conv1d: conv1dReference as Conv1DImpl<unknown> }).run([x])[0].data as Float32Array;
 
   const contenders: Contender[] = [];
+  const threaded = webThreadsAvailable();
   const kconvPaths: [string, Conv1DImpl<unknown> | null][] = [
-    [`kconv (${defaultFlavor() === 'fma' ? 'wasm-fma' : 'wasm-simd'}, default)`, null],
-    ...(defaultFlavor() === 'fma' ? ([['kconv-wasm-simd', conv1dWasm('simd')]] as [string, Conv1DImpl<unknown>][]) : []),
+    [`kconv (${defaultConv1d().name}, ${defaultFlavor()}, default)`, null],
+    ...(threaded ? ([[`kconv-wasm-${defaultFlavor()} (1 thread)`, conv1dWasm(defaultFlavor())]] as [string, Conv1DImpl<unknown>][]) : []),
+    ...(defaultFlavor() === 'fma' ? ([['kconv-wasm-simd (1 thread)', conv1dWasm('simd')]] as [string, Conv1DImpl<unknown>][]) : []),
   ];
   for (const [runtime, impl] of kconvPaths) {
     const onFixture = compile(model.graph, [[...fixtureX.shape]], impl ? { conv1d: impl } : {}).run([fixtureX])[0].data as Float32Array;
@@ -89,6 +92,7 @@ async function run(req: PageRequest): Promise<PageResult> {
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       hardwareConcurrency: navigator.hardwareConcurrency,
       kconvKernel: defaultFlavor(),
+      kconvDefault: defaultConv1d().name,
       tfjsBackend: `${tf.getBackend()}${(tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean) ? ' simd' : ''}${(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') as boolean) ? ' threads' : ''}`,
     },
     results,

@@ -8,7 +8,11 @@ import type { Conv1DImpl } from '../kernels/conv1d-types.js';
 import { implFromPrepare } from '../prepared-impl.js';
 import { setDefaultConv1d } from '../select-conv1d.js';
 import { prepareConv1dWasm, wasmSimdSupported, type WasmTiling } from '../wasm/engine.js';
-import { ThreadPool } from './pool.js';
+import { setDefaultSpawn, ThreadPool } from './pool.js';
+import { spawnNodeWorker } from './node-spawn.js';
+
+// Pools made from Node code (here, tests, the bench) start Node worker threads.
+setDefaultSpawn(spawnNodeWorker);
 
 export { ThreadPool, MIN_FLOPS_PER_THREAD } from './pool.js';
 

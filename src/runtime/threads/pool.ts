@@ -1,9 +1,10 @@
 /**
- * Node worker threads over one shared WebAssembly memory: the WASM SIMD Conv1D kernel split by
+ * Worker threads over one shared WebAssembly memory: the WASM SIMD Conv1D kernel split by
  * output rows across the calling thread and `threads - 1` workers.
  *
- * Node-only (imports node:worker_threads): select it from Node code (src/node.ts, the CLI, the
- * bench), never from the isomorphic entry.
+ * Isomorphic: the workers come from a spawner, Node's worker_threads (./node-spawn.ts, installed
+ * by ./index.ts for Node code) or a browser's Web Workers (./web.ts, used by the browser default
+ * when the page is cross-origin isolated). Nothing here imports a platform module.
  *
  * Dispatch costs microseconds, not the ~50 µs of postMessage: every thread instantiates the same
  * kernel module on the same shared memory once, and a run only writes the call's arguments into
@@ -11,7 +12,6 @@
  * Atomics.notify. The calling thread computes its own share, then waits (Atomics.wait) for the
  * workers' pending count to reach zero. Small problems stay on the calling thread.
  */
-import { Worker } from 'node:worker_threads';
 import { defaultFlavor, kernelBytes, KERNEL_ARGS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
 
 // Control block layout (Int32 slots).
@@ -26,26 +26,27 @@ const ARGS = 8; // KERNEL_ARGS (16) problem arguments, then relu
 const SLOTS = 32;
 const CLOSED = 1 << 30;
 
+let defaultSpawn: SpawnWorker | null = null;
+
+/** The spawner pools use when given none (the platform entry installs it). */
+export function setDefaultSpawn(spawn: SpawnWorker): void {
+  defaultSpawn = spawn;
+}
+
 /** A problem below this many flops per thread runs on the calling thread: waking a worker costs more. */
 export const MIN_FLOPS_PER_THREAD = 2_000_000;
 
-// The worker body. It runs as an eval'd CommonJS script (so it needs no separate file, and works
-// the same from TypeScript sources under test and from dist/); it must not use anything outside
-// this function, so the slot numbers above are repeated as literals here.
+// The worker body. A spawner runs it from its source text (so it needs no separate file, and
+// works the same from TypeScript sources under test, from dist/ and from a browser bundle); it
+// must not use anything outside this function, so the slot numbers above are repeated as
+// literals here.
 //
 // Work is claimed, not assigned: the rows are cut into chunks and every thread (the caller
 // included) takes the next chunk with an atomic add until none is left. A worker that wakes late
 // (a busy machine) simply finds nothing left; the caller never waits for work nobody started.
 // Arguments are read only after a successful claim: the caller rewrites them only when NEXT is
 // CLOSED and every claimed chunk is DONE, so a claimed chunk always sees its own task's arguments.
-function workerMain(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { module, memory, control } = workerData as {
-    module: WebAssembly.Module;
-    memory: WebAssembly.Memory;
-    control: SharedArrayBuffer;
-  };
+export function workerMain({ module, memory, control }: WorkerData): void {
   const c = new Int32Array(control);
   const conv = new WebAssembly.Instance(module, { env: { memory } }).exports.conv1d as (...a: number[]) => void;
   let seen = 0;
@@ -73,12 +74,25 @@ function workerMain(): void {
   }
 }
 
+/** What every worker gets: the kernel module, the shared memory and the control block. */
+export interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+}
+
+/**
+ * Starts one worker that runs `main(data)` (main's source text is self-contained). The worker
+ * must not keep the process alive while idle.
+ */
+export type SpawnWorker = (main: (data: WorkerData) => void, data: WorkerData) => { terminate(): Promise<unknown> | void };
+
 export class ThreadPool implements RowExecutor {
   readonly threads: number;
   /** The arena whose memory every thread shares: prepare Conv1Ds with it. */
   readonly arena: WasmArena;
   private readonly control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-  private readonly workers: Worker[] = [];
+  private readonly workers: { terminate(): Promise<unknown> | void }[] = [];
   private closed = false;
   /** How the last split task was shared: chunks in all, and how many the calling thread ran. */
   lastSplit = { chunks: 0, byCaller: 0 };
@@ -90,7 +104,7 @@ export class ThreadPool implements RowExecutor {
   /** Which build of the kernel the threads run (FMA where the engine has it). */
   readonly flavor: KernelFlavor;
 
-  constructor(threads: number, options: { minFlopsPerThread?: number; flavor?: KernelFlavor } = {}) {
+  constructor(threads: number, options: { minFlopsPerThread?: number; flavor?: KernelFlavor; spawn?: SpawnWorker } = {}) {
     this.minFlopsPerThread = options.minFlopsPerThread ?? MIN_FLOPS_PER_THREAD;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
       throw new RangeError(`threads must be an integer in 1..64, found ${threads}`);
@@ -100,13 +114,10 @@ export class ThreadPool implements RowExecutor {
     const module = new WebAssembly.Module(kernelBytes(this.flavor, true));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
     this.arena = new WasmArena(memory, module);
+    const spawn = options.spawn ?? defaultSpawn;
+    if (threads > 1 && !spawn) throw new Error('no worker spawner: use src/runtime/threads/index.ts (Node) or web.ts (browsers)');
     for (let i = 0; i < threads - 1; i++) {
-      const w = new Worker(`(${workerMain.toString()})()`, {
-        eval: true,
-        workerData: { module, memory, control: this.control.buffer },
-      });
-      w.unref(); // an idle pool never keeps the process alive
-      this.workers.push(w);
+      this.workers.push(spawn!(workerMain, { module, memory, control: this.control.buffer as SharedArrayBuffer }));
     }
   }
 
