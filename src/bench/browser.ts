@@ -19,6 +19,8 @@ const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 
 export interface BrowserBenchOptions {
   caseDir: string;
+  /** Conv1D shape ids to time in the page as well. */
+  shapes?: string[];
   budgetSeconds: number;
   timing?: { batch: number; steps: number };
   log?: (line: string) => void;
@@ -97,6 +99,7 @@ export async function benchBrowser(opts: BrowserBenchOptions): Promise<PageResul
       steps: opts.timing?.steps ?? 4096,
       budgetMs: opts.budgetSeconds * 1000,
       tfjsWasm: `${url(tfjsWasm)}/`,
+      shapes: opts.shapes ?? [],
     };
     const result = (await page.evaluate((r) => (globalThis as unknown as { kconvBench(r: PageRequest): Promise<PageResult> }).kconvBench(r), req)) as PageResult;
     for (const line of [...result.log, ...errors]) log(`(browser) ${line}`);

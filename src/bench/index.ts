@@ -89,7 +89,7 @@ export async function runBenchmark(opts: BenchmarkOptions = {}): Promise<Benchma
       model = await benchModel({ caseDir: modelCase, timing, budgetSeconds, log });
       if (opts.browser ?? !quick) {
         log('model in headless Chromium');
-        browser = await benchBrowser({ caseDir: modelCase, timing, budgetSeconds, log });
+        browser = await benchBrowser({ caseDir: modelCase, timing, budgetSeconds, shapes: opts.shapes ?? SHAPES.map((x) => x.id), log });
       }
     } else {
       notes.add('end-to-end model: the fixture is not here (fixtures/ is in the repository, not in the npm package), skipped');
@@ -219,6 +219,23 @@ export function benchMarkdown(r: BenchmarkReport): string {
     out.push('| runtime | median | tfjs-wasm / this |');
     out.push('|---|---:|---:|');
     for (const x of b.results) out.push(`| ${x.runtime} | ${ms(x.medianMs)} | ${wasm ? `${fix(wasm.medianMs / x.medianMs)}×` : '—'} |`);
+    if (b.shapes.length) {
+      const runtimes = [...new Set(b.shapes.map((x) => x.runtime))];
+      out.push('');
+      out.push('Conv1D shapes in the same page (tfjs-wasm / kconv in brackets):');
+      out.push('');
+      out.push(`| shape | ${runtimes.join(' | ')} |`);
+      out.push(`|---|${runtimes.map(() => '---:').join('|')}|`);
+      for (const id of [...new Set(b.shapes.map((x) => x.shape))]) {
+        const peer = b.shapes.find((x) => x.shape === id && x.runtime === 'tfjs-wasm');
+        const cells = runtimes.map((rt) => {
+          const x = b.shapes.find((y) => y.shape === id && y.runtime === rt);
+          if (!x) return '—';
+          return rt === 'tfjs-wasm' || !peer ? ms(x.medianMs) : `${ms(x.medianMs)} (${fix(peer.medianMs / x.medianMs)}×)`;
+        });
+        out.push(`| (${id}) | ${cells.join(' | ')} |`);
+      }
+    }
   }
   if (r.load.length) {
     out.push('');

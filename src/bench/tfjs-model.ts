@@ -6,7 +6,8 @@ import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops.js';
 import { resolvePadding } from '../ir/padding.js';
 import type { Tensor } from '../ir/tensor.js';
-import type { Tf } from './peers.js';
+import type { BenchProblem, Tf } from './peers.js';
+import type { Runner } from './timing.js';
 
 /**
  * The graph rebuilt in tfjs-core ops from the weights kconv read: what a user porting the model
@@ -78,3 +79,38 @@ export async function tfjsModel(tf: Tf, backend: 'cpu' | 'wasm', graph: Graph): 
     return data;
   };
 }
+
+/** One Conv1D problem in tfjs ('cpu' or 'wasm' backend, selected before each call), grouped convolutions by split/concat. */
+export async function tfjsConvRunner(tf: Tf, backend: 'cpu' | 'wasm', p: BenchProblem): Promise<{ run: Runner; dispose(): void }> {
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to initialise`);
+  const s = p.spec;
+  const x = tf.tensor3d(p.x, [s.batch, s.inLength, s.inChannels]);
+  const cg = s.inChannels / s.groups;
+  const fg = s.filters / s.groups;
+  const kernel = tf.tensor3d(p.kernel, [s.kernelSize, cg, s.filters]);
+  const filters = s.groups === 1 ? [kernel] : tf.split(kernel, s.groups, 2);
+  const bias = tf.tensor1d(p.bias);
+  const pad = p.padding === 'causal' ? 'valid' : p.padding;
+  const conv = () =>
+    tf.tidy(() => {
+      const input = p.padding === 'causal' ? tf.pad(x, [[0, 0], [s.padBefore, 0], [0, 0]]) : x;
+      const parts = s.groups === 1 ? [input] : tf.split(input, s.groups, 2);
+      const outs = parts.map((part, g) => tf.conv1d(part as import('@tensorflow/tfjs-core').Tensor3D, filters[g] as import('@tensorflow/tfjs-core').Tensor3D, s.stride, pad, 'NWC', s.dilation));
+      const y = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
+      return tf.add(y, bias);
+    });
+  void fg;
+  return {
+    run: () => {
+      if (tf.getBackend() !== backend) tf.setBackend(backend);
+      const y = conv();
+      const data = y.dataSync() as Float32Array;
+      y.dispose();
+      return data;
+    },
+    dispose: () => {
+      tf.dispose([x, kernel, bias, ...filters]);
+    },
+  };
+}
+

@@ -12,13 +12,14 @@ import { readNpy } from '../../formats/npy.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { compile } from '../../runtime/index.js';
 import { conv1dReference } from '../../runtime/kernels/conv1d-reference.js';
-import type { Conv1DImpl } from '../../runtime/kernels/conv1d-types.js';
+import type { Conv1DImpl, Conv1DParams } from '../../runtime/kernels/conv1d-types.js';
+import type { PreparedConv1D } from '../../runtime/conv1d-spec.js';
 import { conv1dWasm, defaultConv1d } from '../../runtime/select-conv1d.js';
-import { webThreadsAvailable } from '../../runtime/threads/web.js';
-import { defaultFlavor } from '../../runtime/wasm/engine.js';
+import { webThreadPool, webThreadsAvailable } from '../../runtime/threads/web.js';
+import { defaultFlavor, prepareConv1dWasm } from '../../runtime/wasm/engine.js';
 import { compareArrays, TOLERANCES } from '../../verify/tolerance.js';
-import { seededRandom } from '../shapes.js';
-import { tfjsModel } from '../tfjs-model.js';
+import { benchProblem, seededRandom, SHAPES, type BenchShape } from '../shapes.js';
+import { tfjsConvRunner, tfjsModel } from '../tfjs-model.js';
 import { checkAndTime, type Contender } from '../timing.js';
 
 export interface PageRequest {
@@ -32,11 +33,15 @@ export interface PageRequest {
   budgetMs: number;
   /** Folder URL of @tensorflow/tfjs-backend-wasm's .wasm files. */
   tfjsWasm: string;
+  /** Conv1D shape ids (src/bench/shapes.ts) to time as well. */
+  shapes: string[];
 }
 
 export interface PageResult {
   env: { userAgent: string; crossOriginIsolated: boolean; hardwareConcurrency: number; kconvKernel: string; kconvDefault: string; tfjsBackend: string };
   results: { runtime: string; medianMs: number }[];
+  /** The Conv1D shapes: kconv's default and one-thread paths against tfjs-wasm. */
+  shapes: { shape: string; runtime: string; medianMs: number }[];
   log: string[];
 }
 
@@ -86,6 +91,12 @@ async function run(req: PageRequest): Promise<PageResult> {
   else log.push(`tfjs-wasm does not match Keras's expected output: ${vsKeras.message}`);
 
   const results = await checkAndTime(`browser ${req.filename}`, contenders, reference, req.budgetMs, (l) => log.push(l));
+  const shapes: PageResult['shapes'] = [];
+  for (const id of req.shapes) {
+    const sh = SHAPES.find((x) => x.id === id);
+    if (!sh) throw new Error(`no shape ${id}`);
+    for (const t of await timeShape(sh, req.budgetMs, log)) shapes.push({ shape: id, ...t });
+  }
   return {
     env: {
       userAgent: navigator.userAgent,
@@ -96,8 +107,35 @@ async function run(req: PageRequest): Promise<PageResult> {
       tfjsBackend: `${tf.getBackend()}${(tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean) ? ' simd' : ''}${(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') as boolean) ? ' threads' : ''}`,
     },
     results,
+    shapes,
     log,
   };
+}
+
+/** One Conv1D shape: kconv's default path (Web Workers when isolated), one thread, and tfjs-wasm. */
+async function timeShape(sh: BenchShape, budgetMs: number, log: string[]): Promise<{ runtime: string; medianMs: number }[]> {
+  const p = benchProblem(sh);
+  const s = p.spec;
+  const params: Conv1DParams = { kernelSize: s.kernelSize, stride: s.stride, dilation: s.dilation, groups: s.groups, inChannels: s.inChannels, filters: s.filters, layout: 'NWC', activation: { fn: 'linear' } };
+  const geometry = { batch: s.batch, inLength: s.inLength, outLength: s.outLength, padBefore: s.padBefore };
+  const expected = new Float32Array(s.batch * s.outLength * s.filters);
+  conv1dReference.prepare(params, geometry, conv1dReference.pack(params, p.kernel, p.bias))(p.x, expected);
+  const prepared: [string, PreparedConv1D][] = [
+    ...(webThreadsAvailable() ? ([[`kconv (web threads, ${defaultFlavor()}, default)`, prepareConv1dWasm(s, p.kernel, p.bias, { arena: webThreadPool().arena, executor: webThreadPool() })]] as [string, PreparedConv1D][]) : []),
+    [`kconv-wasm-${defaultFlavor()} (1 thread)`, prepareConv1dWasm(s, p.kernel, p.bias)],
+  ];
+  const contenders: Contender[] = prepared.map(([runtime, conv]) => {
+    const y = new Float32Array(expected.length);
+    return { runtime, run: () => (conv.run(p.x, y), y) };
+  });
+  const tfjs = await tfjsConvRunner(tf, 'wasm', p);
+  contenders.push({ runtime: 'tfjs-wasm', run: tfjs.run });
+  try {
+    return await checkAndTime(`browser shape ${sh.id}`, contenders, expected, budgetMs, (l) => log.push(l));
+  } finally {
+    tfjs.dispose();
+    for (const [, conv] of prepared) conv.dispose();
+  }
 }
 
 (globalThis as unknown as { kconvBench: typeof run }).kconvBench = run;

@@ -135,7 +135,6 @@ export class WasmArena implements RowExecutor {
   }
 
   execute(call: KernelCall): void {
-    const a = call.args;
     this.runRows(call, 0, call.rows);
   }
 
