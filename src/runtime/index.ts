@@ -19,7 +19,7 @@ import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
 import { collecting } from './resources.js';
-import { PlanBuffers } from './workspace.js';
+import { PlanBuffers, withWorkspace } from './workspace.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
@@ -116,7 +116,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const inputSlots = graph.inputs.map(newSlot);
   const steps: Step[] = [];
   // Everything the steps take outside the JS heap (WASM regions) is owned by this plan.
-  const { owned } = collecting(() => {
+  const { owned } = collecting(() => withWorkspace(impl.workspace ?? null, () => {
     for (const node of runnable === graph ? needed : neededNodes(runnable)) {
       if (node.op === 'Input') continue;
       if (node.outputs.length !== 1) {
@@ -129,7 +129,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
       }
       steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
     }
-  });
+  }));
   const outputSlots = graph.outputs.map((v) => slotOf.get(v)!);
 
   // Buffer planning: the size each slot needs, its last reader, then greedy reuse from a pool.

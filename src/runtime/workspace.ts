@@ -20,6 +20,28 @@ export interface Workspace {
   release(at: number, bytes: number): void;
 }
 
+let compiling: Workspace | null = null;
+
+/**
+ * The workspace of the plan being compiled (null outside compile(), or for a plan on the JS
+ * heap): kernels that can compute in it prepare for it while the plan compiles (and hand what
+ * they take to the plan with resources.own()).
+ */
+export function planWorkspace(): Workspace | null {
+  return compiling;
+}
+
+/** Runs `fn` (the compilation of a plan's steps) with `ws` as the plan's workspace. */
+export function withWorkspace<T>(ws: Workspace | null, fn: () => T): T {
+  const outer = compiling;
+  compiling = ws;
+  try {
+    return fn();
+  } finally {
+    compiling = outer;
+  }
+}
+
 /** Whether `a` is a view into `ws`'s memory (so a kernel on that memory can use it in place). */
 export function inWorkspace(ws: Workspace, a: Float32Array): boolean {
   return a.buffer === ws.memory.buffer;
