@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { load } from '../api/load.js';
 import type { Graph } from '../ir/graph.js';
-import type { Conv1DAttrs } from '../ir/ops.js';
+import type { Conv1DAttrs } from '../ir/ops/index.js';
 import type { Tensor } from '../ir/tensor.js';
 import { readNpy } from '../formats/npy.js';
 import { compile } from '../runtime/index.js';

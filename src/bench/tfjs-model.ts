@@ -3,7 +3,7 @@
  * browser page): no Node imports.
  */
 import type { Graph, Node } from '../ir/graph.js';
-import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops.js';
+import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops/index.js';
 import { resolvePadding } from '../ir/padding.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { BenchProblem, Tf } from './peers.js';

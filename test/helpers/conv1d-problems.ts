@@ -3,7 +3,7 @@
  * (test/property/conv1d-fast-paths.test.ts), shared with the relaxed-SIMD child
  * (test/property/fma-child.ts), which runs them under a Node flag in another process.
  */
-import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops.js';
+import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops/index.js';
 import { causalPadding, resolvePadding } from '../../src/ir/padding.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import type { Conv1DSpec, PreparedConv1D } from '../../src/runtime/conv1d-spec.js';

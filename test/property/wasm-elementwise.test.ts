@@ -6,7 +6,7 @@
  * (NaN: any NaN), since both round the same float32 operations once.
  */
 import { describe, expect, it } from 'vitest';
-import type { MergeMode } from '../../src/ir/ops.js';
+import type { MergeMode } from '../../src/ir/ops/index.js';
 import { applyElementwise } from '../../src/runtime/activations.js';
 import { prepareMerge } from '../../src/runtime/kernels/elementwise.js';
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';

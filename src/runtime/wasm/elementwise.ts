@@ -4,7 +4,7 @@
  * runtime/workspace.ts), in place, with no copy. Anywhere else (arrays on the JS heap, an engine
  * without WASM SIMD) they return false and the JS kernel runs, which stays the reference.
  */
-import type { MergeMode } from '../../ir/ops.js';
+import type { MergeMode } from '../../ir/ops/index.js';
 import { arenaOf } from './engine.js';
 
 // Not average: JS sums in float64, where two float32 values near the float32 maximum do not
