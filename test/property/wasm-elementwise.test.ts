@@ -10,6 +10,7 @@ import type { MergeMode } from '../../src/ir/ops/index.js';
 import { applyElementwise } from '../../src/runtime/activations.js';
 import { prepareMerge } from '../../src/runtime/kernels/elementwise.js';
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
+import { wasmMerge2 } from '../../src/runtime/wasm/elementwise.js';
 import { Rng } from '../helpers/random.js';
 
 const CASES = Number(process.env.ELEMENTWISE_CASES ?? 400);
@@ -39,6 +40,15 @@ describe('WASM elementwise kernels equal the JS kernels', () => {
     view.set(data);
     return { view: () => arena.f32(at, data.length), release: () => arena.release(at, data.length * 4), first: view };
   };
+
+  it('arena views take the WASM path, JS-heap arrays the JS loop', () => {
+    const a = inArena(Float32Array.from([1, 2, 3, 4, 5]));
+    expect(wasmMerge2('add', a.view(), a.view(), a.view())).toBe(true);
+    expect([...a.view()]).toEqual([2, 4, 6, 8, 10]);
+    expect(wasmMerge2('add', a.view(), new Float32Array(5), a.view())).toBe(false);
+    expect(wasmMerge2('average', a.view(), a.view(), a.view())).toBe(false); // float64 in JS: see wasm/elementwise.ts
+    a.release();
+  });
 
   it(`merges of two same-shape inputs, every mode, ${CASES} seeded cases`, () => {
     for (let i = 0; i < CASES; i++) {

@@ -2,3 +2,4 @@
 // per family. One module means one instance per memory gives a plan all of them.
 export { conv1d } from './conv1d';
 export { binary, relu } from './elementwise';
+export { globalPool1d, pool1d } from './pool';
