@@ -21,6 +21,7 @@
  */
 import type { Graph, Node } from '../../ir/graph.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
+import { batchNormAffine } from '../kernels/normalization.js';
 
 type Foldable = Extract<Node, { op: 'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Dense' }>;
 type BatchNorm = Extract<Node, { op: 'BatchNormalization' }>;
@@ -109,12 +110,7 @@ function fold(graph: Graph, shapes: ReadonlyMap<string, readonly number[]>): Gra
     if (p.attrs.useBias && (!biasTensor || biasTensor.data.length !== channels)) continue;
 
     // s and t exactly as the BatchNorm kernel computes them (float64)
-    const s = new Float64Array(channels);
-    const t = new Float64Array(channels);
-    for (let c = 0; c < channels; c++) {
-      s[c] = (1 / Math.sqrt(variance[c] + bn.attrs.epsilon)) * (gamma ? gamma[c] : 1);
-      t[c] = (beta ? beta[c] : 0) - mean[c] * s[c];
-    }
+    const { scale: s, shift: t } = batchNormAffine(bn.attrs.epsilon, mean, variance, gamma, beta);
     const k = toFloat32(kernelTensor);
     const k2 = new Float32Array(k.length);
     for (let i = 0; i < k.length; i++) k2[i] = k[i] * s[i % channels];
