@@ -12,25 +12,10 @@ import { prepareMerge } from '../../src/runtime/kernels/elementwise.js';
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
 import { wasmMerge2 } from '../../src/runtime/wasm/elementwise.js';
 import { Rng } from '../helpers/random.js';
+import { expectSameBits, valuesWithSpecials } from '../helpers/special-values.js';
 
 const CASES = Number(process.env.ELEMENTWISE_CASES ?? 400);
 const MODES: MergeMode[] = ['add', 'subtract', 'multiply', 'maximum', 'minimum', 'average'];
-const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-40, -1e-40, 3e38, -3e38, 1, -1];
-
-function values(rng: Rng, n: number): Float32Array {
-  const out = rng.floats(n, 4);
-  for (let i = 0; i < n; i++) if (rng.bool(0.1)) out[i] = rng.pick(SPECIAL);
-  return out;
-}
-
-function sameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const ok = Number.isNaN(expected[i]) ? Number.isNaN(actual[i]) : Object.is(actual[i], expected[i]);
-    if (!ok) throw new Error(`${what}: element ${i} is ${actual[i]}, the JS kernel gives ${expected[i]}`);
-  }
-}
-
 describe('WASM elementwise kernels equal the JS kernels', () => {
   const arena = sharedPlainArena();
   /** A copy of `data` in the arena's memory (a view, as a plan's values are). */
@@ -56,8 +41,8 @@ describe('WASM elementwise kernels equal the JS kernels', () => {
       const mode = MODES[i % MODES.length];
       const n = rng.int(1, 70);
       const shape = [1, n];
-      const a = values(rng, n);
-      const b = values(rng, n);
+      const a = valuesWithSpecials(rng, n);
+      const b = valuesWithSpecials(rng, n);
       const merge = prepareMerge(mode, [shape, shape], shape);
       const expected = new Float32Array(n);
       merge([a, b], expected); // JS heap: the JS loop
@@ -66,7 +51,7 @@ describe('WASM elementwise kernels equal the JS kernels', () => {
       const inPlace = rng.bool(0.3);
       const Y = inPlace ? A : inArena(new Float32Array(n));
       merge([A.view(), B.view()], Y.view());
-      sameBits(Y.view(), expected, `${mode} case ${i} (n ${n}${inPlace ? ', in place' : ''})`);
+      expectSameBits(Y.view(), expected, `${mode} case ${i} (n ${n}${inPlace ? ', in place' : ''})`);
       A.release();
       B.release();
       if (!inPlace) Y.release();
@@ -77,14 +62,14 @@ describe('WASM elementwise kernels equal the JS kernels', () => {
     for (let i = 0; i < CASES; i++) {
       const rng = new Rng(19000 + i);
       const n = rng.int(1, 70);
-      const x = values(rng, n);
+      const x = valuesWithSpecials(rng, n);
       const start = rng.int(0, n - 1);
       const end = rng.int(start, n);
       const expected = x.slice();
       applyElementwise({ fn: 'relu' }, expected, start, end);
       const X = inArena(x);
       applyElementwise({ fn: 'relu' }, X.view(), start, end);
-      sameBits(X.view(), expected, `relu case ${i} [${start}, ${end}) of ${n}`);
+      expectSameBits(X.view(), expected, `relu case ${i} [${start}, ${end}) of ${n}`);
       X.release();
     }
   });

@@ -14,10 +14,9 @@ import type { Conv1DImpl } from '../../src/runtime/kernels/conv1d-types.js';
 import { conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
 import { Rng } from '../helpers/random.js';
+import { expectSameBits, SPECIAL } from '../helpers/special-values.js';
 
 const CASES = Number(process.env.NORM_CASES ?? 300);
-const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 3e38, -3e38, 1e-40];
-
 describe('WASM BatchNormalization affine kernel equals the JS loop', () => {
   it(`${CASES} seeded cases, bit for bit; dispose frees its statistics`, () => {
     const arena = sharedPlainArena();
@@ -46,10 +45,7 @@ describe('WASM BatchNormalization affine kernel equals the JS loop', () => {
       // the float64 statistics (16 bytes per channel) beside the plan's input and output
       expect(arena.bytesInUse() - before).toBeGreaterThanOrEqual(16 * C + 8 * data.length);
       const actual = plan.run([input])[0].data as Float32Array;
-      for (let k = 0; k < expected.length; k++) {
-        const ok = Number.isNaN(expected[k]) ? Number.isNaN(actual[k]) : Object.is(actual[k], expected[k]);
-        if (!ok) throw new Error(`case ${i} (C ${C}, shape [${shape}]): element ${k} is ${actual[k]}, the JS kernel gives ${expected[k]}`);
-      }
+      expectSameBits(actual, expected, `case ${i} (C ${C}, shape [${shape}])`);
       plan.dispose();
       expect(arena.bytesInUse()).toBe(before);
     }

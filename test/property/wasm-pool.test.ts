@@ -12,24 +12,9 @@ import { prepareGlobalPool, preparePool } from '../../src/runtime/kernels/pool.j
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
 import { wasmPool } from '../../src/runtime/wasm/pool.js';
 import { Rng } from '../helpers/random.js';
+import { expectSameBits, valuesWithSpecials } from '../helpers/special-values.js';
 
 const CASES = Number(process.env.POOL_CASES ?? 400);
-const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 3e38, -3e38, 1e-40];
-
-function values(rng: Rng, n: number): Float32Array {
-  const out = rng.floats(n, 4);
-  for (let i = 0; i < n; i++) if (rng.bool(0.08)) out[i] = rng.pick(SPECIAL);
-  return out;
-}
-
-function sameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const ok = Number.isNaN(expected[i]) ? Number.isNaN(actual[i]) : Object.is(actual[i], expected[i]);
-    if (!ok) throw new Error(`${what}: element ${i} is ${actual[i]}, the JS kernel gives ${expected[i]}`);
-  }
-}
-
 describe('WASM pooling kernels equal the JS kernels', () => {
   const arena = sharedPlainArena();
   /** Runs `run` on arena copies of `x` (and a fresh arena output) and returns the output. */
@@ -62,11 +47,11 @@ describe('WASM pooling kernels equal the JS kernels', () => {
       const padding: Padding = rng.pick([validPadding(), samePadding(), causalPadding(poolSize, 1)]);
       const pad = resolvePadding(padding, inLength, poolSize, stride, 1);
       const g = { batch, inLength, outLength: pad.outLength, channels, poolSize, stride, padBefore: pad.before, layout: 'NWC' as const };
-      const x = values(rng, batch * inLength * channels);
+      const x = valuesWithSpecials(rng, batch * inLength * channels);
       const expected = new Float32Array(batch * pad.outLength * channels);
       const run = preparePool(kind, g);
       run(x, expected);
-      sameBits(inArena(x, expected.length, run), expected, `${kind} pool case ${i} ${JSON.stringify(g)}`);
+      expectSameBits(inArena(x, expected.length, run), expected, `${kind} pool case ${i} ${JSON.stringify(g)}`);
     }
   });
 
@@ -77,11 +62,11 @@ describe('WASM pooling kernels equal the JS kernels', () => {
       const batch = rng.int(1, 3);
       const steps = rng.int(1, 50);
       const channels = rng.int(1, 19);
-      const x = values(rng, batch * steps * channels);
+      const x = valuesWithSpecials(rng, batch * steps * channels);
       const expected = new Float32Array(batch * channels);
       const run = prepareGlobalPool(kind, batch, steps, channels, 'NWC');
       run(x, expected);
-      sameBits(inArena(x, expected.length, run), expected, `global ${kind} case ${i} (${batch}×${steps}×${channels})`);
+      expectSameBits(inArena(x, expected.length, run), expected, `global ${kind} case ${i} (${batch}×${steps}×${channels})`);
     }
   });
 });

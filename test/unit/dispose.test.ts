@@ -10,21 +10,12 @@ import { KconvError, load } from '../../src/index.js';
 import { readNpy } from '../../src/formats/npy.js';
 import { compile } from '../../src/runtime/index.js';
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
+import { caught } from '../helpers/errors.js';
 import { FIXTURES } from '../helpers/paths.js';
 
 const CASE = join(FIXTURES, 'cases', 'keras3', 'model-tcn--keras');
 const bytes = new Uint8Array(readFileSync(join(CASE, 'model.keras')));
 const input = readNpy(readFileSync(join(CASE, 'input.npy')));
-
-function refusal(action: () => unknown): KconvError {
-  try {
-    action();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KconvError);
-    return e as KconvError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('dispose', () => {
   it('a disposed model refuses to predict with DISPOSED; its graph and weights stay readable', async () => {
@@ -53,7 +44,7 @@ describe('dispose', () => {
     const [y] = plan.run([input]);
     plan.dispose();
     expect(plan.disposed).toBe(true);
-    expect(refusal(() => plan.run([input])).code).toBe('DISPOSED');
+    expect(caught(() => plan.run([input])).code).toBe('DISPOSED');
     const fresh = compile(model.graph, [[...input.shape]]);
     expect(fresh).not.toBe(plan);
     expect(fresh.run([input])[0].data).toEqual(y.data);
