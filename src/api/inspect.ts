@@ -81,7 +81,7 @@ export interface InspectReport {
   schema: 1;
   /** File name given to `load`, if any. */
   file: string | null;
-  /** Source format, e.g. `keras-h5`, `keras-v3`, `tf1-checkpoint`, `kir`. */
+  /** Source format: a name of src/model-formats.ts, e.g. `keras-h5`, `keras-v3`, `tf1-checkpoint`. */
   format: string;
   /** `keras_version` recorded by the writer, or null when the file does not say. */
   kerasVersion: string | null;

@@ -131,10 +131,6 @@ export function isElementwise(act: Activation): boolean {
   return act.fn !== 'softmax' && act.fn !== 'log_softmax';
 }
 
-export function isLinear(act: Activation): boolean {
-  return act.fn === 'linear';
-}
-
 /** Applies an elementwise activation in place to data[start, end). */
 export function applyElementwise(act: Activation, data: Float32Array, start = 0, end = data.length): void {
   if (act.fn === 'linear') return;

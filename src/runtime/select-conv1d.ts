@@ -12,7 +12,6 @@ import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { conv1dBlocked } from './kernels/conv1d-blocked.js';
 import { implFromPrepare } from './prepared-impl.js';
 import { conv1dWebThreads, webThreadsAvailable } from './threads/web.js';
-import { prepareConv1dTyped } from './typed/conv1d-tuned.js';
 import { prepareConv1dWasm, sharedPlainArena, wasmSimdSupported, type KernelFlavor } from './wasm/engine.js';
 
 /** The WASM SIMD kernel on the calling thread (its FMA build where the engine has relaxed SIMD). */
@@ -22,9 +21,6 @@ export const conv1dWasmSimd = implFromPrepare('wasm-simd', (s, k, b) => prepareC
 export function conv1dWasm(flavor: KernelFlavor): Conv1DImpl<unknown> {
   return implFromPrepare(`wasm-${flavor}`, (s, k, b) => prepareConv1dWasm(s, k, b, { flavor }), () => sharedPlainArena(flavor)) as Conv1DImpl<unknown>;
 }
-
-/** The tuned typed-array kernel (pure JS, panel-packed like the WASM kernel). */
-export const conv1dTuned = implFromPrepare('typed-tuned', prepareConv1dTyped);
 
 let chosen: Conv1DImpl<unknown> | null = null;
 

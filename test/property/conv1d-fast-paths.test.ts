@@ -15,7 +15,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv1DSpec } from '../../src/runtime/conv1d-spec.js';
 import type { Conv1DImpl } from '../../src/runtime/kernels/conv1d-types.js';
-import { conv1dTuned, conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
+import { conv1dTuned } from '../../src/bench/conv1d-tuned.js';
+import { conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
 import { conv1dThreads, prepareConv1dThreaded, ThreadPool } from '../../src/runtime/threads/index.js';
 import { prepareConv1dWasm, wasmSimdSupported } from '../../src/runtime/wasm/engine.js';
 import { checkCases, checkDirectCases, problem, reference, relError, SEED } from '../helpers/conv1d-problems.js';

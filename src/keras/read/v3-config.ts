@@ -1,7 +1,7 @@
 /**
  * The JSON documents of a Keras v3 save: `config.json` (`serialize_keras_object(model)`),
  * `metadata.json`, a `model.to_json()` architecture, and a sharded `.weights.json` index.
- * Facts: keras-formats.md §2.1, §2.4, §2.6, §2.7.
+ * Facts: docs/keras-formats.md §2.1, §2.4, §2.6, §2.7.
  *
  * Only what is specific to these documents lives here; layer configs (DTypePolicy objects,
  * `module`/`registered_name` on nested objects, `__keras_tensor__` nodes) are the shared Keras
@@ -15,10 +15,10 @@
  * to the class name (a missing `return` in `get_name_from_symbol`): classes are therefore
  * resolved by `class_name` alone, never by `module`.
  */
-import { KconvError } from '../errors.js';
-import type { KerasGeneration } from './generation.js';
-import { generationFromConfig, generationOf } from './generation.js';
-import { parseJsonSafely } from '../limits.js';
+import { KconvError } from '../../errors.js';
+import type { KerasGeneration } from '../generation.js';
+import { generationFromConfig, generationOf } from '../generation.js';
+import { parseJsonSafely } from '../../limits.js';
 
 export type Json = Record<string, unknown>;
 

@@ -1,22 +1,21 @@
 /**
  * The public writer entry: an IR graph → the bytes of a model file for a target Keras.
  *
- *   const bytes = await save(graph, { format: 'keras', target: 'keras-3' });
+ *   const bytes = await save(graph, { format: 'keras-v3', target: 'keras-3' });
  *
- * Formats: 'h5' (legacy full model), 'h5-weights' (legacy weights only), 'keras' (Keras 3
- * archive), 'weights-h5' (Keras 3 `.weights.h5`), 'kir' (kconv's own IR file). A model the target
- * cannot express is refused (NOT_REPRESENTABLE) before anything is written.
+ * Formats: the writable names of src/model-formats.ts ('keras-h5', 'keras-h5-weights',
+ * 'keras-v3', 'keras-v3-weights', 'kir'). A model the target cannot express is refused
+ * (NOT_REPRESENTABLE) before anything is written.
  */
-import { KconvError } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
-import { writeKir } from '../ir/kir.js';
-import { parseTarget, type Target } from './targets.js';
-import { writeLegacyH5, writeLegacyWeightsH5, type WriteResult } from './write-h5.js';
-import { writeKerasV3, writeWeightsH5 } from './write-keras.js';
+import { KconvError } from '../../errors.js';
+import { isWriteFormat, WRITE_FORMATS, type WriteFormat } from '../../model-formats.js';
+import type { Graph } from '../../ir/graph.js';
+import { writeKir } from '../../ir/kir.js';
+import { parseTarget, type Target } from '../targets.js';
+import { writeLegacyH5, writeLegacyWeightsH5, type WriteResult } from './h5.js';
+import { writeKerasV3, writeWeightsH5 } from './v3.js';
 
-export type SaveFormat = 'h5' | 'h5-weights' | 'keras' | 'weights-h5' | 'kir';
-
-export const SAVE_FORMATS: readonly SaveFormat[] = ['h5', 'h5-weights', 'keras', 'weights-h5', 'kir'];
+export type SaveFormat = WriteFormat;
 
 export interface SaveOptions {
   format: SaveFormat;
@@ -33,27 +32,27 @@ export interface SaveReport extends WriteResult {
 /** Writes `graph` and returns the file's bytes with what was written and any warnings. */
 export async function saveWithReport(graph: Graph, options: SaveOptions): Promise<SaveReport> {
   const { format } = options;
-  if (!SAVE_FORMATS.includes(format)) {
-    throw new KconvError('USAGE', `unknown output format '${String(format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
+  if (!isWriteFormat(format)) {
+    throw new KconvError('USAGE', `unknown output format '${String(format)}': expected one of ${WRITE_FORMATS.join(', ')}`);
   }
   if (format === 'kir') {
     const bytes = writeKir(graph);
     return { bytes, datasets: new Map(), warnings: [], target: null, format };
   }
-  const fallback = format === 'keras' || format === 'weights-h5' ? 'keras-3' : 'tf-keras-2.15';
+  const fallback = format === 'keras-v3' || format === 'keras-v3-weights' ? 'keras-3' : 'tf-keras-2.15';
   const target = typeof options.target === 'object' ? options.target : parseTarget(options.target ?? fallback);
   let result: WriteResult;
   switch (format) {
-    case 'h5':
+    case 'keras-h5':
       result = await writeLegacyH5(graph, target);
       break;
-    case 'h5-weights':
+    case 'keras-h5-weights':
       result = await writeLegacyWeightsH5(graph, target);
       break;
-    case 'keras':
+    case 'keras-v3':
       result = await writeKerasV3(graph, target);
       break;
-    case 'weights-h5':
+    case 'keras-v3-weights':
       result = await writeWeightsH5(graph, target);
       break;
   }

@@ -1,7 +1,7 @@
 /**
  * Legacy Keras HDF5 files (`model.save("x.h5")`, `save_weights("x.h5")`) of every writer: Keras
  * 1.x, standalone Keras 2.0–2.3, tf.keras, tf_keras and Keras 3's legacy writer
- * (keras-formats.md §1).
+ * (docs/keras-formats.md §1).
  *
  * - Full model: root attribute `model_config` (JSON), weights under `/model_weights`.
  * - Weights only: `layer_names` at the root, no config. Weights are listable and readable by
@@ -12,14 +12,15 @@
  * layer group, which differ by writer: `conv1d/kernel:0`, `convolution1d_1_W`, `kernel`,
  * `sequential/conv1d/kernel`), never by guessing paths; layer order comes from `layer_names`.
  */
-import { KconvError } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
-import { isHdf5, joinPath, openHdf5, type Hdf5File } from '../formats/hdf5.js';
-import { isObject } from './config-values.js';
-import { generationFromConfig, generationOf, type KerasGeneration, type ReadOptions } from './generation.js';
-import type { StoredWeight } from './layers/index.js';
-import { graphFromKerasConfig, type LayerWeightSource } from './model-config.js';
-import { parseJsonSafely } from '../limits.js';
+import { KconvError } from '../../errors.js';
+import type { ModelFormat } from '../../model-formats.js';
+import type { Graph } from '../../ir/graph.js';
+import { isHdf5, joinPath, openHdf5, type Hdf5File } from '../../formats/hdf5.js';
+import { isObject } from '../config-values.js';
+import { generationFromConfig, generationOf, type KerasGeneration, type ReadOptions } from '../generation.js';
+import type { StoredWeight } from '../layers/index.js';
+import { graphFromKerasConfig, type LayerWeightSource } from '../model-config.js';
+import { parseJsonSafely } from '../../limits.js';
 
 /** The weights of a legacy .h5 file (the `model_weights` group of a model, or a weights-only file). */
 export interface KerasH5Weights {
@@ -141,7 +142,7 @@ function build(
   generation: KerasGeneration,
   recordedBackend: string | undefined,
   kerasVersion: string | undefined,
-  format: string,
+  format: ModelFormat,
   options: ReadOptions,
 ): Graph {
   const warnings: string[] = [];
@@ -201,7 +202,7 @@ function stringList(file: Hdf5File, path: string, name: string): string[] {
  * Serves layer weights by name and remembers what was used, so that weights no layer of the
  * config claimed are reported instead of silently dropped.
  *
- * Nested models (keras-formats.md §1.4): a nested model is one entry of `layer_names` whose
+ * Nested models (docs/keras-formats.md §1.4): a nested model is one entry of `layer_names` whose
  * `weight_names` lists all its sublayers' weights; a sublayer's weights are those whose name has
  * the sublayer's name as the component before the variable name
  * (`model/sequential/conv1d/kernel:0`, `sequential/conv1d/kernel`).

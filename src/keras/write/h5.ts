@@ -1,5 +1,5 @@
 /**
- * Legacy HDF5 writers (keras-formats.md §1): the full model (`model.save("x.h5")`) and the
+ * Legacy HDF5 writers (docs/keras-formats.md §1): the full model (`model.save("x.h5")`) and the
  * weights-only file (`model.save_weights("x.h5")`), in the style of the target Keras:
  * - keras 2.2.4: root attrs as bytes (vlen ASCII), no `top_level_model_weights`, `Model`;
  * - tf.keras / tf_keras: root `keras_version`/`backend` as str (vlen UTF-8), `top_level_model_weights`
@@ -9,12 +9,12 @@
  * Name lists are fixed-length byte strings (readable by h5py 2 and 3), chunked above 64512 bytes.
  * Returns the file's bytes; writes no file.
  */
-import type { Graph } from '../ir/graph.js';
-import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
-import { KconvError } from '../errors.js';
-import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
-import { checkRepresentable } from './layers/representable.js';
-import { isKeras3, sourceFamily, type Target } from './targets.js';
+import type { Graph } from '../../ir/graph.js';
+import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
+import { KconvError } from '../../errors.js';
+import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
+import { checkRepresentable } from '../layers/representable.js';
+import { isKeras3, sourceFamily, type Target } from '../targets.js';
 
 export interface WriteResult {
   bytes: Uint8Array;
@@ -86,7 +86,7 @@ function hasTopLevelModelWeights(target: Target): boolean {
 
 /** Legacy `.h5` full model for `target`. */
 export async function writeLegacyH5(graph: Graph, target: Target): Promise<WriteResult> {
-  checkRepresentable(graph, target, 'h5');
+  checkRepresentable(graph, target, 'h5'); // representable.ts's flag for the legacy full-model file (keras-h5)
   const model = emitModel(graph, target, 'legacy');
   const warnings = [...model.warnings];
   const datasets = new Map<string, string>();
@@ -109,7 +109,7 @@ export async function writeLegacyH5(graph: Graph, target: Target): Promise<Write
 
 /** Legacy weights-only `.h5` (`save_weights`) for `target`. Keras 3 reads these through `load_weights`. */
 export async function writeLegacyWeightsH5(graph: Graph, target: Target): Promise<WriteResult> {
-  checkRepresentable(graph, target, 'h5-weights');
+  checkRepresentable(graph, target, 'keras-h5-weights');
   const model = emitModel(graph, target, 'legacy');
   const datasets = new Map<string, string>();
   const bytes = await buildHdf5((h5) => writeWeightGroups(h5, '', model, target, graph, datasets));

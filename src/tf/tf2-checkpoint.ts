@@ -17,10 +17,10 @@ import { KconvError } from '../errors.js';
 import type { Bundle } from '../formats/tf-bundle.js';
 import { decodeProto } from '../formats/tf-protos.js';
 import type { Graph } from '../ir/graph.js';
-import { isObject } from './config-values.js';
-import { generationOf, type ReadOptions } from './generation.js';
-import type { StoredWeight } from './layers/index.js';
-import { graphFromKerasConfig, isModelClass, type LayerWeightSource } from './model-config.js';
+import { isObject } from '../keras/config-values.js';
+import { generationOf, type ReadOptions } from '../keras/generation.js';
+import type { StoredWeight } from '../keras/layers/index.js';
+import { graphFromKerasConfig, isModelClass, type LayerWeightSource } from '../keras/model-config.js';
 
 export const OBJECT_GRAPH_KEY = '_CHECKPOINTABLE_OBJECT_GRAPH';
 

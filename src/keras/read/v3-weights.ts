@@ -1,7 +1,7 @@
 /**
  * The weights of a "Keras v3" save (`model.weights.h5` inside a `.keras` archive, a standalone
  * `.weights.h5`, a sharded `.weights.json` + shards, or plain-array `.npz`), and which layer of
- * the model config each variable belongs to. Facts: keras-formats.md §2.2–§2.5, §2.8.
+ * the model config each variable belongs to. Facts: docs/keras-formats.md §2.2–§2.5, §2.8.
  *
  * The file is a tree of objects, not of layer names. Keras walks the model object and, for every
  * object with variables, writes `<path>/vars/0`, `<path>/vars/1`, … in the object's own variable
@@ -22,11 +22,11 @@
  *    the counter of a layer's class advances twice for it (the second visit writes nothing).
  *    Whether a layer has weights is read from the file: its subtree holds a variable.
  */
-import { KconvError } from '../errors.js';
-import type { Hdf5File } from '../formats/hdf5.js';
-import type { DType, Tensor } from '../ir/tensor.js';
-import type { StoredWeight } from './layers/index.js';
-import type { LayerWeightSource } from './model-config.js';
+import { KconvError } from '../../errors.js';
+import type { Hdf5File } from '../../formats/hdf5.js';
+import type { DType, Tensor } from '../../ir/tensor.js';
+import type { StoredWeight } from '../layers/index.js';
+import type { LayerWeightSource } from '../model-config.js';
 
 /** One stored variable: metadata now, data on demand (the optimizer's are usually never read). */
 export interface V3Variable {

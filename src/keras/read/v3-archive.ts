@@ -2,7 +2,7 @@
  * Keras v3 saves: the `.keras` zip archive (Keras 3, and tf.keras 2.12–2.15 "Keras v3 format") or
  * its unzipped directory form (Keras 3.15 `zipped=False`), a standalone `.weights.h5` loaded into
  * an architecture, and sharded `.weights.json` weights.
- * Facts: keras-formats.md §2.
+ * Facts: docs/keras-formats.md §2.
  *
  * Reading a `.keras` archive:
  * 1. sniff the bytes: an HDF5 file named `.keras` (they exist) is read as a legacy `.h5` model;
@@ -13,16 +13,17 @@
  * 5. the shared Keras dialect (model-config.ts) builds the IR graph, taking each layer's weights
  *    from that match. Variables no layer claimed are reported in provenance warnings.
  */
-import { KconvError } from '../errors.js';
-import { openHdf5, type Hdf5File } from '../formats/hdf5.js';
-import { readNpz } from '../formats/npz.js';
-import { describeFormat, sniffFormat } from '../formats/sniff.js';
-import { openZip, zipLimitsFrom } from '../formats/zip.js';
-import { TensorBudget } from '../limits.js';
-import type { Graph } from '../ir/graph.js';
-import type { KerasGeneration, ReadOptions } from './generation.js';
-import { readKerasH5 } from './h5-model.js';
-import { graphFromKerasConfig } from './model-config.js';
+import { KconvError } from '../../errors.js';
+import type { ModelFormat } from '../../model-formats.js';
+import { openHdf5, type Hdf5File } from '../../formats/hdf5.js';
+import { readNpz } from '../../formats/npz.js';
+import { describeFormat, sniffFormat } from '../../formats/sniff.js';
+import { openZip, zipLimitsFrom } from '../../formats/zip.js';
+import { TensorBudget } from '../../limits.js';
+import type { Graph } from '../../ir/graph.js';
+import type { KerasGeneration, ReadOptions } from '../generation.js';
+import { readKerasH5 } from './h5.js';
+import { graphFromKerasConfig } from '../model-config.js';
 import { parseJsonDocument, readMetadata, readModelDocument, readShardIndex, v3Generation, type KerasMetadata, type KerasModelDocument } from './v3-config.js';
 import { mergeWeightTrees, V3WeightMap, weightTreeFromArrays, weightTreeFromHdf5, type V3Group } from './v3-weights.js';
 
@@ -141,7 +142,7 @@ export async function readKerasWeightsH5(bytes: Uint8Array, architecture: Archit
         { file, where: '/' },
       );
     }
-    return buildGraph(doc, weightTreeFromHdf5(h5), doc.kerasVersion, options, 'keras-weights-h5', []);
+    return buildGraph(doc, weightTreeFromHdf5(h5), doc.kerasVersion, options, 'keras-v3-weights', []);
   } finally {
     h5.close();
   }
@@ -170,14 +171,14 @@ export async function readKerasShardedWeights(
       opened.push(h5);
       trees.push(weightTreeFromHdf5(h5, { partial: true }));
     }
-    return buildGraph(doc, mergeWeightTrees(trees, file), doc.kerasVersion, options, 'keras-weights-sharded', []);
+    return buildGraph(doc, mergeWeightTrees(trees, file), doc.kerasVersion, options, 'keras-v3-sharded-weights', []);
   } finally {
     for (const h5 of opened) h5.close();
   }
 }
 
 /** The shared step: match stored variables to layers, build the graph, record provenance. */
-function buildGraph(doc: KerasModelDocument, tree: V3Group, kerasVersion: string | undefined, options: KerasArchiveOptions, format: string, warnings: string[]): Graph {
+function buildGraph(doc: KerasModelDocument, tree: V3Group, kerasVersion: string | undefined, options: KerasArchiveOptions, format: ModelFormat, warnings: string[]): Graph {
   const generation: KerasGeneration = options.generation ?? v3Generation(kerasVersion, doc.model);
   const weights = new V3WeightMap(tree, doc.model, { generation: generation === 'keras3' ? 3 : 2 });
   const graph = graphFromKerasConfig(doc.model, weights, { ...options, generation });

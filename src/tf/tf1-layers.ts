@@ -1,7 +1,7 @@
 /**
  * The layers a TF1 checkpoint can hold (what `tf.layers.*` / `tf.compat.v1.layers.*` build between
  * a placeholder and an output), described as Keras configs. Both TF1 paths produce these specs:
- * the graph reader (./tf1.ts) recovers them from GraphDef ops, the no-graph path (./tf1-nometa.ts)
+ * the graph reader (./tf1-graph.ts) recovers them from GraphDef ops, the no-graph path (./tf1-nometa.ts)
  * takes them from the user. Building the IR node then goes through the one Keras layer mapping
  * (./layers.ts), so a TF1 Conv1D is exactly what a Keras Conv1D with that config would be, and
  * the KerasBag holds a Keras config a writer can emit.
@@ -9,8 +9,8 @@
 import type { GraphBuilder } from '../ir/builder.js';
 import type { KerasBag } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import type { Config } from './config-values.js';
-import { mapLayer, type StoredWeight } from './layers/index.js';
+import type { Config } from '../keras/config-values.js';
+import { mapLayer, type StoredWeight } from '../keras/layers/index.js';
 
 export type Tf1LayerClass = 'Conv1D' | 'Dense' | 'MaxPooling1D' | 'AveragePooling1D' | 'GlobalMaxPooling1D' | 'GlobalAveragePooling1D' | 'Flatten' | 'Activation';
 

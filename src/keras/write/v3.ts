@@ -1,5 +1,5 @@
 /**
- * Keras 3 writers (keras-formats.md §2): the `.keras` zip (`metadata.json`, `config.json`,
+ * Keras 3 writers (docs/keras-formats.md §2): the `.keras` zip (`metadata.json`, `config.json`,
  * `model.weights.h5`, STORED like Python's zipfile default) and the standalone `.weights.h5`.
  *
  * Weights tree (Keras's `_save_state` walk for Sequential/Functional models): `/vars` for the
@@ -8,13 +8,13 @@
  * every `vars` group carries the layer's name in a `name` attribute.
  */
 import { zipSync, strToU8 } from 'fflate';
-import type { Graph } from '../ir/graph.js';
-import { KconvError } from '../errors.js';
-import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
-import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
-import { checkRepresentable } from './layers/representable.js';
-import type { Target } from './targets.js';
-import type { WriteResult } from './write-h5.js';
+import type { Graph } from '../../ir/graph.js';
+import { KconvError } from '../../errors.js';
+import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
+import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
+import { checkRepresentable } from '../layers/representable.js';
+import type { Target } from '../targets.js';
+import type { WriteResult } from './h5.js';
 
 /** Keras's `to_snake_case` (keras/src/utils/naming.py). */
 export function toSnakeCase(name: string): string {

@@ -14,7 +14,7 @@ import { readV1Checkpoint } from '../formats/tf-checkpoint-v1.js';
 import { readMetaGraph, readSavedModelGraph, type TfGraph } from '../formats/tf-graph.js';
 import type { Graph } from '../ir/graph.js';
 import type { TensorBudget } from '../limits.js';
-import { graphFromTf1, type Tf1GraphOptions } from './tf1.js';
+import { graphFromTf1, type Tf1GraphOptions } from './tf1-graph.js';
 import { graphFromTf2Checkpoint, OBJECT_GRAPH_KEY } from './tf2-checkpoint.js';
 import { graphFromTf1Spec, type Tf1ModelSpec } from './tf1-nometa.js';
 

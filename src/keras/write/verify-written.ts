@@ -2,27 +2,27 @@
  * Reading back what a writer produced, with kconv's own readers, and checking that every weight
  * of the graph came back bit for bit (the `exact` tolerance). Used after every file write.
  */
-import { KconvError } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
-import { readKir } from '../ir/kir.js';
-import { tensorsIdentical } from '../ir/tensor.js';
-import { emitModel } from './emit/model.js';
-import { loadWeightsInto, readKerasH5 } from './h5-model.js';
-import { readKerasArchive, readKerasWeightsH5 } from './keras-archive.js';
+import { KconvError } from '../../errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { readKir } from '../../ir/kir.js';
+import { tensorsIdentical } from '../../ir/tensor.js';
+import { emitModel } from '../emit/model.js';
+import { loadWeightsInto, readKerasH5 } from '../read/h5.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../read/v3-archive.js';
 import type { SaveFormat } from './save.js';
-import type { Target } from './targets.js';
+import type { Target } from '../targets.js';
 
 /** Reads `bytes` (written by `save` in `format` for `target`) back into a graph. */
 export async function readWritten(bytes: Uint8Array, format: SaveFormat, target: Target | null, original: Graph): Promise<Graph> {
   const architecture = () => JSON.stringify(emitModel(original, target!, target!.family === 'keras3' ? 'saving_lib' : 'legacy').config);
   switch (format) {
-    case 'h5':
+    case 'keras-h5':
       return readKerasH5(bytes, { filename: 'written.h5' });
-    case 'h5-weights':
+    case 'keras-h5-weights':
       return loadWeightsInto(architecture(), bytes, { filename: 'written.h5' });
-    case 'keras':
+    case 'keras-v3':
       return readKerasArchive(bytes, { filename: 'written.keras' });
-    case 'weights-h5':
+    case 'keras-v3-weights':
       return readKerasWeightsH5(bytes, architecture(), { filename: 'written.weights.h5' });
     case 'kir':
       return readKir(bytes);

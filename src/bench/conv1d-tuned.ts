@@ -1,6 +1,8 @@
 /**
- * The tuned typed-array Conv1D: the portable fallback when WebAssembly SIMD is missing. Pure JS,
- * Float32Array in and out, same panel layout as the WASM kernel.
+ * The tuned typed-array Conv1D, a benchmark comparison point (the `kconv-typed` row against
+ * tfjs-cpu): pure JS, Float32Array in and out, same panel layout as the WASM kernel. No runtime
+ * path selects it (without WebAssembly SIMD the runtime uses runtime/kernels/conv1d-blocked.ts),
+ * so it lives with the benchmarks; test/property/conv1d-fast-paths.test.ts keeps it correct.
  *
  * - Weights packed once into [group][panel][tap][inPerGroup][4]: one panel = 4 output channels,
  *   zero-padded, read contiguously by the inner loop.
@@ -11,7 +13,8 @@
  * - Loop order: per batch item, chunks of output steps, then panels, then steps within the
  *   chunk: the chunk's input window stays in cache while every panel passes over it.
  */
-import { checkConv1DSpec, neededPadAfter, type Conv1DSpec, type PreparedConv1D } from '../conv1d-spec.js';
+import { checkConv1DSpec, neededPadAfter, type Conv1DSpec, type PreparedConv1D } from '../runtime/conv1d-spec.js';
+import { implFromPrepare } from '../runtime/prepared-impl.js';
 
 const P = 4; // output channels per panel
 
@@ -139,3 +142,6 @@ export function prepareConv1dTyped(spec: Conv1DSpec, kernel: Float32Array, bias:
     dispose(): void {},
   };
 }
+
+/** The tuned kernel as a Conv1D implementation, to run whole models on it (bench/model.ts, test/property). */
+export const conv1dTuned = implFromPrepare('typed-tuned', prepareConv1dTyped);

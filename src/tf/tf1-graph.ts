@@ -20,14 +20,15 @@
  * collection's slice info, then the variable op's name (which is what Saver uses by default).
  */
 import { KconvError } from '../errors.js';
+import type { ModelFormat } from '../model-formats.js';
 import type { Bundle } from '../formats/tf-bundle.js';
 import { parseTensorName, type TfAttr, type TfGraph, type TfNode } from '../formats/tf-graph.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { causalPadding, sameSplitStride1 } from '../ir/padding.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import type { Config } from './config-values.js';
-import type { StoredWeight } from './layers/index.js';
+import type { Config } from '../keras/config-values.js';
+import type { StoredWeight } from '../keras/layers/index.js';
 import { addTf1Layer, BASE_NAMES, LayerNamer, type Tf1Layer, type Tf1LayerClass } from './tf1-layers.js';
 
 export interface Tf1GraphOptions {
@@ -36,7 +37,7 @@ export interface Tf1GraphOptions {
   /** A name for the IR graph. */
   name?: string;
   /** Provenance format; 'tf1-checkpoint' by default. */
-  format?: string;
+  format?: ModelFormat;
 }
 
 /** TF activation op → Keras activation name. */
