@@ -162,14 +162,20 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
     try {
       // Nothing reads a region before a step (or the input copy) has written all of it.
       for (const size of backingSize) regions.push({ at: workspace.alloc(size * 4, false), length: size });
+      planBuffers = new PlanBuffers(workspace, regions);
+      owned.push(planBuffers);
     } catch (e) {
       for (const r of regions) workspace.release(r.at, r.length * 4);
-      for (const r of owned) r.dispose();
-      throw e;
+      // Values too big for the WebAssembly memory (a 32-bit memory, and the threads' shared one
+      // declares at most 1 GiB) stay on the JS heap, as without a workspace: the kernels then
+      // copy in and out, as they did before plans kept their values in WASM memory.
+      if (!(e instanceof KconvError && e.code === 'LIMIT_EXCEEDED')) {
+        for (const r of owned) r.dispose();
+        throw e;
+      }
     }
-    planBuffers = new PlanBuffers(workspace, regions);
-    owned.push(planBuffers);
   }
+  const inWorkspace = planBuffers !== null;
   const backings: readonly Float32Array[] = planBuffers ? planBuffers.views : backingSize.map((size) => new Float32Array(size));
   const buffers: Float32Array[] = new Array(slotCount);
   const viewSlots = () => {
@@ -217,10 +223,10 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
         if (t.shape.length !== want.length || t.shape.some((d, j) => d !== want[j])) {
           throw new KconvError('BAD_INPUT', `input ${i} ('${graph.inputs[i]}') has shape [${t.shape.join(', ')}], the plan was compiled for [${want.join(', ')}]`);
         }
-        if (!workspace) buffers[inputSlots[i]] = toFloat32(t);
+        if (!inWorkspace) buffers[inputSlots[i]] = toFloat32(t);
       });
       refresh();
-      if (workspace) inputs.forEach((t, i) => buffers[inputSlots[i]].set(toFloat32(t)));
+      if (inWorkspace) inputs.forEach((t, i) => buffers[inputSlots[i]].set(toFloat32(t)));
       for (const s of steps) {
         s.run(s.inSlots.map((slot) => buffers[slot]), buffers[s.outSlot]);
         refresh(); // a kernel may have grown the memory (its lazy allocations)

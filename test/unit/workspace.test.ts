@@ -12,7 +12,7 @@ import { compile } from '../../src/runtime/index.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl } from '../../src/runtime/kernels/conv1d-types.js';
 import { conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
-import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
+import { plainModule, sharedPlainArena, WasmArena } from '../../src/runtime/wasm/engine.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
 import { Rng } from '../helpers/random.js';
 
@@ -73,6 +73,21 @@ describe('plan values in WebAssembly memory', () => {
     plan.run([input(1, 20, 8, 5)]);
     expect(y.data).toEqual(copy); // a later run does not change an earlier result
     plan.dispose();
+  });
+
+  it('values too big for the workspace stay on the JS heap: the plan still runs (LIMIT_EXCEEDED is not fatal)', () => {
+    const graph = residualBlock(8, 9);
+    const x = input(2, 50, 8, 10);
+    const expected = compile(graph, [[...x.shape]], { conv1d: ref }).run([x]);
+    // a workspace that has no room at all, under a kernel that works on any Float32Array
+    const full = new WasmArena(new WebAssembly.Memory({ initial: 1, maximum: 1 }), plainModule()!);
+    full.alloc(65536 - 64 - 64);
+    const impl = { ...ref, name: 'reference-on-a-full-workspace', workspace: full } as Conv1DImpl<unknown>;
+    const plan = compile(graph, [[...x.shape]], { conv1d: impl });
+    expectClose(plan.run([x]), expected);
+    // any other allocation failure is still an error
+    const broken = { ...ref, name: 'reference-on-a-broken-workspace', workspace: { memory: full.memory, alloc: () => { throw new Error('broken'); }, release: () => {} } } as Conv1DImpl<unknown>;
+    expect(() => compile(graph, [[...x.shape]], { conv1d: broken })).toThrow('broken');
   });
 
   it('a plan still runs right after the memory grew under it (views re-taken)', () => {
