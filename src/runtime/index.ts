@@ -18,7 +18,7 @@ import { numElements, toFloat32, type Tensor } from '../ir/tensor.js';
 import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
-import { collecting } from './resources.js';
+import { collecting, type Releasable } from './resources.js';
 import { PlanBuffers, withWorkspace } from './workspace.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
@@ -55,6 +55,10 @@ interface GraphCache {
 }
 
 const caches = new WeakMap<Graph, GraphCache>();
+
+// What a plan took outside the JS heap (WASM regions) is freed by plan.dispose(), or, for a plan
+// nobody disposes, when the garbage collector finds it unreachable.
+const releaseUncollected = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Releasable[]>((owned) => owned.forEach((r) => r.dispose())) : null;
 const validated = new WeakSet<Graph>();
 
 function cacheOf(graph: Graph): GraphCache {
@@ -210,6 +214,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
     dispose(): void {
       if (disposed) return;
       disposed = true;
+      releaseUncollected?.unregister(plan);
       for (const r of owned) r.dispose();
       if (cache.plans.get(key) === plan) cache.plans.delete(key);
     },
@@ -234,6 +239,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
       return outputSlots.map((slot, i) => ({ dtype: 'float32', shape: [...outputShapes[i]], data: buffers[slot].slice() }));
     },
   };
+  releaseUncollected?.register(plan, owned, plan);
   cache.plans.set(key, plan);
   return plan;
 }

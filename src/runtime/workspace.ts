@@ -67,7 +67,11 @@ export class PlanBuffers {
     this.regions.forEach((r, i) => (this.views[i] = new Float32Array(this.buffer, r.at, r.length)));
   }
 
+  private disposed = false;
+
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     for (const r of this.regions) this.ws.release(r.at, r.length * 4);
   }
 }

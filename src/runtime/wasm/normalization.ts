@@ -17,7 +17,13 @@ export function prepareAffineWasm(scale: Float64Array, shift: Float64Array): ((i
   const C = scale.length;
   const bytes = 16 * C;
   const at = arena.alloc(bytes, false);
-  own({ dispose: () => arena.release(at, bytes) });
+  let released = false;
+  own({
+    dispose: () => {
+      if (!released) arena.release(at, bytes);
+      released = true;
+    },
+  });
   new Float64Array(arena.memory.buffer, at, C).set(scale);
   new Float64Array(arena.memory.buffer, at + 8 * C, C).set(shift);
   const affine = arena.exports.affine as Affine;
