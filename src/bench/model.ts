@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { load } from '../api/load.js';
 import type { Graph } from '../ir/graph.js';
 import type { Conv1DAttrs } from '../ir/ops/index.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import { readNpy } from '../formats/npy.js';
 import { compile } from '../runtime/index.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';

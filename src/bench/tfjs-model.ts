@@ -5,7 +5,7 @@
 import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops/index.js';
 import { resolvePadding } from '../ir/padding.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { BenchProblem, Tf } from './peers.js';
 import type { Runner } from './timing.js';
 

@@ -4,7 +4,7 @@
  * with it must equal the reference plan, and a worker must really compute part of a run.
  */
 import { GraphBuilder } from '../../src/ir/builder.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import { compile } from '../../src/runtime/index.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl } from '../../src/runtime/kernels/conv1d-types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { float32, type Tensor } from '../../src/ir/tensor.js';
+import { float32, type Tensor } from '../../src/tensor.js';
 import { mergeWeightTrees, toSnakeCase, V3WeightMap, weightTreeFromArrays, type V3Group } from '../../src/keras/read/v3-weights.js';
 
 /** A weights tree from `path → shape` (values 0, 1, 2, … so tensors are distinguishable). */

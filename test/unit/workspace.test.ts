@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import { compile } from '../../src/runtime/index.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl } from '../../src/runtime/kernels/conv1d-types.js';

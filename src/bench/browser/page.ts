@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { load } from '../../index.js';
 import { readNpy } from '../../formats/npy.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { compile } from '../../runtime/index.js';
 import { conv1dReference } from '../../runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl, Conv1DParams } from '../../runtime/kernels/conv1d-types.js';

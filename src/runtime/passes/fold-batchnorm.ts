@@ -20,7 +20,7 @@
  * statistic has one value per channel. Anything else is left as it is.
  */
 import type { Graph, Node } from '../../ir/graph.js';
-import { toFloat32, type Tensor } from '../../ir/tensor.js';
+import { toFloat32, type Tensor } from '../../tensor.js';
 import { batchNormAffine } from '../kernels/normalization.js';
 
 type Foldable = Extract<Node, { op: 'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Dense' }>;
