@@ -21,7 +21,7 @@ describe('TF2 object-based checkpoint golden cases', () => {
     if (haveManifest) expect(cases.length).toBeGreaterThan(0);
   });
 
-  test.each(cases.map((c) => [c.entry.id, c] as const))('%s', (_id, c) => {
+  test.each(cases.map((c) => [`${c.entry.env} ${c.entry.id}`, c] as const))('%s', (_id, c) => {
     const architecture = JSON.parse(readFileSync(join(c.dir, c.json.files.architecture!), 'utf8'));
     const files = resolveCheckpoint(join(c.dir, c.json.files.model!));
     const graph = checkpointGraph(files, { architecture });
