@@ -7,10 +7,10 @@ import { KconvError, isKconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { readKir } from '../ir/kir.js';
 import { validateGraph } from '../ir/validate.js';
-import { loadWeightsInto, readKerasH5File } from '../keras/h5-model.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../keras/keras-archive.js';
-import { checkpointGraph, type CheckpointFiles } from '../keras/tf-checkpoint.js';
-import type { Tf1ModelSpec } from '../keras/tf1-nometa.js';
+import { loadWeightsInto, readKerasH5File } from '../keras/read/h5.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../keras/read/v3-archive.js';
+import { checkpointGraph, type CheckpointFiles } from '../tf/checkpoint.js';
+import type { Tf1ModelSpec } from '../tf/tf1-nometa.js';
 import type { TensorBudget } from '../limits.js';
 
 export interface ReaderOptions {

@@ -13,12 +13,13 @@
  * Replay one case: FAST_SEED=<seed> FAST_CASE=<index> npx vitest run test/property/conv1d-fast-paths.test.ts
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops.js';
+import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops/index.js';
 import { causalPadding, resolvePadding } from '../../src/ir/padding.js';
 import type { Conv1DSpec } from '../../src/runtime/conv1d-spec.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import type { Conv1DGeometry, Conv1DImpl, Conv1DParams } from '../../src/runtime/kernels/conv1d-types.js';
-import { conv1dTuned, conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
+import { conv1dTuned } from '../../src/bench/conv1d-tuned.js';
+import { conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
 import { conv1dThreads, prepareConv1dThreaded, ThreadPool } from '../../src/runtime/threads/index.js';
 import { prepareConv1dWasm, wasmSimdSupported } from '../../src/runtime/wasm/engine.js';
 import { Rng } from '../helpers/random.js';

@@ -13,11 +13,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/ir/builder.js';
-import type { ActivationFn, Padding } from '../../src/ir/ops.js';
+import type { ActivationFn, Padding } from '../../src/ir/ops/index.js';
 import { runGraph, type Conv1DImpl } from '../../src/runtime/index.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import { conv1dBlocked } from '../../src/runtime/kernels/conv1d-blocked.js';
-import { conv1dTuned, conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
+import { conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -68,7 +68,7 @@ function run(p: Problem, impl: Conv1DImpl<unknown>): { shape: number[]; data: Fl
   return { shape: [...out.shape], data: out.data as Float32Array };
 }
 
-const IMPLS: Conv1DImpl<unknown>[] = [conv1dReference, conv1dBlocked, conv1dTuned, conv1dWasmSimd] as Conv1DImpl<unknown>[];
+const IMPLS: Conv1DImpl<unknown>[] = [conv1dReference, conv1dBlocked, conv1dWasmSimd] as Conv1DImpl<unknown>[];
 
 describe('Conv1D against the NumPy oracle (fixtures/oracle/conv1d.json)', () => {
   it('covers every padding kind, both layouts, groups, strides, dilations and the activations', () => {
