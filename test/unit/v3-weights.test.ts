@@ -191,8 +191,8 @@ describe('issue 15 reproducer: .keras archives of tf.keras 2.12, 2.13 and 2.14 w
   // Conv1D, Conv1D, Dense, Dense (fixtures model-seq-classifier, written by each real tf.keras):
   // 2.12/2.13 store conv1d, conv1d_2, dense, dense_2; 2.14 conv1d, conv1d_1, dense, dense_1.
   const cases = goldenCases('keras2-keras').filter((c) => c.entry.id === 'model-seq-classifier--keras2-keras');
-  it('has the case from tf.keras 2.12, 2.13, 2.14 and 2.15', () => {
-    expect(cases.map((c) => c.json.versions.keras).sort()).toEqual(['2.12.0', '2.13.1', '2.14.0', '2.15.0']);
+  it('has the case from tf.keras 2.12, 2.13, 2.14 and 2.15 and tf_keras 2.16', () => {
+    expect(cases.map((c) => c.json.versions.keras).sort()).toEqual(['2.12.0', '2.13.1', '2.14.0', '2.15.0', '2.16.0']);
   });
   for (const c of cases) {
     it(`tf.keras ${c.json.versions.keras}: every weight is read, each layer from its own group, outputs match Keras`, async () => {
