@@ -57,8 +57,11 @@ function randomInputs(graph: Graph, seed: number): Tensor[] {
   });
 }
 
-describe.runIf(corpusAvailable())('legacy .h5 files in the wild', () => {
-  const files = h5Files();
+const available = corpusAvailable();
+
+describe.runIf(available)('legacy .h5 files in the wild', () => {
+  // vitest runs a skipped describe's body while collecting: list the folder only when it exists
+  const files = available ? h5Files() : [];
 
   it('finds the corpus files', () => {
     expect(files.length).toBeGreaterThanOrEqual(29);
