@@ -4,7 +4,7 @@
  * write without NumPy; `kconv run` reads `.json` inputs and writes `.json` outputs with these.
  */
 import { KconvError } from '../errors.js';
-import { numElements, toFloat32, type Tensor } from '../ir/tensor.js';
+import { numElements, toFloat32, type Tensor } from '../tensor.js';
 
 function fail(where: string, what: string): never {
   throw new KconvError('BAD_INPUT', `${where}: ${what}`);

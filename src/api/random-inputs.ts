@@ -5,7 +5,7 @@
  * float, or an index past the vocabulary, would make the numbers meaningless).
  */
 import { KconvError } from '../errors.js';
-import { numElements, type Tensor } from '../ir/tensor.js';
+import { numElements, type Tensor } from '../tensor.js';
 import type { Model } from './model.js';
 
 export interface RandomInputOptions {

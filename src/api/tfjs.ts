@@ -11,7 +11,7 @@
  * ```
  */
 import { KconvError } from '../errors.js';
-import type { DType, Tensor } from '../ir/tensor.js';
+import type { DType, Tensor } from '../tensor.js';
 
 /** What kconv needs of a tfjs Tensor (structurally: tfjs is not a dependency of kconv). */
 export interface TfjsTensorLike {
