@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareArrays, load, loadFile, readNpyFile, saveWithWarnings, toFloat32, tolerance } from '../../src/node.js';
 import { lengthlessExample } from '../helpers/lengthless.js';
+import { kerasBackendOf } from './support.js';
 import { FIXTURES, ROOT } from '../helpers/paths.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
@@ -32,12 +33,6 @@ function venv(env: string): string {
   const req = join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`);
   if (!existsSync(req)) throw new Error(`no requirements file for the '${env}' environment (${req})`);
   return execFileSync('bash', [join(ROOT, 'fixtures', 'generate', 'venv.sh'), env], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 }).trim();
-}
-
-/** The Keras backend an environment runs (`# keras-backend: jax` in its requirements file). */
-function backendOf(env: string): string {
-  const text = readFileSync(join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`), 'utf8');
-  return /^# keras-backend: (\w+)/m.exec(text)?.[1] ?? 'tensorflow';
 }
 
 interface Job {
@@ -84,7 +79,7 @@ describe.runIf(enabled)('Keras 3 files kconv writes load in every Keras 3 from t
       const jobsFile = join(work, `jobs-${env}.json`);
       writeFileSync(jobsFile, JSON.stringify(mine));
       execFileSync(py, [join(ROOT, 'test', 'roundtrip', 'keras_load.py'), jobsFile], {
-        env: { ...process.env, KERAS_BACKEND: backendOf(env), TF_CPP_MIN_LOG_LEVEL: '2' },
+        env: { ...process.env, KERAS_BACKEND: kerasBackendOf(env), TF_CPP_MIN_LOG_LEVEL: '2' },
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 600_000,
       });
