@@ -227,8 +227,20 @@ class GraphBuilder {
     for (const list of calls.values()) for (const call of list) call.forEach(note);
     outputRefs.forEach(note);
 
+    // Keras 1 records `Input → Activation('linear')` with the Activation as the model's input layer
+    // (a linear Activation returns its input tensor itself, so the model input is the InputLayer's
+    // tensor; Keras 1.2.2 reloads such files): walk back to the InputLayer.
+    const realInput = (ref: TensorRef): TensorRef => {
+      for (let r = ref; ; ) {
+        const e = byName.get(r[0]);
+        const call = e && calls.get(e.name)?.[r[1]];
+        const linear = e?.className === 'Activation' && (e.config.activation ?? 'linear') === 'linear';
+        if (!e || e.className === 'InputLayer' || !linear || call?.length !== 1) return r;
+        r = call[0];
+      }
+    };
     const values = new Map<string, string>(); // `${layer}|${node}|${tensor}` → value name
-    inputRefs.forEach((ref, i) => {
+    inputRefs.map(realInput).forEach((ref, i) => {
       const e = byName.get(ref[0]);
       if (!e) throw new KconvError('BAD_CONFIG', `input layer '${ref[0]}' is not among the layers`, { where: `${where}.input_layers` });
       const value = inputs ? inputs[i] : this.addInput(e, namePrefix);
