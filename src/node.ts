@@ -13,7 +13,7 @@ import { readNpy, writeNpy } from './formats/npy.js';
 import { sniffFormat } from './formats/sniff.js';
 import { resolveCheckpoint } from './node/checkpoint-files.js';
 import { writeFileSafely, type WriteFileOptions } from './node/write-file.js';
-import type { Tensor } from './ir/tensor.js';
+import type { Tensor } from './tensor.js';
 import { useThreads } from './runtime/threads/index.js';
 
 // In Node, Conv1D runs on the WASM SIMD kernel split over worker threads (one per core, the

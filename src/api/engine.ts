@@ -4,7 +4,7 @@
  */
 import type { Graph } from '../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Limits } from '../limits.js';
 import { compile } from '../runtime/index.js';
 

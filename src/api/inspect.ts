@@ -6,7 +6,7 @@
 import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Padding } from '../ir/ops/index.js';
 import { paddingName, type PaddingName } from '../ir/padding.js';
-import { DTYPE_SIZE, numElements, type DType } from '../ir/tensor.js';
+import { DTYPE_SIZE, numElements, type DType } from '../tensor.js';
 
 /** A shape without interpretation: `null` marks a dimension unknown until run time (batch, steps). */
 export type Shape = (number | null)[];

@@ -5,7 +5,7 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { tensor, type Tensor } from '../ir/tensor.js';
+import { tensor, type Tensor } from '../tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
 import { buildReport, formatReport, type InspectReport } from './inspect.js';

@@ -14,7 +14,7 @@ import { load } from '../api/load.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { resolvePadding } from '../ir/padding.js';
 import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops/index.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import { readNpy } from '../formats/npy.js';
 import { compile } from '../runtime/index.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';

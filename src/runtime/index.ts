@@ -14,7 +14,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { inferShapes, neededNodes, unsupportedError, type Shape } from '../ir/shapes.js';
-import { numElements, toFloat32, type Tensor } from '../ir/tensor.js';
+import { numElements, toFloat32, type Tensor } from '../tensor.js';
 import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';

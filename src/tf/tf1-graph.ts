@@ -27,7 +27,7 @@ import { parseTensorName, type TfAttr, type TfGraph, type TfNode } from '../form
 import { GraphBuilder } from '../ir/builder.js';
 import { causalPadding, sameSplitStride1 } from '../ir/padding.js';
 import type { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Config } from '../keras/config-values.js';
 import type { StoredWeight } from '../keras/layers/index.js';
 import { addTf1Layer, BASE_NAMES, LayerNamer, type Tf1Layer, type Tf1LayerClass } from './tf1-layers.js';

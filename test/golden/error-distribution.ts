@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/tensor.js';
 import { loadWeightsInto, readKerasH5 } from '../../src/keras/read/h5.js';
 import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { checkpointGraph } from '../../src/tf/checkpoint.js';

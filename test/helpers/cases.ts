@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
-import { toFloat32, type Tensor } from '../../src/ir/tensor.js';
+import { toFloat32, type Tensor } from '../../src/tensor.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { FIXTURES } from './paths.js';
 

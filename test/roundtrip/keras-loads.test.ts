@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { tensorsIdentical } from '../../src/ir/tensor.js';
+import { tensorsIdentical } from '../../src/tensor.js';
 import { saveWithReport } from '../../src/keras/write/save.js';
 import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/tensor.js';
 import { architectureFor, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
-import { tensorsIdentical, type Tensor } from '../../src/ir/tensor.js';
+import { tensorsIdentical, type Tensor } from '../../src/tensor.js';
 import { loadWeightsInto, readKerasH5 } from '../../src/keras/read/h5.js';
 import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { checkpointGraph } from '../../src/tf/checkpoint.js';

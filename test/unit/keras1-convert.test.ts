@@ -19,7 +19,7 @@ async function convertedLayers(id: string, target: string): Promise<LayerJson[]>
   if (!c) throw new Error(`missing fixture keras1.2-tf/${id}`);
   const graph = await readKerasH5(c.bytes(c.json.files.model!), { filename: id });
   const t = parseTarget(target);
-  const config = emitModel(graph, t, t.family === 'keras3' ? 'saving_lib' : 'legacy').config as { config: { layers: LayerJson[] } };
+  const config = emitModel(graph, t, t.family === 'keras3' ? 'saving_lib' : 'legacy').config as unknown as { config: { layers: LayerJson[] } };
   return config.config.layers;
 }
 

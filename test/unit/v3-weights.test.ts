@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { float32, type Tensor } from '../../src/ir/tensor.js';
+import { float32, type Tensor } from '../../src/tensor.js';
 import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases } from '../helpers/cases.js';

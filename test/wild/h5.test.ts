@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
 import { compile } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';

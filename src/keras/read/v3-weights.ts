@@ -27,7 +27,7 @@
  */
 import { KconvError } from '../../errors.js';
 import type { Hdf5File } from '../../formats/hdf5.js';
-import type { DType, Tensor } from '../../ir/tensor.js';
+import type { DType, Tensor } from '../../tensor.js';
 import type { StoredWeight } from '../layers/index.js';
 import type { LayerWeightSource } from '../model-config.js';
 

@@ -6,7 +6,7 @@
 import type { Activation } from '../../ir/ops/index.js';
 import { applyElementwise } from '../activations.js';
 import { optionalWeight, splitActivation, unary, weightF32, withSoftmax, type NodeCompiler } from '../step.js';
-import { numElements } from '../../ir/tensor.js';
+import { numElements } from '../../tensor.js';
 
 export function prepareDense(rows: number, inFeatures: number, units: number, kernel: Float32Array, bias: Float32Array | null, activation: Activation) {
   const acc = new Float64Array(units);

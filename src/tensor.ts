@@ -3,7 +3,7 @@
  * Weights keep the dtype they had in the file (so conversion is lossless); kernels compute in
  * float32. float16/bfloat16 data is kept as raw 16-bit patterns in a Uint16Array.
  */
-import { KconvError } from '../errors.js';
+import { KconvError } from './errors.js';
 
 export type DType = 'float16' | 'bfloat16' | 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
 
