@@ -11,6 +11,8 @@ import { compile } from '../runtime/index.js';
 /** Something `predict` can run again and again for inputs of one set of shapes. */
 export interface CompiledModel {
   run(inputs: Tensor[]): Tensor[];
+  /** Frees the plan's WebAssembly memory now (see Plan.dispose). */
+  dispose(): void;
 }
 
 /** Compiles (or reuses the runtime's cached plan for) `graph` at these input shapes. */
