@@ -1,0 +1,122 @@
+/**
+ * The convolutions: Conv1D → Conv (group, dilations, strides, pads), DepthwiseConv1D → Conv with
+ * one group per input channel, SeparableConv1D → that depthwise Conv then a 1-step Conv,
+ * Conv1DTranspose → ConvTranspose with pads and output_padding giving Keras's output length.
+ * ONNX wants channels at axis 1, so NWC models run these in the swapped form (see emitter.ts).
+ * Kernels are stored in ONNX's layout: [filters, in/groups, k] from the IR's [k, in/groups, filters].
+ */
+import type { NodeOf } from '../../ir/graph.js';
+import type { Activation, Layout } from '../../ir/ops.js';
+import { transposeOutputLength } from '../../ir/padding.js';
+import { channelsAxis, stepsAxis } from '../../ir/shapes.js';
+import { emitActivation } from '../activations.js';
+import type { NodeOfAny, OnnxCodec } from '../codec.js';
+import type { Dim, Form, OnnxEmitter } from '../emitter.js';
+import { join3, padAttrs, windowLength } from './window.js';
+
+/** The form in which a tensor of `layout` has its channels at axis 1. */
+export function channelsFirstForm(layout: Layout): Form {
+  return layout === 'NWC' ? 'swapped' : 'keras';
+}
+
+/** IR kernel [k, a, b] ↔ ONNX weight [b, a, k]. */
+const KERNEL_TO_ONNX = [2, 1, 0];
+
+/**
+ * Emits `layerOutput` (the op's result, before activation) followed by `act`, and defines the
+ * node's output value. The op's own node carries the Keras layer name.
+ */
+export function finish(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose' | 'Dense'>, build: (out: string) => void, act: Activation, form: Form, shape: Dim[]): void {
+  const v = node.outputs[0];
+  if (act.fn === 'linear') {
+    const out = e.outputName(v, form);
+    build(out);
+    e.define(v, out, form, shape);
+    return;
+  }
+  const pre = e.fresh(`${node.name}/preactivation`);
+  build(pre);
+  e.define(v, emitActivation(e, act, pre, form, shape, node.name), form, shape);
+}
+
+function inputGeometry(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose'>) {
+  const layout = node.attrs.layout;
+  const form = channelsFirstForm(layout);
+  const shape = e.shape(node.inputs[0]);
+  return { form, x: e.value(node.inputs[0], form), batch: shape[0], length: shape[stepsAxis(layout)], channels: shape[channelsAxis(layout)] };
+}
+
+export const conv1d: OnnxCodec<'Conv1D'> = {
+  emit(node, e) {
+    const a = node.attrs;
+    const { form, x, batch, length } = inputGeometry(e, node);
+    const inputs = [x, e.weight(node, 'kernel', KERNEL_TO_ONNX)];
+    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.groups, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
+    const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.filters);
+    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form, shape);
+  },
+};
+
+/** The depthwise kernel [k, C, M] is the grouped kernel [k, 1, C·M] (same memory order). */
+function depthwiseWeight(e: OnnxEmitter, node: NodeOfAny<'DepthwiseConv1D' | 'SeparableConv1D'>): string {
+  const a = node.attrs;
+  return e.weight(node, 'depthwise_kernel', KERNEL_TO_ONNX, [a.kernelSize, 1, a.inChannels * a.depthMultiplier]);
+}
+
+export const depthwiseConv1d: OnnxCodec<'DepthwiseConv1D'> = {
+  emit(node, e) {
+    const a = node.attrs;
+    const { form, x, batch, length } = inputGeometry(e, node);
+    const inputs = [x, depthwiseWeight(e, node)];
+    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.inChannels, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
+    const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.inChannels * a.depthMultiplier);
+    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form, shape);
+  },
+};
+
+export const separableConv1d: OnnxCodec<'SeparableConv1D'> = {
+  emit(node, e) {
+    const a = node.attrs;
+    const { form, x, batch, length } = inputGeometry(e, node);
+    const depthAttrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.inChannels, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
+    const depth = e.op('Conv', [x, depthwiseWeight(e, node)], `${node.name}/depthwise`, depthAttrs);
+    const inputs = [depth, e.weight(node, 'pointwise_kernel', KERNEL_TO_ONNX)];
+    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.filters);
+    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, { kernel_shape: [1] }), a.activation, form, shape);
+  },
+};
+
+/**
+ * ConvTranspose's output has s·(L-1) + output_padding + d·(k-1) + 1 - pads steps, its taps land at
+ * t·s + j·d - pad_begin: the same as Keras's once pad_begin is Keras's (the forward convolution's
+ * SAME split, 0 for valid) and pad_end / output_padding make up Keras's length. Neither depends on
+ * the input length, so unknown lengths are fine.
+ */
+export function transposePads(a: NodeOf<'Conv1DTranspose'>['attrs']): { begin: number; end: number; outputPadding: number } {
+  const keff = a.dilation * (a.kernelSize - 1) + 1;
+  const s = a.stride;
+  // Keras's output length minus s·(L-1) + keff (what ConvTranspose gives with no padding at all).
+  const extra = a.padding === 'valid'
+    ? (a.outputPadding === null ? Math.max(keff - s, 0) + s - keff : a.outputPadding)
+    : (a.outputPadding === null ? s - keff : (keff % 2) - keff + a.outputPadding);
+  const begin = a.padding === 'valid' ? 0 : Math.floor(Math.max(-extra, 0) / 2);
+  // extra = outputPadding - begin - end, with end and outputPadding ≥ 0
+  const end = Math.max(-extra - begin, 0);
+  return { begin, end, outputPadding: extra + begin + end };
+}
+
+export const conv1dTranspose: OnnxCodec<'Conv1DTranspose'> = {
+  emit(node, e) {
+    const a = node.attrs;
+    const { form, x, batch, length } = inputGeometry(e, node);
+    const inputs = [x, e.weight(node, 'kernel', KERNEL_TO_ONNX)];
+    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const p = transposePads(a);
+    const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], pads: [p.begin, p.end], output_padding: [p.outputPadding] };
+    const outLength = typeof length === 'number' ? transposeOutputLength(length, a.kernelSize, a.stride, a.dilation, a.padding, a.outputPadding) : null;
+    finish(e, node, (out) => e.add('ConvTranspose', inputs, [out], node.name, attrs), a.activation, form, join3(a.layout, batch, outLength, a.filters));
+  },
+};

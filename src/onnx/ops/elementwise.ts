@@ -1,0 +1,38 @@
+/**
+ * Layers that act elementwise, so they run in whatever form their input is held: Activation (and
+ * the activation layers), PReLU, Identity (Dropout & co. at inference: no node at all).
+ */
+import type { OnnxCodec } from '../codec.js';
+import { emitActivation } from '../activations.js';
+
+export const activation: OnnxCodec<'Activation'> = {
+  emit(node, e) {
+    const input = node.inputs[0];
+    const form = e.formOf(input);
+    const shape = e.shape(input);
+    const x = e.value(input, form);
+    const y = node.attrs.activation.fn === 'linear' ? e.add('Identity', [x], [e.outputName(node.outputs[0], form)], node.name) : emitActivation(e, node.attrs.activation, x, form, shape, node.name);
+    e.define(node.outputs[0], y, form, [...shape]);
+  },
+};
+
+export const identity: OnnxCodec<'Identity'> = {
+  emit(node, e) {
+    e.alias(node.outputs[0], node.inputs[0], false);
+  },
+};
+
+/** Keras PReLU: x ≥ 0 ? x : alpha·x, alpha shaped like the input without batch (shared axes 1); ONNX PRelu broadcasts it the same way. */
+export const prelu: OnnxCodec<'PReLU'> = {
+  emit(node, e) {
+    const input = node.inputs[0];
+    const form = e.formOf(input);
+    const shape = e.shape(input);
+    const alphaShape = e.graph.weights.get(node.weights.alpha)?.shape;
+    // In the swapped form alpha's [steps, channels] are swapped too.
+    const slope = form === 'swapped' && alphaShape?.length === 2 ? e.weight(node, 'alpha', [1, 0]) : e.weight(node, 'alpha');
+    const v = node.outputs[0];
+    const out = e.add('PRelu', [e.value(input, form), slope], [e.outputName(v, form)], node.name);
+    e.define(v, out, form, [...shape]);
+  },
+};
