@@ -5,17 +5,18 @@
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/save.js';
+import { writeOnnx } from '../onnx/write.js';
 import { Model } from './model.js';
 
 /** Target formats `save` (and `kconv convert --to`) can write. */
-export const SAVE_FORMATS = ['keras3', 'keras2', 'weights', 'kir'] as const;
+export const SAVE_FORMATS = ['keras3', 'keras2', 'weights', 'kir', 'onnx'] as const;
 export type SaveFormat = (typeof SAVE_FORMATS)[number];
 
 export interface SaveOptions {
   /**
    * `keras3`: a `.keras` archive; `keras2`: a legacy full-model `.h5`; `weights`: weights only
    * (Keras 3 `.weights.h5`, or a legacy `save_weights` `.h5` when `targetVersion` is 2.x);
-   * `kir`: kconv's own IR file.
+   * `kir`: kconv's own IR file; `onnx`: an ONNX model (docs/onnx.md), `targetVersion` unused.
    */
   format: SaveFormat;
   /**
@@ -54,10 +55,12 @@ export function extensionFor(format: SaveFormat, targetVersion?: string): string
       return targetVersion?.startsWith('2') ? '.h5' : '.weights.h5';
     case 'kir':
       return '.kir';
+    case 'onnx':
+      return '.onnx';
   }
 }
 
-function writerFormat(options: SaveOptions): { format: WriterFormat; target?: string } {
+function writerFormat(options: SaveOptions & { format: Exclude<SaveFormat, 'onnx'> }): { format: WriterFormat; target?: string } {
   const v = options.targetVersion;
   switch (options.format) {
     case 'keras3':
@@ -78,7 +81,13 @@ export async function saveWithWarnings(model: Model | Graph, options: SaveOption
   if (!SAVE_FORMATS.includes(options.format)) {
     throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
   }
-  const report = await saveWithReport(graph, writerFormat(options));
+  if (options.format === 'onnx') {
+    if (options.targetVersion !== undefined) {
+      throw new KconvError('USAGE', `a target version applies to Keras formats, not onnx (got '${options.targetVersion}'): the ONNX export records the lowest opset that holds the model`);
+    }
+    return writeOnnx(graph);
+  }
+  const report = await saveWithReport(graph, writerFormat({ ...options, format: options.format }));
   return { bytes: report.bytes, warnings: report.warnings };
 }
 

@@ -100,7 +100,11 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
   };
   const bytes = encodeModel(model);
   checkOnnxWeights(bytes, graph, e.placements, e.opset);
-  return { bytes, opset: e.opset, opsetReason: e.opsetReason, warnings: [] };
+  const warnings: string[] = [];
+  if (p.trainingConfig !== undefined || p.extra?.optimizer !== undefined) {
+    warnings.push('training configuration and optimizer state dropped: an ONNX model holds the inference graph only');
+  }
+  return { bytes, opset: e.opset, opsetReason: e.opsetReason, warnings };
 }
 
 const DTYPE_OF: Record<number, DType> = Object.fromEntries(Object.entries(ONNX_DTYPE).map(([k, v]) => [v, k as DType]));
