@@ -27,6 +27,8 @@ export interface OnnxWriteResult {
   opset: number;
   /** Which node needed that opset. */
   opsetReason: string;
+  /** Which initializer holds which IR weight, in which layout (what checkOnnxWeights reads back). */
+  placements: WeightPlacement[];
   warnings: string[];
 }
 
@@ -104,7 +106,7 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
   if (p.trainingConfig !== undefined || p.extra?.optimizer !== undefined) {
     warnings.push('training configuration and optimizer state dropped: an ONNX model holds the inference graph only');
   }
-  return { bytes, opset: e.opset, opsetReason: e.opsetReason, warnings };
+  return { bytes, opset: e.opset, opsetReason: e.opsetReason, placements: e.placements, warnings };
 }
 
 const DTYPE_OF: Record<number, DType> = Object.fromEntries(Object.entries(ONNX_DTYPE).map(([k, v]) => [v, k as DType]));
