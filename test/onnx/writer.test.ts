@@ -122,7 +122,7 @@ describe('refusals name the layer and the option', () => {
     const b = new GraphBuilder('m');
     const x = b.input('x', [null, 4]);
     const y = b.add('Unsupported', 'lstm', [x], { className: 'LSTM', reason: 'recurrent layers are not implemented yet' }, {}, { className: 'LSTM', config: {}, layerName: 'lstm' });
-    expect(refusal(b.build([y]))).toMatch(/layer 'lstm' \(LSTM\): class LSTM: a layer kconv cannot run/);
+    expect(refusal(b.build([y]))).toMatch(/layer 'lstm' \(LSTM\): class LSTM: kconv cannot run this layer \(recurrent layers are not implemented yet\)/);
   });
   it('BatchNormalization over an axis ONNX cannot bring to axis 1', () => {
     const b = new GraphBuilder('m');

@@ -1,9 +1,11 @@
 /**
  * Layers that act elementwise, so they run in whatever form their input is held: Activation (and
- * the activation layers), PReLU, Identity (Dropout & co. at inference: no node at all).
+ * the activation layers), PReLU, Identity (Dropout & co. at inference: no node at all). And the
+ * layers kconv cannot run, which have nothing to write.
  */
 import type { OnnxCodec } from '../codec.js';
 import { emitActivation } from '../activations.js';
+import { notRepresentable } from '../emitter.js';
 
 export const activation: OnnxCodec<'Activation'> = {
   emit(node, e) {
@@ -34,5 +36,12 @@ export const prelu: OnnxCodec<'PReLU'> = {
     const v = node.outputs[0];
     const out = e.add('PRelu', [e.value(input, form), slope], [e.outputName(v, form)], node.name);
     e.define(v, out, form, [...shape]);
+  },
+};
+
+/** A layer kconv loads but cannot run (Lambda, custom classes, layers the IR does not hold yet): no computation to write. */
+export const unsupported: OnnxCodec<'Unsupported'> = {
+  emit(node) {
+    throw notRepresentable(node, `class ${node.attrs.className}`, `kconv cannot run this layer (${node.attrs.reason}), so there is no computation to write`);
   },
 };
