@@ -56,7 +56,7 @@ function conv(b: GraphBuilder, name: string, from: string, o: { k?: number; s?: 
   const g = o.g ?? 1;
   let kernel = w([k, o.cin / g, o.f]);
   // float16 bit patterns of ±(1 + m/1024), m < 256
-  if (o.dtype === 'float16') kernel = tensor('float16', kernel.shape, Uint16Array.from(kernel.data, () => (rng.bool() ? 0x8000 : 0) | (0x3c00 + rng.int(0, 255))));
+  if (o.dtype === 'float16') kernel = tensor('float16', kernel.shape, Uint16Array.from({ length: kernel.data.length }, () => (rng.bool() ? 0x8000 : 0) | (0x3c00 + rng.int(0, 255))));
   return b.add('Conv1D', name, [from], { kernelSize: k, stride: o.s ?? 1, dilation: o.d ?? 1, padding: o.padding ?? { kind: 'same' }, layout: o.layout ?? 'NWC', filters: o.f, inChannels: o.cin, groups: g, activation: o.act ?? LINEAR, useBias: true }, { kernel, bias: w([o.f]) });
 }
 
