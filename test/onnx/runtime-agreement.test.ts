@@ -15,38 +15,16 @@ import type { Graph } from '../../src/ir/graph.js';
 import { type Activation, type ActivationFn, type Layout, LINEAR, type Padding } from '../../src/ir/ops.js';
 import { float32, tensor, type Tensor } from '../../src/ir/tensor.js';
 import { writeOnnx } from '../../src/onnx/write.js';
-import { conv1dReference, runGraph } from '../../src/runtime/index.js';
-import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
+import { expectAgreesWithRuntime, loadOrt } from '../helpers/onnx.js';
 import { Rng } from '../helpers/random.js';
 
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | null = null;
-try {
-  ort = await import('onnxruntime-node');
-} catch (e) {
-  if (process.env.CI === 'true') throw e;
-  console.warn(`skipped: onnxruntime-node does not load (${(e as Error).message})`);
-}
+const ort = await loadOrt();
 
 const rng = new Rng(20261202);
 const w = (shape: number[], scale = 0.5) => float32(shape, rng.floats(shape.reduce((a, b) => a * b, 1), scale));
 
 async function agree(graph: Graph, inputs: Tensor[]): Promise<void> {
-  const { bytes } = writeOnnx(graph);
-  const session = await ort!.InferenceSession.create(bytes, { intraOpNumThreads: 1, logSeverityLevel: 3 });
-  try {
-    const feeds = Object.fromEntries(inputs.map((t, i) => [session.inputNames[i], new ort!.Tensor(t.dtype === 'int32' ? 'int32' : 'float32', t.data as Float32Array, t.shape)]));
-    const out = await session.run(feeds);
-    const want = runGraph(graph, inputs, { conv1d: conv1dReference });
-    want.forEach((t, i) => {
-      const got = out[session.outputNames[i]];
-      expect(got.dims).toEqual(t.shape);
-      const cmp = compareArrays(got.data as Float32Array, t.data as Float32Array, TOLERANCES.close);
-      expect(cmp.pass, cmp.message).toBe(true);
-    });
-  } finally {
-    await session.release();
-  }
+  await expectAgreesWithRuntime(ort!, writeOnnx(graph).bytes, graph, inputs);
 }
 
 const input = (shape: number[]) => float32(shape, rng.floats(shape.reduce((a, b) => a * b, 1), 2));

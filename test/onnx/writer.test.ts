@@ -3,6 +3,7 @@
  * golden models and small graphs built in code. Numbers are checked against Keras in the ONNX tier
  * (test/roundtrip/onnx.test.ts); here nothing is run.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { ONNX_CODECS } from '../../src/onnx/ops/index.js';
 import { decodeModel, type ModelProto } from '../../src/onnx/proto.js';
 import { checkOnnxWeights, writeOnnx } from '../../src/onnx/write.js';
 import { VERSION } from '../../src/version.js';
-import { FIXTURES } from '../helpers/paths.js';
+import { FIXTURES, ROOT } from '../helpers/paths.js';
 
 function golden(env: string, id: string): Promise<Graph> {
   const file = join(FIXTURES, 'cases', env, `${id}--h5`, 'model.h5');
@@ -180,5 +181,12 @@ describe('the read-back check', () => {
       error = e;
     }
     expect(isKconvError(error) && error.code).toBe('CORRUPT_FILE');
+  });
+});
+
+describe('the schema', () => {
+  it('the generated descriptors match schemas/*.proto (scripts/gen-protos.mjs --check)', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'gen-protos.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
   });
 });

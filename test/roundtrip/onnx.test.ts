@@ -10,24 +10,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
-import { toFloat32, type Tensor } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/ir/tensor.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { readNpyFile, readSource, sourceCases, type SourceCase } from './support.js';
+import { loadOrt, runOnnx, type Ort } from '../helpers/onnx.js';
 import { ROOT } from '../helpers/paths.js';
-
-type Ort = typeof import('onnxruntime-node');
-
-/** onnxruntime-node (a devDependency); a missing native binary skips the tier, except under CI. */
-async function loadOrt(): Promise<Ort | null> {
-  try {
-    return await import('onnxruntime-node');
-  } catch (e) {
-    if (process.env.CI === 'true') throw new Error(`CI=true but onnxruntime-node does not load: ${(e as Error).message}`);
-    console.warn(`ONNX tier skipped: onnxruntime-node does not load (${(e as Error).message})`);
-    return null;
-  }
-}
 
 interface Row {
   written: number;
@@ -48,11 +36,6 @@ function reasonOf(message: string): string {
   return message.replace(/layer '[^']*'/, 'layer').replace(/ \(at nodes\/.*\)$/, '');
 }
 
-function ortTensor(o: Ort, t: Tensor) {
-  if (t.dtype === 'int32' || t.dtype === 'int64') return new o.Tensor(t.dtype, t.data as Int32Array, t.shape);
-  return new o.Tensor('float32', toFloat32(t), t.shape);
-}
-
 async function check(o: Ort, c: SourceCase, row: Row, failures: string[]): Promise<void> {
   const graph = await readSource(c);
   let result;
@@ -69,30 +52,28 @@ async function check(o: Ort, c: SourceCase, row: Row, failures: string[]): Promi
   }
   row.written++;
   row.opsets[result.opset] = (row.opsets[result.opset] ?? 0) + 1;
-  const session = await o.InferenceSession.create(result.bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
-  try {
-    const feeds = Object.fromEntries(c.inputs.map((f, i) => [session.inputNames[i], ortTensor(o, readNpyFile(f))]));
-    const outputs = await session.run(feeds);
-    const tol = tolerance(c.tolerance);
-    const key = `${c.env} ${c.format}`;
-    for (const [i, f] of c.expected.entries()) {
-      const want = readNpyFile(f);
-      const got = outputs[session.outputNames[i]];
-      if (got.dims.join() !== want.shape.join()) {
-        failures.push(`${c.id}: output ${i} has shape [${got.dims}], Keras [${want.shape}]`);
-        return;
-      }
-      const cmp = compareArrays(got.data as Float32Array, toFloat32(want), tol);
-      maxErrors.set(key, Math.max(maxErrors.get(key) ?? 0, cmp.maxAbsError));
-      if (!cmp.pass) {
-        failures.push(`${c.id}: output ${i}: ${cmp.message}`);
-        return;
-      }
-    }
-    row.matched++;
-  } finally {
-    await session.release();
+  const outputs = await runOnnx(o, result.bytes, c.inputs.map(readNpyFile));
+  const tol = tolerance(c.tolerance);
+  const key = `${c.env} ${c.format}`;
+  if (outputs.length !== c.expected.length) {
+    failures.push(`${c.id}: ${outputs.length} outputs, Keras ${c.expected.length}`);
+    return;
   }
+  for (const [i, f] of c.expected.entries()) {
+    const want = readNpyFile(f);
+    const got = outputs[i];
+    if (got.dims.join() !== want.shape.join()) {
+      failures.push(`${c.id}: output ${i} has shape [${got.dims}], Keras [${want.shape}]`);
+      return;
+    }
+    const cmp = compareArrays(got.data, toFloat32(want), tol);
+    maxErrors.set(key, Math.max(maxErrors.get(key) ?? 0, cmp.maxAbsError));
+    if (!cmp.pass) {
+      failures.push(`${c.id}: output ${i}: ${cmp.message}`);
+      return;
+    }
+  }
+  row.matched++;
 }
 
 describe.runIf(ort !== null)('golden models exported to ONNX run in onnxruntime and match Keras', () => {

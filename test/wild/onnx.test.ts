@@ -10,14 +10,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
-import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
 import { loadFile } from '../../src/node.js';
 import { writeOnnx } from '../../src/onnx/write.js';
-import { conv1dReference, runGraph } from '../../src/runtime/index.js';
-import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
+import { seededInputs } from '../helpers/model-inputs.js';
+import { expectAgreesWithRuntime, loadOrt } from '../helpers/onnx.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
-import { Rng } from '../helpers/random.js';
 
 const WILD = join(CORPUS, 'wild');
 
@@ -52,25 +49,9 @@ function modelFiles(): string[] {
   return out.filter((f) => !WEIGHTS_ONLY.includes(f)).sort();
 }
 
-/** Seeded inputs: unknown steps become 24; Embedding inputs get valid indices. */
-function seededInputs(graph: Graph): Tensor[] {
-  const rng = new Rng(99);
-  return graph.inputs.map((name) => {
-    const input = graph.nodes.find((n) => n.name === name)!;
-    if (input.op !== 'Input') throw new Error(`input ${name} is not an Input node`);
-    const shape = [input.attrs.batchSize ?? 2, ...input.attrs.shape.map((d) => d ?? 24)];
-    const count = shape.reduce((a, b) => a * b, 1);
-    const consumer = graph.nodes.find((n) => n.inputs.includes(name));
-    if (consumer?.op === 'Embedding') {
-      const data = Float32Array.from({ length: count }, () => rng.int(0, consumer.attrs.inputDim - 1));
-      return { dtype: input.attrs.dtype === 'int32' ? 'int32' : 'float32', shape, data: input.attrs.dtype === 'int32' ? Int32Array.from(data) : data };
-    }
-    return { dtype: 'float32', shape, data: rng.floats(count) };
-  });
-}
+const ort = corpusAvailable() ? await loadOrt() : null;
 
-describe.runIf(corpusAvailable())('real-world models exported to ONNX', async () => {
-  const ort = await import('onnxruntime-node');
+describe.runIf(ort !== null)('real-world models exported to ONNX', () => {
   const files = modelFiles();
 
   it('every corpus model has its committed outcome', () => {
@@ -89,20 +70,7 @@ describe.runIf(corpusAvailable())('real-world models exported to ONNX', async ()
         return;
       }
       expect(`opset ${result.opset}`).toBe(EXPECTED[rel]);
-      const inputs = seededInputs(graph);
-      const session = await ort.InferenceSession.create(result.bytes, { intraOpNumThreads: 1, logSeverityLevel: 3 });
-      try {
-        const feeds = Object.fromEntries(inputs.map((t, i) => [session.inputNames[i], new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, t.shape)]));
-        const out = await session.run(feeds);
-        runGraph(graph, inputs, { conv1d: conv1dReference }).forEach((want, i) => {
-          const got = out[session.outputNames[i]];
-          expect(got.dims).toEqual(want.shape);
-          const cmp = compareArrays(got.data as Float32Array, want.data as Float32Array, TOLERANCES.close);
-          expect(cmp.pass, cmp.message).toBe(true);
-        });
-      } finally {
-        await session.release();
-      }
+      await expectAgreesWithRuntime(ort!, result.bytes, graph, seededInputs(graph, 99));
     });
   }
 });

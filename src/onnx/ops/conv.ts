@@ -46,12 +46,16 @@ function inputGeometry(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv
   return { form, x: e.value(node.inputs[0], form), batch: shape[0], length: shape[stepsAxis(layout)], channels: shape[channelsAxis(layout)] };
 }
 
+/** The op's inputs: the data, the weight `kernel` (already an initializer name) and the bias when the layer has one. */
+function withBias(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'Conv1DTranspose'>, x: string, kernel: string): string[] {
+  return node.attrs.useBias ? [x, kernel, e.weight(node, 'bias')] : [x, kernel];
+}
+
 export const conv1d: OnnxCodec<'Conv1D'> = {
   emit(node, e) {
     const a = node.attrs;
     const { form, x, batch, length } = inputGeometry(e, node);
-    const inputs = [x, e.weight(node, 'kernel', KERNEL_TO_ONNX)];
-    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const inputs = withBias(e, node, x, e.weight(node, 'kernel', KERNEL_TO_ONNX));
     const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.groups, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
     const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.filters);
     finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form, shape);
@@ -68,8 +72,7 @@ export const depthwiseConv1d: OnnxCodec<'DepthwiseConv1D'> = {
   emit(node, e) {
     const a = node.attrs;
     const { form, x, batch, length } = inputGeometry(e, node);
-    const inputs = [x, depthwiseWeight(e, node)];
-    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const inputs = withBias(e, node, x, depthwiseWeight(e, node));
     const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.inChannels, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
     const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.inChannels * a.depthMultiplier);
     finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form, shape);
@@ -112,8 +115,7 @@ export const conv1dTranspose: OnnxCodec<'Conv1DTranspose'> = {
   emit(node, e) {
     const a = node.attrs;
     const { form, x, batch, length } = inputGeometry(e, node);
-    const inputs = [x, e.weight(node, 'kernel', KERNEL_TO_ONNX)];
-    if (a.useBias) inputs.push(e.weight(node, 'bias'));
+    const inputs = withBias(e, node, x, e.weight(node, 'kernel', KERNEL_TO_ONNX));
     const p = transposePads(a);
     const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], pads: [p.begin, p.end], output_padding: [p.outputPadding] };
     const outLength = typeof length === 'number' ? transposeOutputLength(length, a.kernelSize, a.stride, a.dilation, a.padding, a.outputPadding) : null;

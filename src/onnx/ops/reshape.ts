@@ -3,9 +3,10 @@
  * Cropping1D (Pad / Slice on the steps axis of whatever form the input is in), UpSampling1D
  * (each step repeated: Reshape + Tile + Reshape with channels at axis 1).
  */
+import type { NodeOf } from '../../ir/graph.js';
 import { stepsAxis } from '../../ir/shapes.js';
 import type { OnnxCodec } from '../codec.js';
-import { type Dim, notRepresentable, type Form } from '../emitter.js';
+import { type Dim, notRepresentable, type Form, type OnnxEmitter } from '../emitter.js';
 
 function product(dims: Dim[]): Dim {
   return dims.every((d): d is number => typeof d === 'number') ? dims.reduce((p, d) => p * d, 1) : null;
@@ -71,28 +72,33 @@ export const repeatVector: OnnxCodec<'RepeatVector'> = {
   },
 };
 
-/** The axis of the steps in the tensor as held (`form`), for an op with `layout`. */
-function heldStepsAxis(layout: 'NWC' | 'NCW', form: Form): number {
-  const s = stepsAxis(layout);
-  return form === 'keras' ? s : 3 - s;
+/**
+ * ZeroPadding1D / Cropping1D: `build` emits the op on the input as held (either form: only the
+ * steps axis, at `axis` there, changes), the output has `delta` more steps.
+ */
+function editSteps(node: NodeOf<'ZeroPadding1D'> | NodeOf<'Cropping1D'>, e: OnnxEmitter, delta: number, build: (x: string, axis: number, out: string) => void): void {
+  const a = node.attrs;
+  const input = node.inputs[0];
+  const form = e.formOf(input);
+  const shape = e.shape(input);
+  const steps = stepsAxis(a.layout);
+  const v = node.outputs[0];
+  const out = e.outputName(v, form);
+  build(e.value(input, form), form === 'keras' ? steps : 3 - steps, out);
+  const outShape = [...shape];
+  outShape[steps] = typeof shape[steps] === 'number' ? shape[steps] + delta : null;
+  e.define(v, out, form, outShape);
 }
 
 export const zeroPadding1d: OnnxCodec<'ZeroPadding1D'> = {
   emit(node, e) {
-    const a = node.attrs;
-    const input = node.inputs[0];
-    const form = e.formOf(input);
-    const shape = e.shape(input);
-    const axis = heldStepsAxis(a.layout, form);
-    const pads = [0, 0, 0, 0, 0, 0];
-    pads[axis] = a.before;
-    pads[3 + axis] = a.after;
-    const v = node.outputs[0];
-    const out = e.add('Pad', [e.value(input, form), e.int64s(`${node.name}/pads`, pads)], [e.outputName(v, form)], node.name, { mode: 'constant' });
-    const steps = shape[stepsAxis(a.layout)];
-    const outShape = [...shape];
-    outShape[stepsAxis(a.layout)] = typeof steps === 'number' ? steps + a.before + a.after : null;
-    e.define(v, out, form, outShape);
+    const { before, after } = node.attrs;
+    editSteps(node, e, before + after, (x, axis, out) => {
+      const pads = [0, 0, 0, 0, 0, 0];
+      pads[axis] = before;
+      pads[3 + axis] = after;
+      e.add('Pad', [x, e.int64s(`${node.name}/pads`, pads)], [out], node.name, { mode: 'constant' });
+    });
   },
 };
 
@@ -101,18 +107,11 @@ const TO_END = Number.MAX_SAFE_INTEGER;
 
 export const cropping1d: OnnxCodec<'Cropping1D'> = {
   emit(node, e) {
-    const a = node.attrs;
-    const input = node.inputs[0];
-    const form = e.formOf(input);
-    const shape = e.shape(input);
-    const axis = heldStepsAxis(a.layout, form);
-    const v = node.outputs[0];
-    const inputs = [e.value(input, form), e.int64s(`${node.name}/starts`, [a.before]), e.int64s(`${node.name}/ends`, [a.after > 0 ? -a.after : TO_END]), e.int64s(`${node.name}/axes`, [axis])];
-    const out = e.add('Slice', inputs, [e.outputName(v, form)], node.name);
-    const steps = shape[stepsAxis(a.layout)];
-    const outShape = [...shape];
-    outShape[stepsAxis(a.layout)] = typeof steps === 'number' ? steps - a.before - a.after : null;
-    e.define(v, out, form, outShape);
+    const { before, after } = node.attrs;
+    editSteps(node, e, -before - after, (x, axis, out) => {
+      const bounds = [e.int64s(`${node.name}/starts`, [before]), e.int64s(`${node.name}/ends`, [after > 0 ? -after : TO_END]), e.int64s(`${node.name}/axes`, [axis])];
+      e.add('Slice', [x, ...bounds], [out], node.name);
+    });
   },
 };
 
