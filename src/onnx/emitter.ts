@@ -113,8 +113,8 @@ export class OnnxEmitter {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
   readonly placements: WeightPlacement[] = [];
-  /** The graph inputs, in IR input order of emission. */
-  readonly graphInputs: { name: string; elemType: number; shape: Dim[] }[] = [];
+  /** The graph inputs as emitted (`value`: the IR value each holds). */
+  readonly graphInputs: { value: string; name: string; elemType: number; shape: Dim[] }[] = [];
   /** The opset the emitted nodes need so far. */
   opset = MIN_OPSET;
   /** Which ONNX op needed the current opset (for the report). */

@@ -95,7 +95,8 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
       name: graph.name || 'model',
       node: e.nodes,
       initializer: e.initializers,
-      input: e.graphInputs.map((i) => valueInfo(i.name, i.elemType, i.shape)),
+      // in the model's input order (Input nodes may come in another order)
+      input: graph.inputs.map((v) => e.graphInputs.find((i) => i.value === v)!).map((i) => valueInfo(i.name, i.elemType, i.shape)),
       output: outputs,
     },
     metadata_props: metadata.map(([key, value]) => ({ key, value })),

@@ -72,6 +72,17 @@ describe('the exported model', () => {
   });
 });
 
+describe('inputs', () => {
+  it('are listed in the model input order, whatever the order of the Input nodes', () => {
+    const b = new GraphBuilder('m');
+    const x = b.input('x', [3]);
+    const y = b.input('y', [3]);
+    const graph = b.build([b.add('Merge', 'sub', [x, y], { mode: 'subtract' })]);
+    graph.inputs.reverse();
+    expect(exported(graph).graph.input.map((i) => i.name)).toEqual(['y', 'x']);
+  });
+});
+
 describe('layout: a Transpose only where a layer needs the Keras layout', () => {
   it('a conv/pool/BN/merge chain stays channels-first; Dense on the sequence transposes back once', () => {
     const b = new GraphBuilder('m');

@@ -15,7 +15,7 @@ export const input: OnnxCodec<'Input'> = {
     const v = node.outputs[0];
     const name = e.fresh(v);
     const shape: Dim[] = [a.batchSize ?? 'batch', ...a.shape.map((d, i) => d ?? (unknownAxes === 1 ? 'steps' : `${name}_axis${i + 1}`))];
-    e.graphInputs.push({ name, elemType, shape });
+    e.graphInputs.push({ value: v, name, elemType, shape });
     e.define(v, name, 'keras', shape, elemType);
   },
 };
