@@ -172,15 +172,17 @@ export class OnnxEmitter {
     return this.state(v).elemType;
   }
 
-  /** The form `v` already exists in ('swapped' only when it has no Keras-form tensor yet). */
-  formOf(v: string): Form {
-    const s = this.state(v);
-    return s.names.keras !== undefined ? 'keras' : 'swapped';
+  /** Whether `v` is already held in `form` (no Transpose needed to get it). */
+  has(v: string, form: Form): boolean {
+    return this.state(v).names[form] !== undefined;
   }
 
-  /** Whether `v` is held swapped (and not also in Keras form). */
-  isSwapped(v: string): boolean {
-    return this.formOf(v) === 'swapped';
+  /**
+   * The form an elementwise op on `v` should run in: the swapped one when `v` has it (the
+   * channels-first chain continues without a Transpose), else Keras's.
+   */
+  formOf(v: string): Form {
+    return this.has(v, 'swapped') ? 'swapped' : 'keras';
   }
 
   /** The ONNX tensor holding IR value `v` in `form`, transposing (once) when needed. */

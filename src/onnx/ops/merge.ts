@@ -1,7 +1,7 @@
 /**
  * The merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum) and Concatenate. Rank-3
- * inputs all held swapped are merged swapped (broadcasting and the concatenation axis follow the
- * swap); anything else in Keras form. Sums and products are chained pairwise in input order, and
+ * inputs are merged swapped (broadcasting and the concatenation axis follow the swap) unless that
+ * needs more Transposes than Keras's form; other ranks in Keras form. Sums and products are chained pairwise in input order, and
  * Average divides the sum by the count, in the order Keras computes them.
  */
 import type { NodeOf } from '../../ir/graph.js';
@@ -9,8 +9,11 @@ import type { OnnxCodec } from '../codec.js';
 import type { Dim, Form, OnnxEmitter } from '../emitter.js';
 import { onnxAxis } from '../activations.js';
 
+/** Swapped when every input is rank 3 and that needs no more Transposes than Keras's form. */
 function mergeForm(e: OnnxEmitter, inputs: string[]): Form {
-  return inputs.every((v) => e.shape(v).length === 3 && e.isSwapped(v)) ? 'swapped' : 'keras';
+  if (!inputs.every((v) => e.shape(v).length === 3)) return 'keras';
+  const missing = (form: Form) => inputs.filter((v) => !e.has(v, form)).length;
+  return missing('swapped') <= missing('keras') ? 'swapped' : 'keras';
 }
 
 /** Numpy broadcast of Keras shapes (unknown dims taken from the input that knows them). */
