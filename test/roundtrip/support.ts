@@ -2,6 +2,7 @@
  * Shared by the round-trip tiers: the golden source models, the (target, format) writers, reading
  * a written file back with kconv's own readers, and comparing two graphs (attributes + weights).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
@@ -15,7 +16,7 @@ import { readKir } from '../../src/ir/kir.js';
 import { emitModel } from '../../src/keras/emit/model.js';
 import type { SaveFormat } from '../../src/keras/save.js';
 import { parseTarget, type Target } from '../../src/keras/targets.js';
-import { FIXTURES } from '../helpers/paths.js';
+import { FIXTURES, ROOT } from '../helpers/paths.js';
 
 export interface SourceCase {
   id: string;
@@ -57,6 +58,16 @@ export const WRITE_TARGETS: WriteTarget[] = [
   { target: parseTarget('keras-3'), format: 'h5', env: 'keras3' },
   { target: parseTarget('keras-3'), format: 'h5-weights', env: 'keras3' },
 ];
+
+/** The venv of a fixture environment (fixtures/generate/venv.sh creates it when missing, which can take minutes). */
+export function venvFor(env: string): string {
+  const script = join(ROOT, 'fixtures', 'generate', 'venv.sh');
+  try {
+    return execFileSync('bash', [script, env], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 }).trim();
+  } catch (e) {
+    throw new Error(`the '${env}' venv is missing and could not be created with ${script}: ${(e as Error).message}`);
+  }
+}
 
 /** Where golden cases live: the repo's fixtures, or (for development only) KCONV_CASES_DIR. */
 function casesRoot(): string | null {
