@@ -119,7 +119,11 @@ describe('opset: the lowest that holds the model', () => {
     expect(writeOnnx(withActivation('relu')).opset).toBe(7);
     const r = writeOnnx(withActivation('softmax'));
     expect(r.opset).toBe(13);
-    expect(r.opsetReason).toContain("Softmax (node 'act/softmax')");
+    expect(r.opsetReason).toContain("Softmax (node 'act')");
+    // the layer's name on its node and on the model output it computes
+    const m = decodeModel(r.bytes);
+    expect(m.graph.node.map((n) => [n.op_type, n.name])).toEqual([['Softmax', 'act']]);
+    expect(m.graph.output.map((o) => o.name)).toEqual(['act']);
   });
   it('17 for LayerNormalization', () => {
     const b = new GraphBuilder('m');

@@ -28,15 +28,14 @@ const KERNEL_TO_ONNX = [2, 1, 0];
  */
 export function finish(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose' | 'Dense'>, build: (out: string) => void, act: Activation, form: Form, shape: Dim[]): void {
   const v = node.outputs[0];
-  if (act.fn === 'linear') {
-    const out = e.outputName(v, form);
-    build(out);
-    e.define(v, out, form, shape);
-    return;
+  const out = e.outputName(v, form);
+  if (act.fn === 'linear') build(out);
+  else {
+    const pre = e.fresh(`${node.name}/preactivation`);
+    build(pre);
+    emitActivation(e, act, pre, form, shape, node.name, out);
   }
-  const pre = e.fresh(`${node.name}/preactivation`);
-  build(pre);
-  e.define(v, emitActivation(e, act, pre, form, shape, node.name), form, shape);
+  e.define(v, out, form, shape);
 }
 
 function inputGeometry(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose'>) {

@@ -12,9 +12,9 @@ export const activation: OnnxCodec<'Activation'> = {
     const input = node.inputs[0];
     const form = e.formOf(input);
     const shape = e.shape(input);
-    const x = e.value(input, form);
-    const y = node.attrs.activation.fn === 'linear' ? e.add('Identity', [x], [e.outputName(node.outputs[0], form)], node.name) : emitActivation(e, node.attrs.activation, x, form, shape, node.name);
-    e.define(node.outputs[0], y, form, [...shape]);
+    const out = e.outputName(node.outputs[0], form);
+    emitActivation(e, node.attrs.activation, e.value(input, form), form, shape, node.name, out, node.name);
+    e.define(node.outputs[0], out, form, [...shape]);
   },
 };
 
