@@ -70,6 +70,10 @@ describe('Model.inspect / summary', () => {
     expect(report.runnable).toBe(true);
   });
 
+  it('keeps a None steps axis unknown in the output shapes (no sample length is guessed)', () => {
+    expect(report.layers.map((l) => l.outputShapes)).toEqual([[[null, null, 3]], [[null, null, 4]], [[null, null, 1]]]);
+  });
+
   it('is plain JSON (survives a round trip unchanged)', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });

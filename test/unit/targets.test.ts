@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import type { Graph, KerasBag, Node } from '../../src/ir/graph.js';
-import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops.js';
+import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops/index.js';
 import { float32, tensor } from '../../src/ir/tensor.js';
 import { save } from '../../src/keras/save.js';
-import { checkRepresentable, oldestTargetFor, parseTarget, FEATURES } from '../../src/keras/targets.js';
+import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
+import { oldestTargetFor, parseTarget } from '../../src/keras/targets.js';
 
 const LINEAR: Activation = { fn: 'linear' };
 
@@ -177,6 +178,14 @@ describe('target table refusals', () => {
     accepts(graphWith('LayerNormalization', { axes: [2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, { weights: { gamma: [4], beta: [4] } }), 'keras-3.15', 'h5');
   });
 
+  it('Rescaling: keras.layers.Rescaling from tf.keras 2.6, and in Keras 3; not in standalone Keras 2', () => {
+    const g = graphWith('Rescaling', { scale: 0.5, offset: -1 });
+    expectRefusal(g, 'keras-2.2.4', /Rescaling layer/, 'tf-keras-2.6');
+    expectRefusal(g, 'tf-keras-2.5', /Rescaling layer/, 'tf-keras-2.6');
+    accepts(g, 'tf-keras-2.6', 'h5');
+    accepts(g, 'keras-3.0', 'keras');
+  });
+
   it('Conv1DTranspose output_padding: not in Keras 3.0–3.2', () => {
     const attrs = { kernelSize: 3, stride: 2, dilation: 1, padding: 'valid' as const, outputPadding: 1, layout: 'NWC' as const, filters: 2, inChannels: 4, activation: { fn: 'linear' as const }, useBias: true };
     const g = graphWith('Conv1DTranspose', attrs, { weights: { kernel: [3, 2, 4], bias: [2] } });
@@ -186,7 +195,7 @@ describe('target table refusals', () => {
   });
 
   it('every feature of the table names where it first appears (or nowhere)', () => {
-    for (const f of Object.values(FEATURES)) {
+    for (const f of Object.values(ALL_FEATURES)) {
       const oldest = oldestTargetFor(f.since);
       if (Object.keys(f.since).length === 0) expect(oldest).toBeNull();
       else expect(oldest).toMatch(/^(keras-2\.2\.4|tf-keras-2\.\d+|keras-3\.\d+)$/);
