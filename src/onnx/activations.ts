@@ -6,8 +6,9 @@
  * x·sigmoid(x), mish as x·tanh(softplus(x)), Keras's general relu with threshold / max_value /
  * negative slope), never as an approximation. docs/onnx.md has the table.
  */
-import type { Activation } from '../ir/ops.js';
-import { type AttrValue, type Dim, type Form, float, type OnnxEmitter } from './emitter.js';
+import type { Activation } from '../ir/ops/index.js';
+import type { SymShape } from '../ir/shapes.js';
+import { type AttrValue, type Form, float, type OnnxEmitter } from './emitter.js';
 
 // Keras's SELU constants (keras/activations: alpha and scale).
 const SELU_ALPHA = 1.6732632423543772848170429916717;
@@ -18,7 +19,7 @@ const SELU_SCALE = 1.0507009873554804934193349852946;
  * `out`. Nodes are named `${name}/<fn>…`; the last one, which writes `out`, `lastNode` when given
  * (an Activation layer's own name).
  */
-export function emitActivation(e: OnnxEmitter, act: Activation, x: string, form: Form, shape: Dim[], name: string, out: string, lastNode?: string): void {
+export function emitActivation(e: OnnxEmitter, act: Activation, x: string, form: Form, shape: SymShape, name: string, out: string, lastNode?: string): void {
   const at = `${name}/${act.fn}`;
   const last = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}) => e.add(opType, inputs, [out], lastNode ?? at, attrs);
   const mul = (a: string, b: string, suffix: string) => e.op('Mul', [a, b], `${at}/${suffix}`);

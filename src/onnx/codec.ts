@@ -3,7 +3,7 @@
  * per op family, and are registered by IR op name in src/onnx/ops/index.ts.
  */
 import type { NodeOf } from '../ir/graph.js';
-import type { OpType } from '../ir/ops.js';
+import type { OpType } from '../ir/ops/index.js';
 import type { OnnxEmitter } from './emitter.js';
 
 export interface OnnxCodec<K extends OpType> {

@@ -12,17 +12,16 @@
  * in NCW with a Transpose at the input and one where a layer needs the Keras layout (Dense, Flatten,
  * Reshape, an output).
  *
- * Shapes. Each value's Keras shape is tracked with unknown dimensions kept symbolic: a number, a
- * name (an ONNX dim_param, e.g. the input's 'steps', carried through ops that keep the length), or
- * null (known only at run time). Codecs compute output shapes from their own attributes.
+ * Shapes. Each value's Keras shape is the IR's own (inferDeclaredShapes: each op's shape rule from
+ * src/ir/ops, with a `None` batch or steps axis kept unknown as null), so no codec computes one.
  */
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
+import { type Dim, inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
 import { type DType, type Tensor, type TypedArray, allocate, numElements } from '../ir/tensor.js';
 import { ATTR_TYPE, ONNX_DTYPE, type AttributeProto, type NodeProto, type TensorProto } from './proto.js';
 
-/** A dimension: known, symbolic (an ONNX dim_param name) or unknown. */
-export type Dim = number | string | null;
+export type { Dim };
 
 export type Form = 'keras' | 'swapped';
 
@@ -66,14 +65,8 @@ export interface WeightPlacement {
 }
 
 interface ValueState {
-  shape: Dim[];
   elemType: number;
   names: Partial<Record<Form, string>>;
-}
-
-/** Exchanges axes 1 and 2 of a rank-3 shape; other ranks have a single form. */
-export function swapShape(shape: Dim[]): Dim[] {
-  return [shape[0], shape[2], shape[1]];
 }
 
 /**
@@ -113,8 +106,8 @@ export class OnnxEmitter {
   readonly nodes: NodeProto[] = [];
   readonly initializers: TensorProto[] = [];
   readonly placements: WeightPlacement[] = [];
-  /** The graph inputs as emitted (`value`: the IR value each holds). */
-  readonly graphInputs: { value: string; name: string; elemType: number; shape: Dim[] }[] = [];
+  /** The graph inputs as emitted (`value`: the IR value each holds; unknown axes named). */
+  readonly graphInputs: { value: string; name: string; elemType: number; shape: (number | string)[] }[] = [];
   /** The opset the emitted nodes need so far. */
   opset = MIN_OPSET;
   /** Which ONNX op needed the current opset (for the report). */
@@ -123,8 +116,11 @@ export class OnnxEmitter {
   private readonly tensorNames = new Set<string>();
   private readonly nodeNames = new Set<string>();
   private readonly initializerByKey = new Map<string, string>();
+  private readonly shapes: Map<string, SymShape | null>;
 
-  constructor(readonly graph: Graph) {}
+  constructor(readonly graph: Graph) {
+    this.shapes = inferDeclaredShapes(graph);
+  }
 
   /** A tensor name not used yet, built from `base`. */
   fresh(base: string): string {
@@ -163,9 +159,11 @@ export class OnnxEmitter {
     return s;
   }
 
-  /** The Keras shape of IR value `v` (batch first). */
-  shape(v: string): Dim[] {
-    return this.state(v).shape;
+  /** The Keras shape of IR value `v` (batch first, null for an axis unknown until run time). */
+  shape(v: string): SymShape {
+    const shape = this.shapes.get(v);
+    if (!shape) throw new KconvError('INVALID_GRAPH', `the shape of value '${v}' cannot be inferred from the shapes the model declares`, { where: `values/${v}` });
+    return shape;
   }
 
   elemType(v: string): number {
@@ -190,8 +188,8 @@ export class OnnxEmitter {
     const s = this.state(v);
     const have = s.names[form];
     if (have !== undefined) return have;
-    if (s.shape.length !== 3) {
-      throw new Error(`ONNX writer: value '${v}' of rank ${s.shape.length} has no swapped form`);
+    if (this.shape(v).length !== 3) {
+      throw new Error(`ONNX writer: value '${v}' of rank ${this.shape(v).length} has no swapped form`);
     }
     const other = form === 'keras' ? s.names.swapped! : s.names.keras!;
     const out = form === 'keras' ? this.fresh(v) : this.fresh(`${v}/swapped`);
@@ -200,10 +198,10 @@ export class OnnxEmitter {
     return out;
   }
 
-  /** Records that ONNX tensor `name` holds IR value `v` in `form`, with Keras shape `shape`. */
-  define(v: string, name: string, form: Form, shape: Dim[], elemType: number = ONNX_DTYPE.float32): void {
-    if (form === 'swapped' && shape.length !== 3) throw new Error(`ONNX writer: '${v}' of rank ${shape.length} cannot be swapped`);
-    this.values.set(v, { shape, elemType, names: { [form]: name } });
+  /** Records that ONNX tensor `name` holds IR value `v` in `form`. */
+  define(v: string, name: string, form: Form, elemType: number = ONNX_DTYPE.float32): void {
+    if (form === 'swapped' && this.shape(v).length !== 3) throw new Error(`ONNX writer: '${v}' of rank ${this.shape(v).length} cannot be swapped`);
+    this.values.set(v, { elemType, names: { [form]: name } });
   }
 
   /** `v` is `from` (or `from` with steps and channels exchanged, e.g. Permute((2, 1))): the same tensors, no node. */
@@ -213,7 +211,7 @@ export class OnnxEmitter {
       this.values.set(v, s);
       return;
     }
-    this.values.set(v, { shape: swapShape(s.shape), elemType: s.elemType, names: { keras: s.names.swapped, swapped: s.names.keras } });
+    this.values.set(v, { elemType: s.elemType, names: { keras: s.names.swapped, swapped: s.names.keras } });
   }
 
   /** A fresh tensor name for the output of IR value `v` in `form` (the IR name itself for the Keras form, when free). */

@@ -44,7 +44,8 @@ function irVersionFor(opset: number): number {
   return 8;
 }
 
-function valueInfo(name: string, elemType: number, shape: Dim[]): ValueInfoProto {
+/** A tensor's type; dimensions known, named (dim_param) or unknown. */
+function valueInfo(name: string, elemType: number, shape: (Dim | string)[]): ValueInfoProto {
   const dim = shape.map((d) => (typeof d === 'number' ? { dim_value: d } : typeof d === 'string' ? { dim_param: d } : {}));
   return { name, type: { tensor_type: { elem_type: elemType, shape: { dim } } } };
 }
@@ -75,7 +76,8 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
     let t = e.value(v, 'keras');
     // A graph output must be a tensor a node produces, once.
     if (initializers.has(t) || inputs.has(t) || outputs.some((o) => o.name === t)) t = e.add('Identity', [t], [e.fresh(`${v}/output`)], `${v}/output`);
-    outputs.push(valueInfo(t, e.elemType(v), e.shape(v)));
+    // the batch axis keeps the inputs' name; another axis known only at run time stays unnamed
+    outputs.push(valueInfo(t, e.elemType(v), e.shape(v).map((d, i) => (d === null && i === 0 ? 'batch' : d))));
   }
   if (e.opset > MAX_OPSET) throw new Error(`ONNX writer: opset ${e.opset} beyond the highest kconv writes (${MAX_OPSET})`);
   const p = graph.provenance;

@@ -6,13 +6,12 @@
  * Kernels are stored in ONNX's layout: [filters, in/groups, k] from the IR's [k, in/groups, filters].
  */
 import type { NodeOf } from '../../ir/graph.js';
-import type { Activation, Layout } from '../../ir/ops.js';
-import { transposeOutputLength } from '../../ir/padding.js';
-import { channelsAxis, stepsAxis } from '../../ir/shapes.js';
+import type { Activation, Layout } from '../../ir/ops/index.js';
+import { stepsAxis } from '../../ir/shapes.js';
 import { emitActivation } from '../activations.js';
 import type { NodeOfAny, OnnxCodec } from '../codec.js';
-import type { Dim, Form, OnnxEmitter } from '../emitter.js';
-import { join3, padAttrs, windowLength } from './window.js';
+import type { Form, OnnxEmitter } from '../emitter.js';
+import { padAttrs } from './window.js';
 
 /** The form in which a tensor of `layout` has its channels at axis 1. */
 export function channelsFirstForm(layout: Layout): Form {
@@ -26,23 +25,22 @@ const KERNEL_TO_ONNX = [2, 1, 0];
  * Emits `layerOutput` (the op's result, before activation) followed by `act`, and defines the
  * node's output value. The op's own node carries the Keras layer name.
  */
-export function finish(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose' | 'Dense'>, build: (out: string) => void, act: Activation, form: Form, shape: Dim[]): void {
+export function finish(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose' | 'Dense'>, build: (out: string) => void, act: Activation, form: Form): void {
   const v = node.outputs[0];
   const out = e.outputName(v, form);
   if (act.fn === 'linear') build(out);
   else {
     const pre = e.fresh(`${node.name}/preactivation`);
     build(pre);
-    emitActivation(e, act, pre, form, shape, node.name, out);
+    emitActivation(e, act, pre, form, e.shape(v), node.name, out);
   }
-  e.define(v, out, form, shape);
+  e.define(v, out, form);
 }
 
 function inputGeometry(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Conv1DTranspose'>) {
   const layout = node.attrs.layout;
   const form = channelsFirstForm(layout);
-  const shape = e.shape(node.inputs[0]);
-  return { form, x: e.value(node.inputs[0], form), batch: shape[0], length: shape[stepsAxis(layout)], channels: shape[channelsAxis(layout)] };
+  return { form, x: e.value(node.inputs[0], form), length: e.shape(node.inputs[0])[stepsAxis(layout)] };
 }
 
 /** The op's inputs: the data, the weight `kernel` (already an initializer name) and the bias when the layer has one. */
@@ -53,11 +51,10 @@ function withBias(e: OnnxEmitter, node: NodeOfAny<'Conv1D' | 'DepthwiseConv1D' |
 export const conv1d: OnnxCodec<'Conv1D'> = {
   emit(node, e) {
     const a = node.attrs;
-    const { form, x, batch, length } = inputGeometry(e, node);
+    const { form, x, length } = inputGeometry(e, node);
     const inputs = withBias(e, node, x, e.weight(node, 'kernel', KERNEL_TO_ONNX));
     const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.groups, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
-    const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.filters);
-    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form, shape);
+    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form);
   },
 };
 
@@ -70,24 +67,22 @@ function depthwiseWeight(e: OnnxEmitter, node: NodeOfAny<'DepthwiseConv1D' | 'Se
 export const depthwiseConv1d: OnnxCodec<'DepthwiseConv1D'> = {
   emit(node, e) {
     const a = node.attrs;
-    const { form, x, batch, length } = inputGeometry(e, node);
+    const { form, x, length } = inputGeometry(e, node);
     const inputs = withBias(e, node, x, depthwiseWeight(e, node));
     const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.inChannels, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
-    const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.inChannels * a.depthMultiplier);
-    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form, shape);
+    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, attrs), a.activation, form);
   },
 };
 
 export const separableConv1d: OnnxCodec<'SeparableConv1D'> = {
   emit(node, e) {
     const a = node.attrs;
-    const { form, x, batch, length } = inputGeometry(e, node);
+    const { form, x, length } = inputGeometry(e, node);
     const depthAttrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], group: a.inChannels, ...padAttrs(a.padding, length, a.kernelSize, a.stride, a.dilation) };
     const depth = e.op('Conv', [x, depthwiseWeight(e, node)], `${node.name}/depthwise`, depthAttrs);
     const inputs = [depth, e.weight(node, 'pointwise_kernel', KERNEL_TO_ONNX)];
     if (a.useBias) inputs.push(e.weight(node, 'bias'));
-    const shape = join3(a.layout, batch, windowLength(a.padding, length, a.kernelSize, a.stride, a.dilation), a.filters);
-    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, { kernel_shape: [1] }), a.activation, form, shape);
+    finish(e, node, (out) => e.add('Conv', inputs, [out], node.name, { kernel_shape: [1] }), a.activation, form);
   },
 };
 
@@ -113,11 +108,10 @@ export function transposePads(a: NodeOf<'Conv1DTranspose'>['attrs']): { begin: n
 export const conv1dTranspose: OnnxCodec<'Conv1DTranspose'> = {
   emit(node, e) {
     const a = node.attrs;
-    const { form, x, batch, length } = inputGeometry(e, node);
+    const { form, x } = inputGeometry(e, node);
     const inputs = withBias(e, node, x, e.weight(node, 'kernel', KERNEL_TO_ONNX));
     const p = transposePads(a);
     const attrs = { kernel_shape: [a.kernelSize], strides: [a.stride], dilations: [a.dilation], pads: [p.begin, p.end], output_padding: [p.outputPadding] };
-    const outLength = typeof length === 'number' ? transposeOutputLength(length, a.kernelSize, a.stride, a.dilation, a.padding, a.outputPadding) : null;
-    finish(e, node, (out) => e.add('ConvTranspose', inputs, [out], node.name, attrs), a.activation, form, join3(a.layout, batch, outLength, a.filters));
+    finish(e, node, (out) => e.add('ConvTranspose', inputs, [out], node.name, attrs), a.activation, form);
   },
 };

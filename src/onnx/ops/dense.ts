@@ -9,19 +9,18 @@ export const dense: OnnxCodec<'Dense'> = {
   emit(node, e) {
     const a = node.attrs;
     const x = e.value(node.inputs[0], 'keras');
-    const shape = [...e.shape(node.inputs[0]).slice(0, -1), a.units];
     const kernel = e.weight(node, 'kernel');
-    if (shape.length === 2) {
+    if (e.shape(node.inputs[0]).length === 2) {
       const inputs = a.useBias ? [x, kernel, e.weight(node, 'bias')] : [x, kernel];
       // Gemm's C is optional from opset 11 only: without a bias, MatMul.
       const build = (out: string) => (a.useBias ? e.add('Gemm', inputs, [out], node.name, {}) : e.add('MatMul', inputs, [out], node.name));
-      finish(e, node, build, a.activation, 'keras', shape);
+      finish(e, node, build, a.activation, 'keras');
       return;
     }
     const build = (out: string) => {
       if (!a.useBias) e.add('MatMul', [x, kernel], [out], node.name);
       else e.add('Add', [e.op('MatMul', [x, kernel], `${node.name}/matmul`), e.weight(node, 'bias')], [out], node.name);
     };
-    finish(e, node, build, a.activation, 'keras', shape);
+    finish(e, node, build, a.activation, 'keras');
   },
 };

@@ -9,6 +9,6 @@ export const embedding: OnnxCodec<'Embedding'> = {
     if (e.elemType(input) === ONNX_DTYPE.float32) indices = e.op('Cast', [indices], `${node.name}/indices_to_int64`, { to: ONNX_DTYPE.int64 });
     const v = node.outputs[0];
     const out = e.add('Gather', [e.weight(node, 'embeddings'), indices], [e.outputName(v, 'keras')], node.name, { axis: 0 });
-    e.define(v, out, 'keras', [...e.shape(input), node.attrs.outputDim]);
+    e.define(v, out, 'keras');
   },
 };

@@ -5,7 +5,7 @@
 import type { OnnxCodecTable } from '../codec.js';
 import { conv1d, conv1dTranspose, depthwiseConv1d, separableConv1d } from './conv.js';
 import { dense } from './dense.js';
-import { activation, identity, prelu, unsupported } from './elementwise.js';
+import { activation, identity, prelu, rescaling, unsupported } from './elementwise.js';
 import { embedding } from './embedding.js';
 import { input } from './input.js';
 import { concatenate, merge } from './merge.js';
@@ -39,5 +39,6 @@ export const ONNX_CODECS: OnnxCodecTable = {
   RepeatVector: repeatVector,
   Merge: merge,
   Concatenate: concatenate,
+  Rescaling: rescaling,
   Unsupported: unsupported,
 };

@@ -4,7 +4,7 @@
  * the model has one such axis, else '<input>_axis<i>'.
  */
 import type { OnnxCodec } from '../codec.js';
-import { type Dim, inputElemType, notRepresentable } from '../emitter.js';
+import { inputElemType, notRepresentable } from '../emitter.js';
 
 export const input: OnnxCodec<'Input'> = {
   emit(node, e) {
@@ -14,8 +14,8 @@ export const input: OnnxCodec<'Input'> = {
     const unknownAxes = e.graph.nodes.reduce((n, x) => n + (x.op === 'Input' ? x.attrs.shape.filter((d) => d === null).length : 0), 0);
     const v = node.outputs[0];
     const name = e.fresh(v);
-    const shape: Dim[] = [a.batchSize ?? 'batch', ...a.shape.map((d, i) => d ?? (unknownAxes === 1 ? 'steps' : `${name}_axis${i + 1}`))];
+    const shape = [a.batchSize ?? 'batch', ...a.shape.map((d, i) => d ?? (unknownAxes === 1 ? 'steps' : `${name}_axis${i + 1}`))];
     e.graphInputs.push({ value: v, name, elemType, shape });
-    e.define(v, name, 'keras', shape, elemType);
+    e.define(v, name, 'keras', elemType);
   },
 };

@@ -29,7 +29,7 @@ export const batchNormalization: OnnxCodec<'BatchNormalization'> = {
     const v = node.outputs[0];
     const inputs = [e.value(node.inputs[0], form), scale, bias, e.weight(node, 'moving_mean'), e.weight(node, 'moving_variance')];
     const out = e.add('BatchNormalization', inputs, [e.outputName(v, form)], node.name, { epsilon: float(a.epsilon) });
-    e.define(v, out, form, [...shape]);
+    e.define(v, out, form);
   },
 };
 
@@ -75,6 +75,6 @@ export const layerNormalization: OnnxCodec<'LayerNormalization'> = {
       const inputs = a.center ? [x, scale, e.weight(node, 'beta')] : [x, scale];
       e.add('LayerNormalization', inputs, [out], node.name, { axis: first, epsilon: float(a.epsilon) });
     }
-    e.define(v, out, 'keras', [...shape]);
+    e.define(v, out, 'keras');
   },
 };

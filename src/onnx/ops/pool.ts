@@ -5,22 +5,21 @@
  * Keras keeps the steps axis. All run with channels at axis 1.
  */
 import type { NodeOf } from '../../ir/graph.js';
-import { channelsAxis, stepsAxis } from '../../ir/shapes.js';
+import { stepsAxis } from '../../ir/shapes.js';
 import type { NodeOfAny, OnnxCodec } from '../codec.js';
 import { channelsFirstForm } from './conv.js';
-import { join3, padAttrs, windowLength } from './window.js';
+import { padAttrs } from './window.js';
 
 function windowPool(onnxOp: 'MaxPool' | 'AveragePool'): OnnxCodec<'MaxPooling1D' | 'AveragePooling1D'> {
   return {
     emit(node, e) {
       const a = node.attrs;
       const form = channelsFirstForm(a.layout);
-      const shape = e.shape(node.inputs[0]);
-      const length = shape[stepsAxis(a.layout)];
+      const length = e.shape(node.inputs[0])[stepsAxis(a.layout)];
       const attrs = { kernel_shape: [a.poolSize], strides: [a.stride], ...padAttrs(a.padding, length, a.poolSize, a.stride, 1) };
       const v = node.outputs[0];
       const out = e.add(onnxOp, [e.value(node.inputs[0], form)], [e.outputName(v, form)], node.name, attrs);
-      e.define(v, out, form, join3(a.layout, shape[0], windowLength(a.padding, length, a.poolSize, a.stride, 1), shape[channelsAxis(a.layout)]));
+      e.define(v, out, form);
     },
   };
 }
@@ -33,18 +32,16 @@ function globalPool(onnxOp: 'GlobalMaxPool' | 'GlobalAveragePool'): OnnxCodec<'G
     emit(node: NodeOfAny<'GlobalMaxPooling1D' | 'GlobalAveragePooling1D'>, e) {
       const a = node.attrs;
       const form = channelsFirstForm(a.layout);
-      const shape = e.shape(node.inputs[0]);
-      const channels = shape[channelsAxis(a.layout)];
       const v = node.outputs[0];
       // [N, C, L] → [N, C, 1]: in `form` that is Keras's keep-dims shape.
       if (a.keepDims) {
         const out = e.add(onnxOp, [e.value(node.inputs[0], form)], [e.outputName(v, form)], node.name, {});
-        e.define(v, out, form, join3(a.layout, shape[0], 1, channels));
+        e.define(v, out, form);
         return;
       }
       const pooled = e.op(onnxOp, [e.value(node.inputs[0], form)], node.name);
       const out = e.add('Flatten', [pooled], [e.outputName(v, 'keras')], `${node.name}/drop_steps_axis`, { axis: 1 });
-      e.define(v, out, 'keras', [shape[0], channels]);
+      e.define(v, out, 'keras');
     },
   };
 }

@@ -6,11 +6,7 @@
 import type { NodeOf } from '../../ir/graph.js';
 import { stepsAxis } from '../../ir/shapes.js';
 import type { OnnxCodec } from '../codec.js';
-import { type Dim, notRepresentable, type Form, type OnnxEmitter } from '../emitter.js';
-
-function product(dims: Dim[]): Dim {
-  return dims.every((d): d is number => typeof d === 'number') ? dims.reduce((p, d) => p * d, 1) : null;
-}
+import { notRepresentable, type Form, type OnnxEmitter } from '../emitter.js';
 
 export const flatten: OnnxCodec<'Flatten'> = {
   emit(node, e) {
@@ -23,7 +19,7 @@ export const flatten: OnnxCodec<'Flatten'> = {
     }
     const v = node.outputs[0];
     const out = e.add('Flatten', [e.value(input, form)], [e.outputName(v, 'keras')], node.name, { axis: 1 });
-    e.define(v, out, 'keras', [shape[0], product(shape.slice(1))]);
+    e.define(v, out, 'keras');
   },
 };
 
@@ -32,14 +28,9 @@ export const reshape: OnnxCodec<'Reshape'> = {
     const target = node.attrs.targetShape;
     // ONNX Reshape reads 0 as "copy this dimension": the batch axis is written as 0, so a Keras 0 cannot be.
     if (target.includes(0)) throw notRepresentable(node, `target_shape ${JSON.stringify(target)}`, 'a zero-sized dimension');
-    const input = node.inputs[0];
-    const shape = e.shape(input);
     const v = node.outputs[0];
-    const out = e.add('Reshape', [e.value(input, 'keras'), e.int64s(`${node.name}/shape`, [0, ...target])], [e.outputName(v, 'keras')], node.name);
-    const known = product(target.filter((d) => d !== -1));
-    const total = product(shape.slice(1));
-    const dims: Dim[] = target.map((d) => (d !== -1 ? d : typeof total === 'number' && typeof known === 'number' ? total / known : null));
-    e.define(v, out, 'keras', [shape[0], ...dims]);
+    const out = e.add('Reshape', [e.value(node.inputs[0], 'keras'), e.int64s(`${node.name}/shape`, [0, ...target])], [e.outputName(v, 'keras')], node.name);
+    e.define(v, out, 'keras');
   },
 };
 
@@ -52,48 +43,42 @@ export const permute: OnnxCodec<'Permute'> = {
       e.alias(node.outputs[0], input, true);
       return;
     }
-    const shape = e.shape(input);
     const v = node.outputs[0];
     const out = e.add('Transpose', [e.value(input, 'keras')], [e.outputName(v, 'keras')], node.name, { perm: [0, ...dims] });
-    e.define(v, out, 'keras', [shape[0], ...dims.map((d) => shape[d])]);
+    e.define(v, out, 'keras');
   },
 };
 
 export const repeatVector: OnnxCodec<'RepeatVector'> = {
   emit(node, e) {
     const input = node.inputs[0];
-    const shape = e.shape(input);
     const n = node.attrs.n;
     // [N, F] → [N, 1, F] → tiled n times along axis 1
     const row = e.op('Reshape', [e.value(input, 'keras'), e.int64s(`${node.name}/row_shape`, [0, 1, -1])], `${node.name}/as_row`);
     const v = node.outputs[0];
     const out = e.add('Tile', [row, e.int64s(`${node.name}/repeats`, [1, n, 1])], [e.outputName(v, 'keras')], node.name);
-    e.define(v, out, 'keras', [shape[0], n, shape[1]]);
+    e.define(v, out, 'keras');
   },
 };
 
 /**
  * ZeroPadding1D / Cropping1D: `build` emits the op on the input as held (either form: only the
- * steps axis, at `axis` there, changes), the output has `delta` more steps.
+ * steps axis, at `axis` there, changes).
  */
-function editSteps(node: NodeOf<'ZeroPadding1D'> | NodeOf<'Cropping1D'>, e: OnnxEmitter, delta: number, build: (x: string, axis: number, out: string) => void): void {
-  const a = node.attrs;
+function editSteps(node: NodeOf<'ZeroPadding1D'> | NodeOf<'Cropping1D'>, e: OnnxEmitter, build: (x: string, axis: number, out: string) => void): void {
   const input = node.inputs[0];
   const form = e.formOf(input);
-  const shape = e.shape(input);
-  const steps = stepsAxis(a.layout);
+  const steps = stepsAxis(node.attrs.layout);
   const v = node.outputs[0];
   const out = e.outputName(v, form);
   build(e.value(input, form), form === 'keras' ? steps : 3 - steps, out);
-  const outShape = [...shape];
-  outShape[steps] = typeof shape[steps] === 'number' ? shape[steps] + delta : null;
-  e.define(v, out, form, outShape);
+  e.define(v, out, form);
 }
 
 export const zeroPadding1d: OnnxCodec<'ZeroPadding1D'> = {
   emit(node, e) {
     const { before, after } = node.attrs;
-    editSteps(node, e, before + after, (x, axis, out) => {
+    editSteps(node, e, (x, axis, out) => {
       const pads = [0, 0, 0, 0, 0, 0];
       pads[axis] = before;
       pads[3 + axis] = after;
@@ -108,7 +93,7 @@ const TO_END = Number.MAX_SAFE_INTEGER;
 export const cropping1d: OnnxCodec<'Cropping1D'> = {
   emit(node, e) {
     const { before, after } = node.attrs;
-    editSteps(node, e, -before - after, (x, axis, out) => {
+    editSteps(node, e, (x, axis, out) => {
       const bounds = [e.int64s(`${node.name}/starts`, [before]), e.int64s(`${node.name}/ends`, [after > 0 ? -after : TO_END]), e.int64s(`${node.name}/axes`, [axis])];
       e.add('Slice', [x, ...bounds], [out], node.name);
     });
@@ -119,12 +104,11 @@ export const upSampling1d: OnnxCodec<'UpSampling1D'> = {
   emit(node, e) {
     const size = node.attrs.size;
     const input = node.inputs[0];
-    const shape = e.shape(input);
     // Keras's UpSampling1D repeats along axis 1; held swapped that is [N, C, L] → [N, C, L, 1] → tiled → [N, C, L·size].
     const column = e.op('Reshape', [e.value(input, 'swapped'), e.int64s(`${node.name}/column_shape`, [0, 0, -1, 1])], `${node.name}/as_column`);
     const tiled = e.op('Tile', [column, e.int64s(`${node.name}/repeats`, [1, 1, 1, size])], `${node.name}/tile`);
     const v = node.outputs[0];
     const out = e.add('Reshape', [tiled, e.int64s(`${node.name}/out_shape`, [0, 0, -1])], [e.outputName(v, 'swapped')], node.name);
-    e.define(v, out, 'swapped', [shape[0], typeof shape[1] === 'number' ? shape[1] * size : null, shape[2]]);
+    e.define(v, out, 'swapped');
   },
 };

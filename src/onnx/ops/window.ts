@@ -1,8 +1,5 @@
-/**
- * Steps-axis geometry shared by the convolution and pooling codecs: ONNX padding attributes for
- * an IR `Padding`, and the output length as a Dim.
- */
-import type { Padding } from '../../ir/ops.js';
+/** ONNX padding attributes for an IR `Padding`, shared by the convolution and pooling codecs. */
+import type { Padding } from '../../ir/ops/index.js';
 import { effectiveKernel, resolvePadding } from '../../ir/padding.js';
 import type { AttrValue, Dim } from '../emitter.js';
 
@@ -25,17 +22,4 @@ export function padAttrs(padding: Padding, length: Dim, kernelSize: number, stri
     return { pads: [Math.floor(total / 2), total - Math.floor(total / 2)] };
   }
   return { auto_pad: 'SAME_UPPER' };
-}
-
-/** Output steps of a window: computed when the length is known, the same symbol when the window keeps the length, else unknown. */
-export function windowLength(padding: Padding, length: Dim, kernelSize: number, stride: number, dilation: number): Dim {
-  if (typeof length === 'number') return resolvePadding(padding, length, kernelSize, stride, dilation).outLength;
-  if (length === null || stride !== 1) return null;
-  if (padding.kind === 'same') return length;
-  return padding.before + padding.after === effectiveKernel(kernelSize, dilation) - 1 ? length : null;
-}
-
-/** [batch, steps, channels] in `layout`. */
-export function join3(layout: 'NWC' | 'NCW', batch: Dim, steps: Dim, channels: Dim): Dim[] {
-  return layout === 'NWC' ? [batch, steps, channels] : [batch, channels, steps];
 }
