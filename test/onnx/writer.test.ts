@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { LINEAR } from '../../src/ir/ops.js';
+import { LINEAR } from '../../src/ir/ops/index.js';
 import { float32, tensor } from '../../src/ir/tensor.js';
 import { readKerasH5 } from '../../src/keras/h5-model.js';
 import { ONNX_CODECS } from '../../src/onnx/ops/index.js';
