@@ -25,8 +25,8 @@ export type { Dim };
 
 export type Form = 'keras' | 'swapped';
 
-/** An attribute value: numbers and number arrays are INT(S); wrap floats with `float()` / `floats()`. */
-export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
+/** An attribute value: numbers and number arrays are INT(S); wrap a float with `float()`. */
+export type AttrValue = number | number[] | string | { float: number };
 
 export const float = (x: number): { float: number } => ({ float: x });
 
@@ -35,11 +35,11 @@ export const float = (x: number): { float: number } => ({ float: x });
  * rules), valid through opset 17, the highest kconv writes. docs/onnx.md lists why each number.
  */
 export const OP_SINCE: Record<string, number> = {
-  Add: 7, Sub: 7, Mul: 7, Div: 7, Max: 8, Min: 8, Mean: 8, Sum: 8,
+  Add: 7, Sub: 7, Mul: 7, Div: 7, Max: 8, Min: 8,
   AveragePool: 7, BatchNormalization: 7, Cast: 6, Clip: 11, Concat: 4, Conv: 1, ConvTranspose: 1,
   Elu: 6, Erf: 9, Exp: 6, Flatten: 1, Gather: 1, Gemm: 7, GlobalAveragePool: 1, GlobalMaxPool: 1,
-  Greater: 9, HardSigmoid: 6, HardSwish: 14, Identity: 1, LayerNormalization: 17, LeakyRelu: 6,
-  LogSoftmax: 13, MatMul: 1, MaxPool: 1, Neg: 6, Pad: 11, PRelu: 7, ReduceMean: 1, Reciprocal: 6,
+  Greater: 9, HardSigmoid: 6, Identity: 1, LayerNormalization: 17, LeakyRelu: 6,
+  LogSoftmax: 13, MatMul: 1, MaxPool: 1, Pad: 11, PRelu: 7, ReduceMean: 1,
   Relu: 6, Reshape: 5, Selu: 6, Sigmoid: 6, Slice: 10, Softmax: 13, Softplus: 1, Softsign: 1,
   Sqrt: 6, Tanh: 6, ThresholdedRelu: 10, Tile: 6, Transpose: 1, Where: 9,
 };
@@ -56,8 +56,6 @@ export const MAX_OPSET = 17;
 export interface WeightPlacement {
   initializer: string;
   weightKey: string;
-  /** The IR tensor's shape. */
-  shape: number[];
   /** The initializer's element (i0, i1, ...) is the IR tensor's element at `perm` of those indices (see permute), or null when stored as is. */
   perm: number[] | null;
   /** The shape the IR tensor was viewed as before permuting (same elements, row-major), when it differs from `shape`. */
@@ -149,10 +147,6 @@ export class OnnxEmitter {
     return this.add(opType, inputs, [this.fresh(name)], name, attrs);
   }
 
-  hasValue(v: string): boolean {
-    return this.values.has(v);
-  }
-
   private state(v: string): ValueState {
     const s = this.values.get(v);
     if (!s) throw new Error(`ONNX writer: IR value '${v}' used before it was emitted`);
@@ -237,7 +231,7 @@ export class OnnxEmitter {
     const stored = perm ? permute(t, perm, view ?? t.shape) : t;
     const name = this.fresh(perm ? `${key}/onnx_layout` : key);
     this.initializers.push({ name, dims: stored.shape, data_type: ONNX_DTYPE[t.dtype], raw_data: bytesOf(stored.data) });
-    this.placements.push({ initializer: name, weightKey: key!, shape: [...t.shape], perm, viewShape: view });
+    this.placements.push({ initializer: name, weightKey: key!, perm, viewShape: view });
     let out = name;
     if (t.dtype !== 'float32') {
       if (t.dtype === 'bfloat16') this.require(13, `Cast from bfloat16 (weight '${key}')`);
@@ -274,8 +268,7 @@ function attribute(name: string, v: AttrValue): AttributeProto {
   if (typeof v === 'number') return { name, type: ATTR_TYPE.INT, i: v };
   if (typeof v === 'string') return { name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: ATTR_TYPE.INTS, ints: v };
-  if ('float' in v) return { name, type: ATTR_TYPE.FLOAT, f: v.float };
-  return { name, type: ATTR_TYPE.FLOATS, floats: v.floats };
+  return { name, type: ATTR_TYPE.FLOAT, f: v.float };
 }
 
 /** The Keras layer name of a node (its IR name carries `@N` for the N-th call of a shared layer). */

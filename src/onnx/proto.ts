@@ -23,7 +23,7 @@ export const ONNX_DTYPE = {
 } as const;
 
 /** AttributeProto.AttributeType values kconv writes. */
-export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
 export interface TensorProto {
   dims: (number | string)[];
@@ -38,7 +38,6 @@ export interface AttributeProto {
   f?: number;
   i?: number | string;
   s?: Uint8Array;
-  floats?: number[];
   ints?: (number | string)[];
 }
 
@@ -66,7 +65,6 @@ export interface GraphProto {
   initializer: TensorProto[];
   input: ValueInfoProto[];
   output: ValueInfoProto[];
-  doc_string?: string;
 }
 
 export interface ModelProto {

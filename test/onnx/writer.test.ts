@@ -100,6 +100,14 @@ describe('layout: a Transpose only where a layer needs the Keras layout', () => 
     expect(opTypes(model)).toEqual(['Transpose', 'Conv', 'Relu', 'BatchNormalization', 'MaxPool', 'Conv', 'Relu', 'Add', 'Transpose', 'MatMul']);
   });
 
+  it('a residual Add of unknown lengths keeps the length unknown in the declared output shape', () => {
+    const b = new GraphBuilder('m');
+    const x = b.input('x', [null, 3]);
+    const y = b.add('Merge', 'add', [x, b.add('Identity', 'dropout', [x], { kind: 'Dropout' })], { mode: 'add' });
+    const dims = exported(b.build([y])).graph.output[0].type.tensor_type.shape.dim;
+    expect(dims).toEqual([{ dim_param: 'batch' }, {}, { dim_value: '3' }]);
+  });
+
   it('Permute((2, 1)) is the swapped form itself: no node', () => {
     const b = new GraphBuilder('m');
     const x = b.input('x', [5, 3]);

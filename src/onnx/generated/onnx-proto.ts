@@ -45,14 +45,6 @@ export const ONNX_PROTO_JSON = {
               "type": "string",
               "id": 3
             },
-            "domain": {
-              "type": "string",
-              "id": 4
-            },
-            "model_version": {
-              "type": "int64",
-              "id": 5
-            },
             "doc_string": {
               "type": "string",
               "id": 6
@@ -90,10 +82,6 @@ export const ONNX_PROTO_JSON = {
               "type": "TensorProto",
               "id": 5
             },
-            "doc_string": {
-              "type": "string",
-              "id": 10
-            },
             "input": {
               "rule": "repeated",
               "type": "ValueInfoProto",
@@ -103,11 +91,6 @@ export const ONNX_PROTO_JSON = {
               "rule": "repeated",
               "type": "ValueInfoProto",
               "id": 12
-            },
-            "value_info": {
-              "rule": "repeated",
-              "type": "ValueInfoProto",
-              "id": 13
             }
           }
         },
@@ -136,14 +119,6 @@ export const ONNX_PROTO_JSON = {
               "rule": "repeated",
               "type": "AttributeProto",
               "id": 5
-            },
-            "doc_string": {
-              "type": "string",
-              "id": 6
-            },
-            "domain": {
-              "type": "string",
-              "id": 7
             }
           }
         },
@@ -165,15 +140,6 @@ export const ONNX_PROTO_JSON = {
             "s": {
               "type": "bytes",
               "id": 4
-            },
-            "t": {
-              "type": "TensorProto",
-              "id": 5
-            },
-            "floats": {
-              "rule": "repeated",
-              "type": "float",
-              "id": 7
             },
             "ints": {
               "rule": "repeated",
@@ -205,10 +171,6 @@ export const ONNX_PROTO_JSON = {
             "raw_data": {
               "type": "bytes",
               "id": 9
-            },
-            "doc_string": {
-              "type": "string",
-              "id": 12
             }
           }
         },
@@ -222,10 +184,6 @@ export const ONNX_PROTO_JSON = {
             "type": {
               "type": "TypeProto",
               "id": 2
-            },
-            "doc_string": {
-              "type": "string",
-              "id": 3
             }
           }
         },
