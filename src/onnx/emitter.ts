@@ -18,7 +18,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { type Dim, inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
-import { type DType, type Tensor, type TypedArray, allocate, numElements } from '../ir/tensor.js';
+import { type DType, type Tensor, type TypedArray, allocate, numElements } from '../tensor.js';
 import { ATTR_TYPE, ONNX_DTYPE, type AttributeProto, type NodeProto, type TensorProto } from './proto.js';
 
 export type { Dim };

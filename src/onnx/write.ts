@@ -13,7 +13,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { neededNodes } from '../ir/shapes.js';
-import { type Tensor, tensorsIdentical, typedView, type DType } from '../ir/tensor.js';
+import { type Tensor, tensorsIdentical, typedView, type DType } from '../tensor.js';
 import { validateGraph } from '../ir/validate.js';
 import { VERSION } from '../version.js';
 import type { OnnxCodec } from './codec.js';
@@ -112,6 +112,16 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
   return { bytes, opset: e.opset, opsetReason: e.opsetReason, placements: e.placements, warnings };
 }
 
+/**
+ * The read-back check of an ONNX file written from `graph` (e.g. the bytes read back from disk):
+ * the export is deterministic, so exporting again tells which initializer holds which weight in
+ * which layout; checkOnnxWeights then compares every weight bit for bit.
+ */
+export function verifyOnnx(bytes: Uint8Array, graph: Graph, file?: string): void {
+  const { placements, opset } = writeOnnx(graph);
+  checkOnnxWeights(bytes, graph, placements, opset, file);
+}
+
 const DTYPE_OF: Record<number, DType> = Object.fromEntries(Object.entries(ONNX_DTYPE).map(([k, v]) => [v, k as DType]));
 
 /** Inverse of a permutation. */
@@ -126,15 +136,15 @@ function inverse(perm: number[]): number[] {
  * every initializer holding an IR weight gives that weight back bit for bit (dtype, shape, bytes)
  * once its ONNX layout is undone. CHECKSUM_MISMATCH names the first weight that does not.
  */
-export function checkOnnxWeights(bytes: Uint8Array, graph: Graph, placements: WeightPlacement[], opset: number): void {
-  const model = decodeModel(bytes);
+export function checkOnnxWeights(bytes: Uint8Array, graph: Graph, placements: WeightPlacement[], opset: number, file?: string): void {
+  const model = decodeModel(bytes, file);
   const version = Number(model.opset_import.find((o) => o.domain === '')?.version);
-  if (version !== opset) throw new KconvError('CHECKSUM_MISMATCH', `read-back check: the written model imports opset ${version}, expected ${opset}`);
+  if (version !== opset) throw new KconvError('CHECKSUM_MISMATCH', `read-back check: the written model imports opset ${version}, expected ${opset}`, { file });
   const byName = new Map(model.graph.initializer.map((t) => [t.name, t]));
   for (const p of placements) {
     const want = graph.weights.get(p.weightKey)!;
     const init = byName.get(p.initializer);
-    const fail = (why: string) => new KconvError('CHECKSUM_MISMATCH', `read-back check: weight '${p.weightKey}' ${why}`, { where: `graph.initializer/${p.initializer}` });
+    const fail = (why: string) => new KconvError('CHECKSUM_MISMATCH', `read-back check: weight '${p.weightKey}' ${why}`, { where: `graph.initializer/${p.initializer}`, file });
     if (!init) throw fail('is missing from the written file');
     const dtype = DTYPE_OF[init.data_type];
     if (dtype !== want.dtype) throw fail(`was written as ONNX data type ${init.data_type}, expected ${want.dtype}`);

@@ -9,6 +9,8 @@ import { applyElementwise } from './activations.js';
 import type { Conv1DSpec, PreparedConv1D } from './conv1d-spec.js';
 import type { Conv1DGeometry, Conv1DImpl, Conv1DParams, Conv1DRun } from './kernels/conv1d-types.js';
 import type { Activation } from '../ir/ops/index.js';
+import { own } from './resources.js';
+import type { Workspace } from './workspace.js';
 
 export interface SpecPacked {
   kernel: Float32Array;
@@ -32,9 +34,16 @@ function transpose(src: Float32Array, dst: Float32Array, batch: number, rows: nu
   }
 }
 
-export function implFromPrepare(name: string, prepareSpec: PrepareFn): Conv1DImpl<SpecPacked> {
+/**
+ * `workspace`: the WebAssembly memory the path computes in (WASM paths), so compile() can place
+ * the plan's values there (see workspace.ts); asked for only when a plan is compiled.
+ */
+export function implFromPrepare(name: string, prepareSpec: PrepareFn, workspace?: () => Workspace): Conv1DImpl<SpecPacked> {
   return {
     name,
+    get workspace() {
+      return workspace?.();
+    },
     pack: (_params, kernel, bias) => ({ kernel, bias }),
     prepare(p: Conv1DParams, g: Conv1DGeometry, packed: SpecPacked): Conv1DRun {
       const relu = isPlainRelu(p.activation);
@@ -60,6 +69,8 @@ export function implFromPrepare(name: string, prepareSpec: PrepareFn): Conv1DImp
           if (after) applyElementwise(after, output);
         };
       }
+      // The plan being compiled frees it on dispose(); the GC frees it otherwise.
+      own(prepared);
       releaser?.register(run, prepared);
       return run;
     },

@@ -1,6 +1,6 @@
 /** Seeded inputs for any graph, for tiers that have no Keras input to feed (the wild corpus). */
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import { Rng } from './random.js';
 
 /**

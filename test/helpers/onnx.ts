@@ -1,7 +1,7 @@
 /** onnxruntime-node for the ONNX tests: loading it, and running an exported model against kconv's runtime. */
 import { expect } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import { conv1dReference, runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
 

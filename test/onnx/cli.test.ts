@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/formats/npy.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { writeKir } from '../../src/ir/kir.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/tensor.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { ROOT } from '../helpers/paths.js';

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { type Activation, type ActivationFn, type Layout, LINEAR, type Padding } from '../../src/ir/ops/index.js';
-import { float32, tensor, type Tensor } from '../../src/ir/tensor.js';
+import { float32, tensor, type Tensor } from '../../src/tensor.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 import { expectAgreesWithRuntime, loadOrt } from '../helpers/onnx.js';
 import { Rng } from '../helpers/random.js';

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import type { Graph, KerasBag, Node } from '../../src/ir/graph.js';
 import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops/index.js';
-import { float32, tensor } from '../../src/ir/tensor.js';
-import { save } from '../../src/keras/save.js';
+import { float32, tensor } from '../../src/tensor.js';
+import { save } from '../../src/keras/write/save.js';
 import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
 import { oldestTargetFor, parseTarget } from '../../src/keras/targets.js';
 
@@ -206,14 +206,14 @@ describe('target table refusals', () => {
 describe('writers refuse before writing', () => {
   it('save() throws NOT_REPRESENTABLE and returns no bytes', async () => {
     const g = graphWith('Conv1D', conv({ groups: 2 }), { weights: { kernel: [3, 2, 4], bias: [4] } });
-    await expect(save(g, { format: 'h5', target: 'keras-2.2.4' })).rejects.toMatchObject({ code: 'NOT_REPRESENTABLE' });
-    const bytes = await save(g, { format: 'h5', target: 'tf-keras-2.15' });
+    await expect(save(g, { format: 'keras-h5', target: 'keras-2.2.4' })).rejects.toMatchObject({ code: 'NOT_REPRESENTABLE' });
+    const bytes = await save(g, { format: 'keras-h5', target: 'tf-keras-2.15' });
     expect(bytes.length).toBeGreaterThan(0);
   });
 
   it('unknown targets and Keras-3-only formats for Keras 2 targets are usage errors', async () => {
     const g = graphWith('Conv1D', conv(), { weights: { kernel: [3, 4, 4], bias: [4] } });
     expect(() => parseTarget('keras-9')).toThrow(KconvError);
-    await expect(save(g, { format: 'keras', target: 'tf-keras-2.15' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(save(g, { format: 'keras-v3', target: 'tf-keras-2.15' })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
-import { loadWeightsInto, readKerasH5File } from '../../src/keras/h5-model.js';
+import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
 import { compile } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 import { seededInputs } from '../helpers/model-inputs.js';
@@ -38,8 +38,11 @@ const WEIGHTS_ONLY = new Set([
   'factornet-keras1.1-theano/final_model.hdf5',
 ]);
 
-describe.runIf(corpusAvailable())('legacy .h5 files in the wild', () => {
-  const files = h5Files();
+const available = corpusAvailable();
+
+describe.runIf(available)('legacy .h5 files in the wild', () => {
+  // vitest runs a skipped describe's body while collecting: list the folder only when it exists
+  const files = available ? h5Files() : [];
 
   it('finds the corpus files', () => {
     expect(files.length).toBeGreaterThanOrEqual(29);

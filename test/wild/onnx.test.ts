@@ -52,7 +52,8 @@ function modelFiles(): string[] {
 const ort = corpusAvailable() ? await loadOrt() : null;
 
 describe.runIf(ort !== null)('real-world models exported to ONNX', () => {
-  const files = modelFiles();
+  // vitest runs a skipped describe's body while collecting: list the folder only when it exists
+  const files = ort !== null ? modelFiles() : [];
 
   it('every corpus model has its committed outcome', () => {
     expect(files).toEqual(Object.keys(EXPECTED).sort());

@@ -1,5 +1,6 @@
 /** Elementwise ops with numpy broadcasting: the merge layers and PReLU. */
 import type { MergeMode } from '../../ir/ops/index.js';
+import { wasmMerge2 } from '../wasm/elementwise.js';
 import { applyElementwise, applySoftmax, isElementwise } from '../activations.js';
 import { unary, weightF32, type NodeCompiler } from '../step.js';
 
@@ -46,7 +47,10 @@ export function prepareMerge(mode: MergeMode, inShapes: readonly (readonly numbe
     const m = maps[k];
     return m ? x[m[o]] : x[o];
   };
+  // Two same-shape inputs in a plan's WebAssembly memory: the WASM SIMD kernel, in place.
+  const wasm = n === 2 && maps.every((m) => m === null);
   return (inputs: Float32Array[], output: Float32Array) => {
+    if (wasm && wasmMerge2(mode, inputs[0], inputs[1], output)) return;
     for (let o = 0; o < total; o++) {
       let r = at(inputs[0], 0, o);
       for (let k = 1; k < n; k++) {
