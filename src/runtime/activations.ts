@@ -132,10 +132,16 @@ export function isElementwise(act: Activation): boolean {
 }
 
 /** Applies an elementwise activation in place to data[start, end). */
+/** max(x, 0) with none of relu's options (leak, cap, threshold): the relu kernels fuse or vectorize. */
+export function isPlainRelu(act: Activation): boolean {
+  return act.fn === 'relu' && !act.alpha && (act.maxValue ?? null) === null && !act.threshold;
+}
+
 export function applyElementwise(act: Activation, data: Float32Array, start = 0, end = data.length): void {
   if (act.fn === 'linear') return;
-  if (act.fn === 'relu' && !act.alpha && (act.maxValue ?? null) === null && !act.threshold) {
-    if (wasmRelu(data, start, end)) return; // in a plan's WebAssembly memory: SIMD, in place
+  if (isPlainRelu(act)) {
+    const range = start === 0 && end === data.length ? data : data.subarray(start, end);
+    if (wasmRelu(range, range)) return; // in a plan's WebAssembly memory: SIMD, in place
     for (let i = start; i < end; i++) if (!(data[i] > 0)) data[i] = data[i] === data[i] ? 0 : data[i];
     return;
   }

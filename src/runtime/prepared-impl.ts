@@ -5,7 +5,7 @@
  * elementwise activation runs right after it, and the path's buffers are released when the
  * runtime drops the prepared function.
  */
-import { applyElementwise } from './activations.js';
+import { applyElementwise, isPlainRelu } from './activations.js';
 import type { Conv1DSpec, PreparedConv1D } from './conv1d-spec.js';
 import type { Conv1DGeometry, Conv1DImpl, Conv1DParams, Conv1DRun } from './kernels/conv1d-types.js';
 import type { Activation } from '../ir/ops/index.js';
@@ -18,10 +18,6 @@ export interface SpecPacked {
 }
 
 export type PrepareFn = (spec: Conv1DSpec, kernel: Float32Array, bias: Float32Array | null) => PreparedConv1D;
-
-function isPlainRelu(a: Activation): boolean {
-  return a.fn === 'relu' && !a.alpha && (a.maxValue ?? null) === null && !a.threshold;
-}
 
 // Releases a path's buffers (WASM memory regions) once the runtime no longer holds its run().
 const releaser = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<PreparedConv1D>((p) => p.dispose()) : null;

@@ -7,7 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MergeMode } from '../../src/ir/ops/index.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
+import type { Tensor } from '../../src/tensor.js';
 import { applyElementwise } from '../../src/runtime/activations.js';
+import { compile } from '../../src/runtime/index.js';
+import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
+import type { Conv1DImpl } from '../../src/runtime/kernels/conv1d-types.js';
+import { conv1dWasmSimd } from '../../src/runtime/select-conv1d.js';
 import { prepareMerge } from '../../src/runtime/kernels/elementwise.js';
 import { sharedPlainArena } from '../../src/runtime/wasm/engine.js';
 import { wasmMerge2 } from '../../src/runtime/wasm/elementwise.js';
@@ -71,6 +77,21 @@ describe('WASM elementwise kernels equal the JS kernels', () => {
       applyElementwise({ fn: 'relu' }, X.view(), start, end);
       expectSameBits(X.view(), expected, `relu case ${i} [${start}, ${end}) of ${n}`);
       X.release();
+    }
+  });
+
+  it(`an Activation(relu) step in a WASM plan (one pass, input to output), ${CASES} seeded cases`, () => {
+    for (let i = 0; i < CASES; i++) {
+      const rng = new Rng(29000 + i);
+      const C = rng.int(1, 9);
+      const b = new GraphBuilder('relu');
+      const graph = b.build([b.add('Activation', 'relu', [b.input('x', [null, C])], { activation: { fn: 'relu' } })]);
+      const shape = [rng.int(1, 3), rng.int(1, 30), C];
+      const input: Tensor = { dtype: 'float32', shape, data: valuesWithSpecials(rng, shape[0] * shape[1] * C) };
+      const expected = compile(graph, [shape], { conv1d: conv1dReference as Conv1DImpl<unknown> }).run([input])[0].data as Float32Array;
+      const plan = compile(graph, [shape], { conv1d: conv1dWasmSimd as Conv1DImpl<unknown> });
+      expectSameBits(plan.run([input])[0].data as Float32Array, expected, `relu step case ${i}`);
+      plan.dispose();
     }
   });
 

@@ -1,7 +1,7 @@
 /** Elementwise ops with numpy broadcasting: the merge layers and PReLU. */
 import type { MergeMode } from '../../ir/ops/index.js';
-import { wasmMerge2 } from '../wasm/elementwise.js';
-import { applyElementwise, applySoftmax, isElementwise } from '../activations.js';
+import { wasmMerge2, wasmRelu } from '../wasm/elementwise.js';
+import { applyElementwise, applySoftmax, isElementwise, isPlainRelu } from '../activations.js';
 import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** For an input of `shape` broadcast to `outShape`: its stride along each output axis (0 where broadcast). */
@@ -102,7 +102,9 @@ export const compilePReLU: NodeCompiler<'PReLU'> = (ctx, node, [inShape]) => {
 export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, _inShapes, outShape) => {
   const act = node.attrs.activation;
   if (act.fn === 'linear') return 'alias';
+  const relu = isPlainRelu(act);
   return (inputs, output) => {
+    if (relu && wasmRelu(inputs[0], output)) return; // one pass, in a plan's WebAssembly memory
     output.set(inputs[0]);
     if (isElementwise(act)) {
       applyElementwise(act, output);

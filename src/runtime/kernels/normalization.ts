@@ -3,7 +3,7 @@
  */
 import { KconvError } from '../../errors.js';
 import { normalizeAxis } from '../../ir/shapes.js';
-import { prepareAffineWasm } from '../wasm/normalization.js';
+import { prepareAffineWasm, prepareLayerNormWasm } from '../wasm/normalization.js';
 import { optionalWeight, unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** Per-channel affine y = x·scale[c] + shift[c] along `axis` of `shape`, precomputed from the statistics. */
@@ -83,7 +83,10 @@ export function prepareLayerNorm(
   const reduced = offsets(axes); // in gamma's row-major order
   const kept = offsets([...Array(rank).keys()].filter((d) => !axes.includes(d)));
   const n = reduced.length;
+  // Over the last axis, in a plan's WebAssembly memory: the WASM kernel (bit for bit equal).
+  const wasm = axes.length === 1 && axes[0] === rank - 1 ? prepareLayerNormWasm(n, epsilon, gamma, beta, rmsScaling) : null;
   return (input: Float32Array, output: Float32Array) => {
+    if (wasm?.(input, output)) return;
     for (let k = 0; k < kept.length; k++) {
       const base = kept[k];
       let mean = 0;

@@ -24,11 +24,11 @@ export function wasmMerge2(mode: MergeMode, a: Float32Array, b: Float32Array, y:
   return true;
 }
 
-/** data[start, end) = max(data, 0) in place; false when it cannot run in WASM. */
-export function wasmRelu(data: Float32Array, start: number, end: number): boolean {
-  const arena = arenaOf(data);
+/** y = max(x, 0) for two same-length arrays (y may be x); false when it cannot run in WASM. */
+export function wasmRelu(x: Float32Array, y: Float32Array): boolean {
+  if (x.length !== y.length) return false;
+  const arena = arenaOf(x, y);
   if (!arena) return false;
-  const at = data.byteOffset + start * 4;
-  (arena.exports.relu as Unary)(at, at, end - start);
+  (arena.exports.relu as Unary)(x.byteOffset, y.byteOffset, y.length);
   return true;
 }

@@ -27,3 +27,34 @@ export function affine(x: usize, y: usize, rows: i32, channels: i32, scale: usiz
     }
   }
 }
+
+/**
+ * LayerNormalization over the last axis: for each row of n values, (x - mean) / sqrt(var + eps)
+ * · gamma + beta (with rmsScaling: x / sqrt(var + eps) · gamma, no centering, no beta). Float64
+ * throughout, in the JS kernel's order (mean, then the squared deviations, one pass each; then
+ * ((centered · inv) · gamma) + beta), so the results are bit for bit the JS kernel's. gamma and
+ * beta are float32 arrays, or 0 for none.
+ */
+export function layerNorm(x: usize, y: usize, rows: i32, n: i32, epsilon: f64, gamma: usize, beta: usize, rmsScaling: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * <usize>n * F;
+    const yr = y + <usize>r * <usize>n * F;
+    let mean: f64 = 0;
+    for (let i = 0; i < n; i++) mean += <f64>load<f32>(xr + <usize>i * F);
+    mean /= <f64>n;
+    let variance: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const d = <f64>load<f32>(xr + <usize>i * F) - mean;
+      variance += d * d;
+    }
+    variance /= <f64>n;
+    const inv = 1 / Math.sqrt(variance + epsilon);
+    for (let i = 0; i < n; i++) {
+      const v = <f64>load<f32>(xr + <usize>i * F);
+      const centered = rmsScaling ? v : v - mean;
+      const g: f64 = gamma ? <f64>load<f32>(gamma + <usize>i * F) : 1;
+      const b: f64 = beta && !rmsScaling ? <f64>load<f32>(beta + <usize>i * F) : 0;
+      store<f32>(yr + <usize>i * F, <f32>(centered * inv * g + b));
+    }
+  }
+}
