@@ -13,12 +13,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { readKerasH5 } from '../../src/keras/read/h5.js';
 import { toFloat32 } from '../../src/tensor.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 import { conv1dReference, runGraph } from '../../src/runtime/index.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
-import { readNpyFile, readSource, sourceCases, type SourceCase } from './support.js';
+import { readNpyFile, readSourceAsUser, sourceCases, type SourceCase } from './support.js';
 import { loadOrt, runOnnx, type Ort } from '../helpers/onnx.js';
 import { ROOT } from '../helpers/paths.js';
 
@@ -45,16 +44,10 @@ function reasonOf(message: string): string {
   return message.replace(/layer '[^']*'/, 'layer').replace(/ \(at nodes\/.*\)$/, '');
 }
 
-/**
- * The source graph, read as a user would: Keras 1 files do not record their backend, so the one
- * that wrote them is given (as with --backend). A file kconv cannot read is counted, with the
- * reader's error code, in the matrix: reading is the golden tiers' subject, not this one's.
- */
+/** The source graph (readSourceAsUser); a file kconv cannot read is counted by error code: reading is the golden tiers' subject. */
 async function readCase(c: SourceCase, row: Row): Promise<Graph | null> {
-  const backend = JSON.parse(readFileSync(join(c.dir, 'case.json'), 'utf8')).versions?.backend;
   try {
-    if (c.format === 'h5' && (backend === 'theano' || backend === 'tensorflow')) return await readKerasH5(new Uint8Array(readFileSync(c.modelFile)), { filename: c.modelFile, backend });
-    return await readSource(c);
+    return await readSourceAsUser(c);
   } catch (e) {
     if (!isKconvError(e)) throw e;
     row.unread[e.code] = (row.unread[e.code] ?? 0) + 1;

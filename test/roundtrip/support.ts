@@ -115,6 +115,18 @@ export async function readSource(c: SourceCase): Promise<Graph> {
   return readKerasArchive(bytes, { filename: c.modelFile });
 }
 
+/**
+ * The source graph read as a user would: Keras 1 files do not record their backend, so the one
+ * that wrote them (case.json `versions.backend`) is given, as with --backend.
+ */
+export async function readSourceAsUser(c: SourceCase): Promise<Graph> {
+  const backend = JSON.parse(readFileSync(join(c.dir, 'case.json'), 'utf8')).versions?.backend;
+  if (c.format === 'h5' && (backend === 'theano' || backend === 'tensorflow')) {
+    return readKerasH5(new Uint8Array(readFileSync(c.modelFile)), { filename: c.modelFile, backend });
+  }
+  return readSource(c);
+}
+
 export function readNpyFile(path: string): Tensor {
   return readNpy(new Uint8Array(readFileSync(path)), path);
 }
