@@ -1,6 +1,7 @@
 /**
  * Walks the op registry: every IR op has a validator and a shape rule (src/ir/ops), a kernel
- * (src/runtime/kernels), a Keras codec or a recorded reason why not (src/keras/layers), and a
+ * (src/runtime/kernels), a Keras codec or a recorded reason why not (src/keras/layers), an ONNX
+ * codec or a recorded reason (src/onnx/ops), and a
  * real-Keras golden case in fixtures/cases that is also a fuzz seed. Adding an op without one of
  * these fails here (docs/adding-a-layer.md).
  */
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { load } from '../../src/index.js';
 import { OP_TYPES, OPS, type OpType } from '../../src/ir/ops/index.js';
 import { CODEC_BY_CLASS, CODEC_BY_OP, CODECS, OPS_WITHOUT_CODEC } from '../../src/keras/layers/index.js';
+import { ONNX_CODECS } from '../../src/onnx/ops/index.js';
 import { KERNELS } from '../../src/runtime/kernels/index.js';
 import { fixtureSeeds } from '../fuzz/seeds.js';
 import { FIXTURES } from '../helpers/paths.js';
@@ -38,6 +40,12 @@ describe('op registry', () => {
       return;
     }
     expect(typeof (codec.write as Record<string, unknown>)[op]).toBe('function');
+  });
+
+  it.each(OP_TYPES)('%s has an ONNX codec (or a recorded reason why not)', (op) => {
+    const codec = ONNX_CODECS[op];
+    if ('refuse' in codec) expect(codec.refuse, `no ONNX codec for ${op} and no reason`).toMatch(/\w{10}/);
+    else expect(typeof codec.emit).toBe('function');
   });
 
   it('every codec reads at least one class, no class is claimed twice, and every op it lists is an op', () => {
