@@ -35,5 +35,4 @@ export type { Graph, Node, KerasBag, Provenance } from './ir/graph.js';
 export type { OpType, OpAttrMap, Activation, Padding, Layout } from './ir/ops/index.js';
 export { TOLERANCES, tolerance, compareArrays, type Tolerance, type ToleranceName, type Comparison } from './verify/tolerance.js';
 
-/** kconv's version (kept equal to package.json's by a test). */
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';

@@ -5,7 +5,7 @@
  */
 import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Padding } from '../ir/ops/index.js';
-import { paddingName } from '../ir/padding.js';
+import { paddingName, type PaddingName } from '../ir/padding.js';
 import { DTYPE_SIZE, numElements, type DType } from '../tensor.js';
 
 /** A shape without interpretation: `null` marks a dimension unknown until run time (batch, steps). */
@@ -53,7 +53,7 @@ export interface Conv1DInfo {
   dilation: number;
   groups: number;
   /** `valid`, `same`, `causal`, or `explicit` when the padding is none of those. */
-  padding: 'valid' | 'same' | 'causal' | 'explicit';
+  padding: PaddingName;
   /** Steps of zero padding before/after, or null for `same` (resolved from the input length at run time). */
   padBefore: number | null;
   padAfter: number | null;
@@ -121,6 +121,7 @@ export type ShapeTable = Map<string, Shape>;
 function describePadding(p: Padding, dilation: number, kernelSize: number): Pick<Conv1DInfo, 'padding' | 'padBefore' | 'padAfter'> {
   const padding = paddingName(p, kernelSize, dilation);
   if (p.kind === 'same') return { padding, padBefore: null, padAfter: null };
+  if (p.kind === 'theano-same') return { padding, padBefore: p.before, padAfter: null };
   return { padding, padBefore: p.before, padAfter: p.after };
 }
 

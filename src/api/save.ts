@@ -25,7 +25,8 @@ export interface SaveOptions {
   /**
    * `keras-v3`: a `.keras` archive (the default); `keras-h5`: a legacy full-model `.h5`;
    * `keras-v3-weights`: a Keras 3 `.weights.h5`; `keras-h5-weights`: a legacy `save_weights`
-   * `.h5`; `kir`: kconv's own IR file (descriptions: MODEL_FORMATS).
+   * `.h5`; `kir`: kconv's own IR file; `onnx`: an ONNX model, at the lowest opset that holds it
+   * (docs/onnx.md; no `targetVersion`) (descriptions: MODEL_FORMATS).
    */
   format?: SaveFormat;
   /**
@@ -61,6 +62,12 @@ function resolveSave(options: SaveOptions): { format: WriteFormat; target?: stri
     throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
   }
   if (resolved.format === 'kir') return { format: 'kir', warning: resolved.warning };
+  if (resolved.format === 'onnx') {
+    if (v !== undefined) {
+      throw new KconvError('USAGE', `a target version applies to Keras formats, not onnx (got '${v}'): the ONNX export records the lowest opset that holds the model`);
+    }
+    return { format: 'onnx' };
+  }
   const keras3 = resolved.format === 'keras-v3' || resolved.format === 'keras-v3-weights';
   return { ...resolved, target: target ?? (keras3 ? undefined : 'tf-keras-2.15') };
 }

@@ -10,10 +10,10 @@
  *   tensor's scale.
  * - `golden`: what the golden tier holds kconv to against real Keras, element by element with no
  *   tensor scale: |actual - expected| <= atol + rtol * |expected|. Chosen from the measured error
- *   over every golden case (test/golden/error-distribution.ts; figures in docs/tolerances.md):
- *   worst absolute error 3.8e-6 where |expected| <= 1, worst relative error 1.5e-6 elsewhere
- *   (both in the causal dilated residual stack, model-tcn), so 1e-5 / 1e-5 leaves a margin of 2.6x
- *   and 6.7x while being 10x tighter than `close` in rtol and unscaled in atol.
+ *   over every golden case of 16 environments (test/golden/error-distribution.ts; figures in
+ *   docs/tolerances.md): worst absolute error 3.8e-6 where |expected| <= 1, worst relative error
+ *   2.6e-6 elsewhere (both in the causal dilated residual stack, model-tcn), so 1e-5 / 1e-5 leaves a
+ *   margin of 2.6x and 3.8x while being 10x tighter than `close` in rtol and unscaled in atol.
  */
 export interface Tolerance {
   name: string;

@@ -34,7 +34,7 @@ describe('kconv bench', () => {
     }
     // the end-to-end model ran on every path and the peers, and all three load formats were timed
     expect(rows.filter((x) => x.shape.startsWith('keras3/model-tcn--keras')).map((x) => x.runtime)).toEqual(
-      expect.arrayContaining(['kconv-wasm', 'kconv-threads (default)', 'tfjs-cpu', 'tfjs-wasm']),
+      expect.arrayContaining(['kconv-wasm', 'kconv-threads (default)', 'tfjs-cpu', 'tfjs-wasm', 'ort-2t (kconv ONNX export)']),
     );
     expect(rows.filter((x) => x.shape.startsWith('load ')).map((x) => x.shape.split(' ')[1])).toEqual(['.h5', '.h5', '.keras', '.keras', '.kir']);
     expect(r.stderr).not.toMatch(/DISAGREES|does not match/);

@@ -1,5 +1,5 @@
 /**
- * `kconv convert IN --to keras-v3|keras-h5|keras-v3-weights|keras-h5-weights|kir [--target-version V] -o OUT [--force]`.
+ * `kconv convert IN --to keras-v3|keras-h5|keras-v3-weights|keras-h5-weights|kir|onnx [--target-version V] -o OUT [--force]`.
  * IN may be a directory: every model file in it (recursively) is converted into OUT, keeping the
  * relative paths and replacing the extension. A directory run carries on past a model it cannot
  * convert, and ends with a converted/refused/failed summary (exit 1 when any was not converted).

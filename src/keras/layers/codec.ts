@@ -15,7 +15,7 @@
 import { KconvError } from '../../errors.js';
 import type { Graph, Node, NodeOf } from '../../ir/graph.js';
 import type { Activation, ActivationFn, Layout, OpAttrMap, OpType, Padding } from '../../ir/ops/index.js';
-import { causalPadding, samePadding, validPadding } from '../../ir/padding.js';
+import { causalPadding, samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
 import type { Tensor } from '../../tensor.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import type { Json, JsonObject } from '../emit/objects.js';
@@ -125,10 +125,10 @@ export function dataFormat(layout: Layout): string {
   return layout === 'NCW' ? 'channels_first' : 'channels_last';
 }
 
-/** Keras `padding` / Keras 1 `border_mode` of a convolution. */
-export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: number): Padding {
+/** Keras `padding` / Keras 1 `border_mode` of a convolution; `same` follows the backend's rule. */
+export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: number, stride: number, backend: string): Padding {
   const mode = cfg.oneOf(cfg.pick('padding', 'border_mode') ?? 'padding', ['valid', 'same', 'causal', 'full'], 'valid');
-  if (mode === 'same') return samePadding();
+  if (mode === 'same') return backend === 'theano' ? theanoSamePadding('conv', kernelSize, stride, dilation) : samePadding();
   if (mode === 'causal') return causalPadding(kernelSize, dilation);
   if (mode === 'full') {
     // Keras 1 / Theano only: every overlapping position
@@ -136,6 +136,14 @@ export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: num
     return { kind: 'explicit', before: span, after: span };
   }
   return validPadding();
+}
+
+/**
+ * What a writer names when it refuses Theano's `same` (a Keras file written on Theano whose padding
+ * no TF-backend Keras can express: an even kernel or pool, or a stride).
+ */
+export function theanoSameName(before: number): string {
+  return `Theano's 'same' padding (${before} before, then the first ceil(steps / stride) windows), which TF's 'same' splits differently`;
 }
 
 /** Keep the source's axis spelling (e.g. -1) when it is consistent with the IR's; else the IR's. */
