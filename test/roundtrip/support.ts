@@ -57,10 +57,6 @@ export const WRITE_TARGETS: WriteTarget[] = [
   { target: parseTarget('keras-3.0'), format: 'keras-h5', env: 'keras3.0' },
   { target: parseTarget('keras-3.0'), format: 'keras-v3-weights', env: 'keras3.0' },
   { target: parseTarget('keras-3.2'), format: 'keras-v3', env: 'keras3.2' },
-  // The minors users meet between the fixture environments: Keras 3.6 on JAX (no TensorFlow at
-  // all) and 3.12, the last before quantization_config (issue 17).
-  { target: parseTarget('keras-3.6'), format: 'keras-v3', env: 'keras3.6-jax' },
-  { target: parseTarget('keras-3.12'), format: 'keras-v3', env: 'keras3.12' },
   { target: parseTarget('keras-3'), format: 'keras-v3', env: 'keras3' },
   { target: parseTarget('keras-3'), format: 'keras-v3-weights', env: 'keras3' },
   { target: parseTarget('keras-3'), format: 'keras-h5', env: 'keras3' },
