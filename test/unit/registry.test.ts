@@ -65,17 +65,25 @@ describe('op registry', () => {
     const seeds = fixtureSeeds().filter((s) => /model-/.test(s.id) && s.files.length === 1 && /^model\.(h5|keras)$/.test(s.files[0].name));
     expect(seeds.length, 'no fixture model seeds (fixtures/cases missing?)').toBeGreaterThan(0);
     const covered = new Map<OpType, string>();
+    const unreadable: string[] = [];
     for (const seed of seeds) {
       const dir = join(FIXTURES, 'cases', dirname(seed.id.replace(/^fixture:/, '')));
       const casePath = join(dir, 'case.json');
       if (!existsSync(casePath)) continue;
       const c = JSON.parse(readFileSync(casePath, 'utf8')) as { expectError?: boolean; outputs?: unknown[] };
       if (c.expectError || !c.outputs?.length) continue;
-      const model = await load(seed.files[0].bytes, { filename: seed.files[0].name });
+      let model;
+      try {
+        model = await load(seed.files[0].bytes, { filename: seed.files[0].name });
+      } catch (e) {
+        // A case kconv cannot read yet fails in the golden tier, which names it; here it covers nothing.
+        unreadable.push(`${seed.id}: ${(e as Error).message}`);
+        continue;
+      }
       for (const node of model.graph.nodes) if (!covered.has(node.op)) covered.set(node.op, seed.id);
     }
     const missing = OP_TYPES.filter((op) => !covered.has(op) && !NO_GOLDEN_CASE[op]);
-    expect(missing, 'ops without a golden case / fuzz seed').toEqual([]);
+    expect(missing, `ops without a golden case / fuzz seed (cases kconv could not read: ${unreadable.join('; ') || 'none'})`).toEqual([]);
     for (const op of Object.keys(NO_GOLDEN_CASE) as OpType[]) expect(covered.has(op), `${op} is covered now: drop its recorded reason`).toBe(false);
   }, 120_000);
 });

@@ -66,7 +66,7 @@ export function windowOut(node: AnyNode, steps: Dim, k: number, s: number, d: nu
   if (steps === null) return null;
   const { outLength } = resolvePadding(padding, steps, k, s, d);
   if (outLength <= 0) {
-    const p = padding.kind === 'same' ? 'same' : `explicit(${padding.before}, ${padding.after})`;
+    const p = padding.kind === 'same' ? 'same' : padding.kind === 'theano-same' ? `theano-same(${padding.before})` : `explicit(${padding.before}, ${padding.after})`;
     throw nodeError(
       node,
       'padding',
