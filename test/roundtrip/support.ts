@@ -65,6 +65,12 @@ export const WRITE_TARGETS: WriteTarget[] = [
   { target: parseTarget('keras-3'), format: 'keras-h5-weights', env: 'keras3' },
 ];
 
+/** The Keras backend an environment runs: `# keras-backend: X` in its requirements file, else TensorFlow. */
+export function kerasBackendOf(env: string): string {
+  const text = readFileSync(join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`), 'utf8');
+  return /^# keras-backend: (\w+)/m.exec(text)?.[1] ?? 'tensorflow';
+}
+
 /** The venv of a fixture environment (fixtures/generate/venv.sh creates it when missing, which can take minutes). */
 export function venvFor(env: string): string {
   const script = join(ROOT, 'fixtures', 'generate', 'venv.sh');
