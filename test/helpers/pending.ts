@@ -14,6 +14,7 @@ const MISMATCH_TODAY = new Set(['model-mask-embedding-gap', 'model-mask-through-
 
 export const PENDING_BASE_IDS: ReadonlySet<string> = new Set([
   'model-rnn-lstm',
+  'model-rnn-cudnn',
   'model-rnn-gru',
   'model-rnn-simplernn',
   'model-rnn-initial-state',

@@ -72,7 +72,7 @@ describe('recurrent kernel: fast path vs plain reference', () => {
 // ---------------------------------------------------------------------------------------------
 // Golden: recurrent-only models, every env / format they were written in
 
-const RECURRENT_ONLY = new Set(['model-rnn-lstm', 'model-rnn-gru', 'model-rnn-simplernn', 'model-rnn-bidirectional', 'model-rnn-stateful']);
+const RECURRENT_ONLY = new Set(['model-rnn-lstm', 'model-rnn-cudnn', 'model-rnn-gru', 'model-rnn-simplernn', 'model-rnn-bidirectional', 'model-rnn-stateful']);
 
 async function load(c: GoldenCase): Promise<Graph> {
   const files = c.json.files;
