@@ -11,7 +11,7 @@ import { toFloat32, type Tensor } from '../../src/ir/tensor.js';
 import { readKerasH5, loadWeightsInto } from '../../src/keras/h5-model.js';
 import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
 import { generationOf } from '../../src/keras/generation.js';
-import type { LayerContext, StoredWeight } from '../../src/keras/layers.js';
+import type { LayerContext, StoredWeight } from '../../src/keras/layers/index.js';
 import { mapBidirectional, mapRecurrent, RECURRENT_CLASSES, type MappedRecurrent } from '../../src/keras/layers/recurrent.js';
 import { mergeDirections, prepareRecurrent, recurrentReference, reverseSteps, type RecurrentWeights } from '../../src/runtime/kernels/recurrent.js';
 import { compareWithKeras, goldenCases, type GoldenCase } from '../helpers/cases.js';

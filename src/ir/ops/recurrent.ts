@@ -16,7 +16,7 @@
  * output is the previous output (zeros before the first unmasked step), or zeros when
  * `zeroOutputForMask` (what Bidirectional forces for return_sequences since Keras 2.2.5 / tf.keras).
  */
-import type { Activation } from '../ops.js';
+import type { Activation } from './common.js';
 
 export type RecurrentCell = 'lstm' | 'gru' | 'simple';
 

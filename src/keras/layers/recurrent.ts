@@ -19,12 +19,12 @@
  *   sigmoid gates and tanh.
  */
 import { KconvError } from '../../errors.js';
-import type { Activation } from '../../ir/ops.js';
+import type { Activation } from '../../ir/ops/index.js';
 import { GATES, type RecurrentAttrs, type RecurrentCell } from '../../ir/ops/recurrent.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
 import { activationFromConfig } from '../activations.js';
 import { ConfigReader, isObject, type Config } from '../config-values.js';
-import type { LayerContext, StoredWeight } from '../layers.js';
+import type { LayerContext, StoredWeight } from './codec.js';
 
 export const RECURRENT_CLASSES: Record<string, RecurrentCell> = {
   LSTM: 'lstm',

@@ -20,7 +20,7 @@
 import type { RecurrentAttrs } from '../../ir/ops/recurrent.js';
 import { GATES, stateCount } from '../../ir/ops/recurrent.js';
 import { scalarActivation } from '../activations.js';
-import { LINEAR, type Activation } from '../../ir/ops.js';
+import { LINEAR, type Activation } from '../../ir/ops/index.js';
 import type { Conv1DImpl } from './conv1d-types.js';
 
 export interface RecurrentWeights {
