@@ -16,7 +16,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { inferShapes, neededNodes, unsupportedError, type Shape } from '../ir/shapes.js';
 import { numElements, toFloat32, type Tensor } from '../ir/tensor.js';
 import { validateGraph } from '../ir/validate.js';
-import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
+import { compileNode, type CompileContext, type PackCache } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
@@ -56,9 +56,10 @@ function cacheOf(graph: Graph): GraphCache {
 
 interface Step {
   node: Node;
-  run: StepFn;
+  run: (inputs: Float32Array[], outputs: Float32Array[]) => void;
   inSlots: number[];
-  outSlot: number;
+  /** One slot per output of the node (most nodes have one). */
+  outSlots: number[];
 }
 
 /** Compiles `graph` for inputs of exactly `inputShapes` (batch axis first). Cached per shape. */
@@ -100,15 +101,17 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const steps: Step[] = [];
   for (const node of needed) {
     if (node.op === 'Input') continue;
-    if (node.outputs.length !== 1) {
-      throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
-    }
     const compiled = compileNode(ctx, node, node.inputs.map((v) => shapes.get(v)!), shapes.get(node.outputs[0])!);
+    const produces = typeof compiled === 'object' ? compiled.outputs : 1;
+    if (node.outputs.length !== produces) {
+      throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; its kernel produces ${produces}`, { where: `nodes/${node.name}` });
+    }
     if (compiled === 'alias') {
       slotOf.set(node.outputs[0], slotOf.get(node.inputs[0])!);
       continue;
     }
-    steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
+    const run = typeof compiled === 'object' ? (ins: Float32Array[], outs: Float32Array[]) => compiled.run(ins, outs) : (ins: Float32Array[], outs: Float32Array[]) => compiled(ins, outs[0]);
+    steps.push({ node, run, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlots: node.outputs.map(newSlot) });
   }
   const outputSlots = graph.outputs.map((v) => slotOf.get(v)!);
 
@@ -121,14 +124,16 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const buffers: Float32Array[] = new Array(slotCount);
   const pool: Float32Array[] = [];
   steps.forEach((s, i) => {
-    const size = slotSize[s.outSlot];
-    const at = pool.findIndex((b) => b.length >= size);
-    const backing = at >= 0 ? pool.splice(at, 1)[0] : new Float32Array(size);
-    buffers[s.outSlot] = backing.length === size ? backing : backing.subarray(0, size);
+    for (const out of s.outSlots) {
+      const size = slotSize[out];
+      const at = pool.findIndex((b) => b.length >= size);
+      const backing = at >= 0 ? pool.splice(at, 1)[0] : new Float32Array(size);
+      buffers[out] = backing.length === size ? backing : backing.subarray(0, size);
+    }
     for (const slot of new Set(s.inSlots)) {
       if (lastUse[slot] === i && !pinned.has(slot) && buffers[slot]) pool.push(buffers[slot]);
     }
-    if (lastUse[s.outSlot] === -1 && !pinned.has(s.outSlot)) pool.push(buffers[s.outSlot]);
+    for (const out of s.outSlots) if (lastUse[out] === -1 && !pinned.has(out)) pool.push(buffers[out]);
   });
 
   const outputShapes = graph.outputs.map((v) => shapes.get(v)!);
@@ -149,7 +154,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
         buffers[inputSlots[i]] = toFloat32(t);
       });
       for (const s of steps) {
-        s.run(s.inSlots.map((slot) => buffers[slot]), buffers[s.outSlot]);
+        s.run(s.inSlots.map((slot) => buffers[slot]), s.outSlots.map((slot) => buffers[slot]));
       }
       return outputSlots.map((slot, i) => ({ dtype: 'float32', shape: [...outputShapes[i]], data: buffers[slot].slice() }));
     },

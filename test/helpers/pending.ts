@@ -13,20 +13,7 @@ export type PendingOutcome = 'UNSUPPORTED_LAYER' | 'MISMATCH';
 const MISMATCH_TODAY = new Set(['model-mask-embedding-gap', 'model-mask-through-layers']);
 
 export const PENDING_BASE_IDS: ReadonlySet<string> = new Set([
-  'model-rnn-lstm',
-  'model-rnn-cudnn',
-  'model-rnn-gru',
-  'model-rnn-simplernn',
-  'model-rnn-initial-state',
-  'model-rnn-stateful',
-  'model-rnn-bidirectional',
   'model-rnn-timedistributed',
-  'model-rnn-cnn-lstm',
-  'model-mask-embedding-gap',
-  'model-mask-through-layers',
-  'model-mask-embedding-rnn',
-  'model-masking-rnn',
-  'model-mask-merge',
 ]);
 
 export function isPending(baseId: unknown): boolean {

@@ -29,6 +29,9 @@ import { RepeatVector } from './repeat-vector.js';
 import { Reshape } from './reshape.js';
 import { SeparableConv1D } from './separable-conv1d.js';
 import { Unsupported } from './unsupported.js';
+import { Recurrent } from './recurrent.js';
+import { Bidirectional } from './bidirectional.js';
+import { Mask, MaskedGlobalAveragePooling1D, Masking } from './mask.js';
 import { UpSampling1D } from './up-sampling1d.js';
 import { ZeroPadding1D } from './zero-padding1d.js';
 
@@ -59,6 +62,11 @@ export const OPS = {
   RepeatVector,
   Merge,
   Concatenate,
+  Recurrent,
+  Bidirectional,
+  Mask,
+  Masking,
+  MaskedGlobalAveragePooling1D,
   Unsupported,
 };
 
@@ -102,5 +110,8 @@ export type { RepeatVectorAttrs } from './repeat-vector.js';
 export type { ReshapeAttrs } from './reshape.js';
 export type { SeparableConv1DAttrs } from './separable-conv1d.js';
 export type { UnsupportedAttrs } from './unsupported.js';
+export type { RecurrentAttrs, RecurrentCell } from './recurrent.js';
+export type { BidirectionalAttrs, BidirectionalMerge } from './bidirectional.js';
+export type { MaskAttrs, MaskKind, MaskingAttrs, MaskedGlobalPoolAttrs } from './mask.js';
 export type { UpSampling1DAttrs } from './up-sampling1d.js';
 export type { PadCrop1DAttrs } from './zero-padding1d.js';

@@ -20,11 +20,15 @@
  */
 import { KconvError } from '../../errors.js';
 import type { Activation } from '../../ir/ops/index.js';
+import type { BidirectionalMerge } from '../../ir/ops/bidirectional.js';
 import { GATES, type RecurrentAttrs, type RecurrentCell } from '../../ir/ops/recurrent.js';
 import { toFloat32, type Tensor } from '../../ir/tensor.js';
 import { activationFromConfig } from '../activations.js';
 import { ConfigReader, isObject, type Config } from '../config-values.js';
-import type { LayerContext, StoredWeight } from './codec.js';
+import type { NodeOf } from '../../ir/graph.js';
+import type { Json, JsonObject } from '../emit/objects.js';
+import { checkActivationName } from '../targets.js';
+import { activationName, codec, mapped, sourceConfig, weightObjects, type LayerContext, type StoredWeight, type WrittenLayer } from './codec.js';
 
 export const RECURRENT_CLASSES: Record<string, RecurrentCell> = {
   LSTM: 'lstm',
@@ -42,7 +46,6 @@ export interface MappedRecurrent {
   warnings: string[];
 }
 
-export type BidirectionalMerge = 'concat' | 'sum' | 'mul' | 'ave' | null;
 
 export interface MappedBidirectional {
   forward: MappedRecurrent;
@@ -287,4 +290,71 @@ export function mapBidirectional(config: Config, stored: StoredWeight[], ctx: La
   const zero = ctx.generation === 'tf-keras' || ctx.generation === 'keras3';
   for (const d of [forward, backward]) d.attrs.zeroOutputForMask = zero && d.attrs.returnSequences;
   return { forward, backward, mergeMode: mode as BidirectionalMerge };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The codec
+
+const CLASS_OF = { lstm: 'LSTM', gru: 'GRU', simple: 'SimpleRNN' } as const;
+const CELL_GROUP = { lstm: 'lstm_cell', gru: 'gru_cell', simple: 'simple_rnn_cell' } as const;
+const ROLES = ['kernel', 'recurrent_kernel', 'bias'];
+
+function cellBody(a: RecurrentAttrs, source: Record<string, unknown>): JsonObject {
+  const body: JsonObject = {
+    units: a.units,
+    activation: activationName(a.activation, source.activation),
+    ...(a.cell !== 'simple' ? { recurrent_activation: activationName(a.recurrentActivation, source.recurrent_activation ?? source.inner_activation) } : {}),
+    use_bias: a.useBias,
+    return_sequences: a.returnSequences,
+    return_state: a.returnState,
+    go_backwards: a.goBackwards,
+    stateful: a.stateful,
+  };
+  if (a.cell === 'gru') body.reset_after = a.resetAfter;
+  return body;
+}
+
+function writeCell(node: { attrs: RecurrentAttrs; keras?: { config: Record<string, unknown> } }, source: Record<string, unknown>): WrittenLayer {
+  const a = node.attrs;
+  return { className: CLASS_OF[a.cell], body: cellBody(a, source), objects: weightObjects(['kernel', 'recurrent', 'bias']) };
+}
+
+export const recurrentCodec = codec({
+  classes: ['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional'],
+  ops: ['Recurrent', 'Bidirectional'],
+  read(className, cfg, w, ctx) {
+    if (className === 'Bidirectional') {
+      const b = mapBidirectional(cfg.config, w.stored, ctx);
+      const weights: Record<string, Tensor> = {};
+      for (const [role, t] of Object.entries(b.forward.weights)) weights[`forward/${role}`] = t;
+      for (const [role, t] of Object.entries(b.backward.weights)) weights[`backward/${role}`] = t;
+      return mapped('Bidirectional', { forward: b.forward.attrs, backward: b.backward.attrs, mergeMode: b.mergeMode, hasMask: false }, weights);
+    }
+    const m = mapRecurrent(className, cfg.config, w.stored, ctx);
+    return mapped('Recurrent', m.attrs, m.weights);
+  },
+  write: {
+    Recurrent: (node) => writeCell(node, sourceConfig(node)),
+    Bidirectional(node: NodeOf<'Bidirectional'>) {
+      const src = sourceConfig(node);
+      const inner = (src.layer ?? {}) as { config?: Record<string, unknown> };
+      const fw = writeCell({ attrs: node.attrs.forward }, inner.config ?? {});
+      const layer: Json = { class_name: fw.className, config: { name: `${String(inner.config?.name ?? 'rnn')}`, ...fw.body } };
+      return { className: 'Bidirectional', body: { layer, merge_mode: node.attrs.mergeMode } };
+    },
+  },
+  weightOrder: { Recurrent: ROLES, Bidirectional: [...ROLES.map((r) => `forward/${r}`), ...ROLES.map((r) => `backward/${r}`)] },
+  check(node, target) {
+    const cells = node.op === 'Recurrent' ? [node.attrs] : [node.attrs.forward, node.attrs.backward];
+    for (const a of cells) {
+      checkActivationName(node, target, a.activation, true);
+      checkActivationName(node, target, a.recurrentActivation, true);
+    }
+  },
+});
+
+/** Where Keras 3 keeps the variables of a recurrent node, relative to the layer's group. */
+export function recurrentWeightPaths(node: NodeOf<'Recurrent'> | NodeOf<'Bidirectional'>): { path: string; name: string; roles: string[] }[] {
+  if (node.op === 'Recurrent') return [{ path: 'cell', name: CELL_GROUP[node.attrs.cell], roles: ROLES }];
+  return (['forward', 'backward'] as const).map((d) => ({ path: `${d}_layer/cell`, name: CELL_GROUP[node.attrs[d].cell], roles: ROLES.map((r) => `${d}/${r}`) }));
 }

@@ -13,6 +13,8 @@ import { compileActivation, compileMerge, compilePReLU } from './elementwise.js'
 import { compileEmbedding } from './embedding.js';
 import { compileAlias, compileConcatenate, compileCropping, compileFlatten, compilePermute, compileRepeatVector, compileUpSampling, compileZeroPadding } from './layout.js';
 import { compileBatchNorm, compileLayerNorm } from './normalization.js';
+import { compileBidirectional, compileRecurrent } from './recurrent.js';
+import { compileMask, compileMaskedGlobalAverage, compileMasking } from './mask.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
 
 /** Op name → compiler. */
@@ -44,6 +46,11 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   RepeatVector: compileRepeatVector,
   Merge: compileMerge,
   Concatenate: compileConcatenate,
+  Recurrent: compileRecurrent,
+  Bidirectional: compileBidirectional,
+  Mask: compileMask,
+  Masking: compileMasking,
+  MaskedGlobalAveragePooling1D: compileMaskedGlobalAverage,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },

@@ -21,6 +21,8 @@ import type { RecurrentAttrs } from '../../ir/ops/recurrent.js';
 import { GATES, stateCount } from '../../ir/ops/recurrent.js';
 import { scalarActivation } from '../activations.js';
 import { LINEAR, type Activation } from '../../ir/ops/index.js';
+import type { NodeOf } from '../../ir/graph.js';
+import { optionalWeight, weightF32, type CompileContext, type NodeCompiler } from '../step.js';
 import type { Conv1DImpl } from './conv1d-types.js';
 
 export interface RecurrentWeights {
@@ -34,7 +36,7 @@ export interface RecurrentRun {
   /** x [batch, steps, inFeatures]. */
   x: Float32Array;
   /** [batch, steps], nonzero = keep the step; null = no mask. */
-  mask: Uint8Array | null;
+  mask: ArrayLike<number> | null;
   /** Initial states (LSTM h, c; others h), each [batch, units]; null = zeros. */
   initial: Float32Array[] | null;
 }
@@ -309,3 +311,59 @@ export function mergeDirections(mode: 'concat' | 'sum' | 'mul' | 'ave' | null, f
   }
   return [out];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plan steps
+
+function directionWeights(ctx: CompileContext, node: NodeOf<'Recurrent'> | NodeOf<'Bidirectional'>, a: RecurrentAttrs, prefix: string): RecurrentWeights {
+  return {
+    kernel: weightF32(ctx, node, `${prefix}kernel`),
+    recurrentKernel: weightF32(ctx, node, `${prefix}recurrent_kernel`),
+    bias: optionalWeight(ctx, node, `${prefix}bias`, a.useBias),
+  };
+}
+
+/** Recurrent: inputs sequence [, mask] [, initial states]; outputs the output [, final states]. */
+export const compileRecurrent: NodeCompiler<'Recurrent'> = (ctx, node, inShapes) => {
+  const a = node.attrs;
+  const [batch, steps] = inShapes[0];
+  const run = prepareRecurrent(a, directionWeights(ctx, node, a, ''), batch, steps, matmulFromConv1d(ctx.conv1d));
+  const nStates = stateCount(a.cell);
+  const scratch = Array.from({ length: nStates }, () => new Float32Array(batch * a.units));
+  const first = a.hasMask ? 2 : 1;
+  return {
+    outputs: 1 + (a.returnState ? nStates : 0),
+    run(inputs, outputs) {
+      const initial = a.initialStates ? inputs.slice(first, first + nStates) : null;
+      run({ x: inputs[0], mask: a.hasMask ? inputs[1] : null, initial }, outputs[0], a.returnState ? outputs.slice(1) : scratch);
+    },
+  };
+};
+
+/** Bidirectional: both directions, the backward output back in input order, merged. */
+export const compileBidirectional: NodeCompiler<'Bidirectional'> = (ctx, node, inShapes) => {
+  const { forward: f, backward: bw, mergeMode } = node.attrs;
+  const [batch, steps] = inShapes[0];
+  const matmul = matmulFromConv1d(ctx.conv1d);
+  const runF = prepareRecurrent(f, directionWeights(ctx, node, f, 'forward/'), batch, steps, matmul);
+  const runB = prepareRecurrent(bw, directionWeights(ctx, node, bw, 'backward/'), batch, steps, matmul);
+  const seq = f.returnSequences;
+  const rows = seq ? batch * steps : batch;
+  const outF = new Float32Array(rows * f.units);
+  const outB = new Float32Array(rows * bw.units);
+  const statesF = Array.from({ length: stateCount(f.cell) }, () => new Float32Array(batch * f.units));
+  const statesB = Array.from({ length: stateCount(bw.cell) }, () => new Float32Array(batch * bw.units));
+  const merged = mergeMode === null ? 2 : 1;
+  return {
+    outputs: merged + (f.returnState ? statesF.length + statesB.length : 0),
+    run(inputs, outputs) {
+      const x = { x: inputs[0], mask: node.attrs.hasMask ? inputs[1] : null, initial: null };
+      runF(x, outF, statesF);
+      runB(x, outB, statesB);
+      const back = seq ? reverseSteps(outB, batch, steps, bw.units) : outB;
+      const result = mergeDirections(mergeMode, outF, back, rows, f.units, bw.units);
+      result.forEach((r, i) => outputs[i].set(r));
+      if (f.returnState) [...statesF, ...statesB].forEach((s, i) => outputs[merged + i].set(s));
+    },
+  };
+};
