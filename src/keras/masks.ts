@@ -16,6 +16,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import type { KerasGeneration } from './generation.js';
+import type { Target } from './targets.js';
 
 /** Op layers Keras 3.15 writes for the mask computation (`NotEqual`, `Any`, ...). */
 export const KERAS3_MASK_OP_CLASSES = new Set(['NotEqual', 'Any', 'All', 'LogicalOr', 'LogicalAnd', 'ExpandDims', 'ZerosLike', 'OnesLike']);
@@ -25,12 +26,14 @@ const PASSES = new Set(['Dense', 'Activation', 'Identity', 'PReLU', 'BatchNormal
 
 export class MaskWiring {
   private readonly maskOf = new Map<string, string>();
+  /** How this file's Keras combined the masks of a merge, when one met masks (see mergeRuleOf). */
+  mergeRule: MergeRule | undefined;
   private count = 0;
 
   constructor(
     private readonly generation: KerasGeneration,
-    /** The file records Keras 3.15-style mask op layers: merges OR their masks. */
-    private readonly explicitMaskOps: boolean,
+    /** Keras 3 files: how that version merges masks (null: not known for it, refused). */
+    private readonly keras3Merge: MergeRule | null,
     private readonly addNode: (node: Node) => void,
   ) {}
 
@@ -70,7 +73,12 @@ export class MaskWiring {
       case 'Recurrent':
       case 'Bidirectional': {
         if (inMask === undefined) return node;
-        const attrs = node.op === 'Recurrent' ? { ...node.attrs, hasMask: true } : { ...node.attrs, hasMask: true };
+        // Bidirectional forces zero_output_for_mask = return_sequences in tf.keras and Keras 3
+        const zero = (this.generation === 'tf-keras' || this.generation === 'keras3') && node.op === 'Bidirectional' && node.attrs.forward.returnSequences;
+        const attrs =
+          node.op === 'Recurrent'
+            ? { ...node.attrs, hasMask: true, zeroOutputForMask: config.zero_output_for_mask === true }
+            : { ...node.attrs, hasMask: true, forward: { ...node.attrs.forward, zeroOutputForMask: zero }, backward: { ...node.attrs.backward, zeroOutputForMask: zero } };
         const wired = { ...node, attrs, inputs: [node.inputs[0], inMask, ...node.inputs.slice(1)] } as Node;
         const seq = node.op === 'Recurrent' ? node.attrs.returnSequences : node.attrs.forward.returnSequences;
         if (seq) {
@@ -87,14 +95,20 @@ export class MaskWiring {
       case 'Concatenate': {
         const masks = node.inputs.map((v) => this.maskOf.get(v));
         if (masks.every((m) => m === undefined)) return node;
-        // Keras 3.0/3.2 (no mask op layers in the file) give a merge's output no mask at all
-        if (this.generation === 'keras3' && !this.explicitMaskOps) return node;
+        let rule: MergeRule = 'and';
+        if (this.generation === 'keras3') {
+          if (this.keras3Merge === null) throw refuse(node, where, 'masks into a merge layer, which Keras 3 versions combine differently (checked: 3.0.1, 3.2.1 and 3.15.1) and this file records no checked version');
+          rule = this.keras3Merge;
+        }
+        this.mergeRule = rule;
+        // Keras 3.0/3.2 give a merge's output no mask at all
+        if (rule === 'none') return node;
         if (node.op === 'Concatenate' && node.attrs.axis !== 2 && node.attrs.axis !== -1) {
           throw refuse(node, where, `masks into a Concatenate over axis ${node.attrs.axis} (only the last axis)`);
         }
-        const or = this.explicitMaskOps;
+        const or = rule === 'or';
         const present = masks.filter((m): m is string => m !== undefined);
-        // AND (tf.keras, Keras 3.0/3.2) ignores inputs without a mask; OR (Keras 3.15) needs them all
+        // AND (tf.keras) ignores inputs without a mask; OR (Keras 3.15) needs them all
         if (or && present.length < masks.length) return node;
         out(present.length === 1 ? present[0] : this.mask(or ? 'or' : 'and', present, node.name));
         return node;
@@ -128,6 +142,46 @@ export function maskComputationLayers(layers: { name: string; className: string;
   // a layer that feeds something else than masks is not a mask computation
   for (const l of layers) if (!mask.has(l.name)) for (const r of l.reads) mask.delete(r);
   return mask;
+}
+
+export type MergeRule = 'and' | 'or' | 'none';
+
+/**
+ * How the Keras 3 that wrote a config merges masks: from its version (3.0/3.2 none, 3.15 or), or
+ * 'or' when the file records Keras 3.15's mask op layers; null when neither tells.
+ */
+export function keras3MaskMerge(generation: KerasGeneration, modelConfig: unknown, kerasVersion: string | undefined): MergeRule | null | undefined {
+  if (generation !== 'keras3') return undefined;
+  const minor = /^3\.(\d+)/.exec(kerasVersion ?? '');
+  if (minor && Number(minor[1]) <= 2) return 'none';
+  if (minor && Number(minor[1]) >= 15) return 'or';
+  if (new RegExp(`"class_name":\\s*"(${[...KERAS3_MASK_OP_CLASSES].join('|')})"`).test(JSON.stringify(modelConfig))) return 'or';
+  return null;
+}
+
+/** How a target Keras combines masks in merges; undefined where no version was checked. */
+function mergeRuleOf(target: Target): MergeRule | undefined {
+  if (target.family !== 'keras3') return 'and';
+  if (target.version[1] <= 2) return 'none';
+  if (target.version[1] >= 15) return 'or';
+  return undefined;
+}
+
+/**
+ * Refuses to write a model whose merge layers meet masks for a Keras that combines them otherwise
+ * (the written file would compute other numbers there).
+ */
+export function checkMaskMerge(graph: Graph, target: Target): void {
+  const source = graph.provenance.extra?.maskMerge as MergeRule | undefined;
+  if (source === undefined) return;
+  const rule = mergeRuleOf(target);
+  if (rule !== source) {
+    throw new KconvError(
+      'NOT_REPRESENTABLE',
+      `the model merges masked sequences, which its Keras combines as '${source}'; ${target.id} ${rule ? `combines them as '${rule}'` : 'was not checked for how it combines them'} (docs/recurrent.md § Masks)`,
+      { where: 'model' },
+    );
+  }
 }
 
 function refuse(node: Node, where: string, what: string): KconvError {

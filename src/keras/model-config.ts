@@ -33,7 +33,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { isObject, type Config } from './config-values.js';
 import { generationFromConfig, type KerasGeneration, type ReadOptions } from './generation.js';
 import { dtypeOf, inputAttrs, mapLayer, type MappedLayer, type StoredWeight } from './layers/index.js';
-import { KERAS3_MASK_OP_CLASSES, MaskWiring, maskComputationLayers } from './masks.js';
+import { keras3MaskMerge, MaskWiring, maskComputationLayers, type MergeRule } from './masks.js';
 
 export interface LayerWeightSource {
   /** The stored weights of a layer (scope = enclosing nested models, outermost first), in the order Keras stored them, or undefined when it has none. */
@@ -52,8 +52,7 @@ export function graphFromKerasConfig(modelConfig: unknown, weights: LayerWeightS
     throw new KconvError('BAD_CONFIG', `expected a model config {"class_name": ..., "config": ...}, found ${JSON.stringify(modelConfig)?.slice(0, 100)}`, { where: 'model_config' });
   }
   const generation = options.generation ?? generationFromConfig(modelConfig);
-  const explicitMaskOps = generation === 'keras3' && new RegExp(`"class_name":\\s*"(${[...KERAS3_MASK_OP_CLASSES].join('|')})"`).test(JSON.stringify(modelConfig));
-  const builder = new GraphBuilder(weights, generation, options.backend ?? 'tensorflow', explicitMaskOps);
+  const builder = new GraphBuilder(weights, generation, options.backend ?? 'tensorflow', keras3MaskMerge(generation, modelConfig, options.kerasVersion));
   const className = modelConfig.class_name;
   if (!isModelClass(className)) {
     throw new KconvError('UNSUPPORTED_FEATURE', `model class '${className}' (kconv reads Sequential and Functional models; subclassed models have no config to rebuild)`, { where: 'model_config.class_name' });
@@ -72,6 +71,7 @@ export function graphFromKerasConfig(modelConfig: unknown, weights: LayerWeightS
       model: modelBag(modelConfig, name),
       scopes: Object.keys(builder.scopes).length > 0 ? builder.scopes : undefined,
       warnings: builder.warnings,
+      ...(builder.maskMerge ? { extra: { maskMerge: builder.maskMerge } } : {}),
     },
   };
 }
@@ -114,15 +114,18 @@ class GraphBuilder {
   private mapped = new Map<string, { layer: MappedLayer; keys: Record<string, string>; weightNames: string[] }>();
   private nodeNames = new Set<string>();
   private masks: MaskWiring;
+  get maskMerge() {
+    return this.masks.mergeRule;
+  }
 
   constructor(
     private readonly source: LayerWeightSource,
     private readonly generation: KerasGeneration,
     private readonly backend: string,
-    /** The config records Keras 3.15's mask op layers (see masks.ts). */
-    explicitMaskOps = false,
+    /** How this Keras 3 version merges masks (see masks.ts); undefined before Keras 3. */
+    keras3Merge?: MergeRule | null,
   ) {
-    this.masks = new MaskWiring(generation, explicitMaskOps, (node) => {
+    this.masks = new MaskWiring(generation, keras3Merge ?? null, (node) => {
       this.claimName(node.name, 'mask');
       this.nodes.push(node);
     });
@@ -314,7 +317,10 @@ class GraphBuilder {
     const key = [...scope, e.name].join('/');
     let m = this.mapped.get(key);
     if (!m) {
-      const stored = this.source.layerWeights(e.name, scope, e.className) ?? [];
+      let stored = this.source.layerWeights(e.name, scope, e.className) ?? [];
+      // Keras 3 files list a Bidirectional's groups alphabetically (backward_layer first): keep the
+      // forward direction's weights first, in the order Keras 2 stores them and writers emit them
+      if (e.className === 'Bidirectional') stored = [...stored.filter((s) => !/(^|\/)backward/.test(s.name)), ...stored.filter((s) => /(^|\/)backward/.test(s.name))];
       const layer = mapLayer(e.className, e.config, stored, { generation: this.generation, backend: this.backend, where: e.where });
       const keys: Record<string, string> = {};
       for (const [role, t] of Object.entries(layer.weights)) {

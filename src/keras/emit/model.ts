@@ -9,7 +9,7 @@
  * The dialect inside the layer configs follows the target (Keras 2 or 3).
  */
 import { KconvError } from '../../errors.js';
-import { withoutMasks } from '../masks.js';
+import { checkMaskMerge, withoutMasks } from '../masks.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
 import { isKeras3, type Target } from '../targets.js';
@@ -113,6 +113,7 @@ function layerNameOf(node: Node): string {
 /** Builds the model config for `target` in `style`. */
 export function emitModel(source: Graph, target: Target, style: WrapStyle): EmittedModel {
   // Keras re-derives masks from Embedding(mask_zero) / Masking: the Mask nodes are not layers
+  checkMaskMerge(source, target);
   const graph = withoutMasks(source);
   const warnings: string[] = [];
   const ctx: EmitContext = { target, graph, warnings };

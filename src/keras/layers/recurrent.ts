@@ -27,7 +27,7 @@ import { activationFromConfig } from '../activations.js';
 import { ConfigReader, isObject, type Config } from '../config-values.js';
 import type { NodeOf } from '../../ir/graph.js';
 import type { Json, JsonObject } from '../emit/objects.js';
-import { checkActivationName } from '../targets.js';
+import { checkActivationName, need, type Feature } from '../targets.js';
 import { activationName, codec, mapped, sourceConfig, weightObjects, type LayerContext, type StoredWeight, type WrittenLayer } from './codec.js';
 
 export const RECURRENT_CLASSES: Record<string, RecurrentCell> = {
@@ -97,7 +97,8 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
   const act = (key: string, fallback: string): Activation =>
     activationFromConfig(cfg.has(key) ? config[key] : fallback, ctx.generation, `${ctx.where}.${key}`);
   const activation = cudnn ? ({ fn: 'tanh' } as Activation) : act('activation', 'tanh');
-  const recurrentActivation = cudnn
+  // SimpleRNN has no gates: its recurrentActivation is unused and fixed, whatever the generation
+  const recurrentActivation = cudnn || cell === 'simple'
     ? ({ fn: 'sigmoid' } as Activation)
     : act(cfg.pick('recurrent_activation', 'inner_activation') ?? 'recurrent_activation', defaultRecurrentActivation(ctx));
 
@@ -126,7 +127,8 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
     returnSequences: cfg.bool('return_sequences', false),
     returnState: cfg.bool('return_state', false),
     stateful,
-    zeroOutputForMask: cfg.bool('zero_output_for_mask', false),
+    // matters only with a mask: src/keras/masks.ts sets it when it wires one
+    zeroOutputForMask: false,
     hasMask: false,
     initialStates: false,
   };
@@ -286,9 +288,7 @@ export function mapBidirectional(config: Config, stored: StoredWeight[], ctx: La
   const forward = mapRecurrent(inner.className, inner.config, fw, { ...ctx, where: `${ctx.where}.layer` });
   const backConfig = backwardSpec ? backwardSpec.config : { ...inner.config, go_backwards: !forward.attrs.goBackwards };
   const backward = mapRecurrent(backwardSpec ? backwardSpec.className : inner.className, backConfig, bw, { ...ctx, where: `${ctx.where}.backward_layer` });
-  // Keras's force_zero_output_for_mask (tf.keras 2.x, tf_keras, Keras 3); Keras 1 / standalone Keras 2 carry the previous output.
-  const zero = ctx.generation === 'tf-keras' || ctx.generation === 'keras3';
-  for (const d of [forward, backward]) d.attrs.zeroOutputForMask = zero && d.attrs.returnSequences;
+  // zero_output_for_mask matters only with a mask: src/keras/masks.ts sets it when it wires one
   return { forward, backward, mergeMode: mode as BidirectionalMerge };
 }
 
@@ -319,6 +319,14 @@ function writeCell(node: { attrs: RecurrentAttrs; keras?: { config: Record<strin
   return { className: CLASS_OF[a.cell], body: cellBody(a, source), objects: weightObjects(['kernel', 'recurrent', 'bias']) };
 }
 
+const RECURRENT_FEATURES = {
+  // Keras 2.3.0 added Bidirectional(backward_layer=...); tf.keras and Keras 3 have it
+  backwardLayer: { name: 'Bidirectional backward_layer', since: { keras2: 3, tfkeras: 0, keras3: 0 }, verified: false },
+  // tf.keras and Keras 3 zero a masked Bidirectional's sequence output (force_zero_output_for_mask);
+  // whether standalone Keras 2 does is not verified, so such a model is not written for it
+  zeroOutputForMask: { name: 'Bidirectional zero output at masked steps', since: { tfkeras: 0, keras3: 0 }, verified: false },
+} satisfies Record<string, Feature>;
+
 export const recurrentCodec = codec({
   classes: ['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional'],
   ops: ['Recurrent', 'Bidirectional'],
@@ -338,13 +346,23 @@ export const recurrentCodec = codec({
     Bidirectional(node: NodeOf<'Bidirectional'>) {
       const src = sourceConfig(node);
       const inner = (src.layer ?? {}) as { config?: Record<string, unknown> };
-      const fw = writeCell({ attrs: node.attrs.forward }, inner.config ?? {});
+      const { forward, backward } = node.attrs;
+      const fw = writeCell({ attrs: forward }, inner.config ?? {});
       const layer: Json = { class_name: fw.className, config: { name: `${String(inner.config?.name ?? 'rnn')}`, ...fw.body } };
-      return { className: 'Bidirectional', body: { layer, merge_mode: node.attrs.mergeMode } };
+      const body: JsonObject = { layer, merge_mode: node.attrs.mergeMode };
+      if (!mirrors(forward, backward)) {
+        const back = (src.backward_layer ?? {}) as { config?: Record<string, unknown> };
+        const bw = writeCell({ attrs: backward }, back.config ?? {});
+        body.backward_layer = { class_name: bw.className, config: { name: `${String(back.config?.name ?? 'backward_rnn')}`, ...bw.body } };
+      }
+      return { className: 'Bidirectional', body };
     },
   },
   weightOrder: { Recurrent: ROLES, Bidirectional: [...ROLES.map((r) => `forward/${r}`), ...ROLES.map((r) => `backward/${r}`)] },
+  features: RECURRENT_FEATURES,
   check(node, target) {
+    if (node.op === 'Bidirectional' && !mirrors(node.attrs.forward, node.attrs.backward)) need(node, target, RECURRENT_FEATURES.backwardLayer);
+    if (node.op === 'Bidirectional' && node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.zeroOutputForMask);
     const cells = node.op === 'Recurrent' ? [node.attrs] : [node.attrs.forward, node.attrs.backward];
     for (const a of cells) {
       checkActivationName(node, target, a.activation, true);
@@ -352,6 +370,11 @@ export const recurrentCodec = codec({
     }
   },
 });
+
+/** Whether `backward` is what Keras builds from `forward` when no backward_layer is given. */
+function mirrors(forward: RecurrentAttrs, backward: RecurrentAttrs): boolean {
+  return JSON.stringify({ ...forward, goBackwards: !forward.goBackwards }) === JSON.stringify(backward);
+}
 
 /** Where Keras 3 keeps the variables of a recurrent node, relative to the layer's group. */
 export function recurrentWeightPaths(node: NodeOf<'Recurrent'> | NodeOf<'Bidirectional'>): { path: string; name: string; roles: string[] }[] {
