@@ -22,7 +22,7 @@ import type { Target } from './targets.js';
 export const KERAS3_MASK_OP_CLASSES = new Set(['NotEqual', 'Any', 'All', 'LogicalOr', 'LogicalAnd', 'ExpandDims', 'ZerosLike', 'OnesLike']);
 
 /** Ops that pass their input's mask on unchanged (Keras `supports_masking` with the default compute_mask). */
-const PASSES = new Set(['Dense', 'Activation', 'Identity', 'PReLU', 'BatchNormalization', 'LayerNormalization']);
+const PASSES = new Set(['Dense', 'Activation', 'Identity', 'PReLU', 'BatchNormalization', 'LayerNormalization', 'TimeDistributed']);
 
 export class MaskWiring {
   private readonly maskOf = new Map<string, string>();

@@ -10,6 +10,7 @@
 import { zipSync, strToU8 } from 'fflate';
 import type { Graph } from '../ir/graph.js';
 import { recurrentWeightPaths } from './layers/recurrent.js';
+import { timeDistributedWeightPaths } from './layers/time-distributed.js';
 import { KconvError } from '../errors.js';
 import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
 import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
@@ -58,11 +59,13 @@ function writeVarsTree(h5: Hdf5Builder, model: EmittedModel, target: Target, gra
         datasets.set(path, w.key);
       };
       const node = graph.nodes.find((n) => (n.keras?.layerName ?? n.name) === layer.name);
-      if (node && (node.op === 'Recurrent' || node.op === 'Bidirectional')) {
+      if (node && (node.op === 'Recurrent' || node.op === 'Bidirectional' || node.op === 'TimeDistributed')) {
         // Keras 3 keeps a recurrent layer's variables in its cell (`lstm/cell/vars/0`), a
-        // Bidirectional's in `forward_layer/cell` and `backward_layer/cell`
-        for (const sub of recurrentWeightPaths(node)) {
-          const parent = sub.path.replace(/\/?cell$/, '');
+        // Bidirectional's in `forward_layer/cell` and `backward_layer/cell`, a TimeDistributed's
+        // in `layer`
+        const subs = node.op === 'TimeDistributed' ? timeDistributedWeightPaths(node) : recurrentWeightPaths(node);
+        for (const sub of subs) {
+          const parent = sub.path.endsWith('/cell') ? sub.path.slice(0, -'/cell'.length) : '';
           if (parent) vars(`${group}/${parent}/vars`, `${parent.replace('_layer', '')}_${layer.name}`);
           vars(`${group}/${sub.path}/vars`, sub.name);
           sub.roles.forEach((role, i) => {

@@ -13,7 +13,6 @@ export type PendingOutcome = 'UNSUPPORTED_LAYER' | 'MISMATCH';
 const MISMATCH_TODAY = new Set(['model-mask-embedding-gap', 'model-mask-through-layers']);
 
 export const PENDING_BASE_IDS: ReadonlySet<string> = new Set([
-  'model-rnn-timedistributed',
 ]);
 
 export function isPending(baseId: unknown): boolean {

@@ -32,6 +32,7 @@ import { Unsupported } from './unsupported.js';
 import { Recurrent } from './recurrent.js';
 import { Bidirectional } from './bidirectional.js';
 import { Mask, MaskedGlobalAveragePooling1D, Masking } from './mask.js';
+import { setInnerOpLookup, TimeDistributed } from './time-distributed.js';
 import { UpSampling1D } from './up-sampling1d.js';
 import { ZeroPadding1D } from './zero-padding1d.js';
 
@@ -67,6 +68,7 @@ export const OPS = {
   Mask,
   Masking,
   MaskedGlobalAveragePooling1D,
+  TimeDistributed,
   Unsupported,
 };
 
@@ -78,6 +80,8 @@ export type OpAttrMap = { [K in keyof typeof OPS]: AttrsOf<(typeof OPS)[K]> };
 export type OpType = keyof OpAttrMap;
 
 export const OP_TYPES = Object.keys(OPS) as OpType[];
+
+setInnerOpLookup((op) => (Object.hasOwn(OPS, op) ? (OPS[op as OpType] as OpDef<unknown>) : undefined));
 
 /** The definition of `op`, or undefined for a name that is not an op. */
 export function opDef<K extends OpType>(op: K): OpDef<OpAttrMap[K]>;
@@ -113,5 +117,6 @@ export type { UnsupportedAttrs } from './unsupported.js';
 export type { RecurrentAttrs, RecurrentCell } from './recurrent.js';
 export type { BidirectionalAttrs, BidirectionalMerge } from './bidirectional.js';
 export type { MaskAttrs, MaskKind, MaskingAttrs, MaskedGlobalPoolAttrs } from './mask.js';
+export type { TimeDistributedAttrs } from './time-distributed.js';
 export type { UpSampling1DAttrs } from './up-sampling1d.js';
 export type { PadCrop1DAttrs } from './zero-padding1d.js';

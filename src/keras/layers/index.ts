@@ -21,6 +21,7 @@ import { normalizationCodec } from './normalization.js';
 import { poolingCodec } from './pooling.js';
 import { recurrentCodec } from './recurrent.js';
 import { maskingCodec } from './masking.js';
+import { timeDistributedCodec } from './time-distributed.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
 
@@ -39,12 +40,13 @@ export const CODECS: readonly LayerCodec[] = [
   mergeCodec,
   recurrentCodec,
   maskingCodec,
+  timeDistributedCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 
 /** Ops that have no Keras layer codec, and why. */
 export const OPS_WITHOUT_CODEC: Partial<Record<OpType, string>> = {
-  Mask: 'a mask is not a Keras layer: Keras derives it from Embedding(mask_zero=True) or Masking, which are written; the writers drop Mask nodes (src/keras/masks.ts)',
+  Mask: 'a mask is not a Keras layer: Keras recomputes it from Embedding(mask_zero=True) or Masking, which are written; the writers drop Mask nodes (src/keras/masks.ts)',
   Input: 'InputLayer is part of the model config: read by model-config.ts (inputAttrs below), written by emit/layers.ts (emitInputLayer)',
 };
 

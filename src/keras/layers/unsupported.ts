@@ -14,7 +14,6 @@ const KNOWN_UNRUNNABLE: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code, which kconv never executes',
   TFOpLambda: 'TFOpLambda layers wrap TensorFlow ops recorded as Python calls, which kconv never executes',
   SlicingOpLambda: 'SlicingOpLambda layers wrap Python slicing, which kconv never executes',
-  TimeDistributed: 'the TimeDistributed wrapper is not implemented',
 };
 
 /** An Unsupported node keeping every stored weight under its stored name. */

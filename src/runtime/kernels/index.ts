@@ -15,6 +15,7 @@ import { compileAlias, compileConcatenate, compileCropping, compileFlatten, comp
 import { compileBatchNorm, compileLayerNorm } from './normalization.js';
 import { compileBidirectional, compileRecurrent } from './recurrent.js';
 import { compileMask, compileMaskedGlobalAverage, compileMasking } from './mask.js';
+import { timeDistributedCompiler } from './time-distributed.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
 
 /** Op name → compiler. */
@@ -51,6 +52,7 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   Mask: compileMask,
   Masking: compileMasking,
   MaskedGlobalAveragePooling1D: compileMaskedGlobalAverage,
+  TimeDistributed: (ctx, node, inShapes, outShape) => timeDistributedCompiler(KERNELS)(ctx, node, inShapes, outShape),
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },
