@@ -3,7 +3,7 @@
  * unless --debug), and the verify command's handling of cases that cannot run.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,6 @@ import { readNpy, writeNpy } from '../../src/formats/npy.js';
 import { float32 } from '../../src/ir/tensor.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { FIXTURES, ROOT } from '../helpers/paths.js';
-import { isPending, pendingOutcome } from '../helpers/pending.js';
 import { BIN, kconv } from './run-kconv.js';
 
 beforeAll(() => ensureBuilt(), 240_000);
@@ -96,16 +95,14 @@ describe.runIf(existsSync('/usr/bin/script'))('on a terminal', () => {
 
   it('verify draws a progress bar on stderr, ending at n/n and erasing itself; --quiet draws none', () => {
     const dir = join(FIXTURES, 'cases', 'tf2.15');
-    // verify exits 1 while the env holds cases kconv does not run yet (test/helpers/pending.ts)
-    const status = readdirSync(dir).some((id) => isPending(id.split('--')[0])) ? 1 : 0;
     const r = onTty(`verify ${dir}`);
-    expect(r.status).toBe(status);
+    expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\rverify \[-+\] 0\/\d+/);
     const total = /0\/(\d+)/.exec(r.stdout)![1];
     expect(r.stdout).toMatch(new RegExp(`\\rverify \\[#+\\] ${total}/${total} `));
     expect(r.stdout.endsWith('\r\x1b[K')).toBe(true);
     const quiet = onTty(`verify ${dir} --quiet`);
-    expect(quiet.status).toBe(status);
+    expect(quiet.status).toBe(0);
     expect(quiet.stdout).toBe('');
   });
 });
@@ -212,18 +209,9 @@ describe('kconv verify on the golden fixtures (real Keras outputs)', () => {
   it('every case under fixtures/cases passes, for every format present', () => {
     const r = kconv(['verify', join(FIXTURES, 'cases'), '--json', '--quiet']);
     const doc = JSON.parse(r.stdout);
-    type Row = { id: string; status: string; code?: string; message?: string };
-    const failing: Row[] = doc.cases.filter((c: Row) => c.status === 'fail' || c.status === 'error');
-    // Cases whose layers kconv does not run yet (test/helpers/pending.ts) must be refused, the rest pass.
-    const baseId = (c: Row) => c.id.slice(c.id.lastIndexOf('/') + 1).split('--')[0];
-    const pending = (c: Row) => isPending(baseId(c));
-    expect(failing.filter((c) => !pending(c)).map((c) => `${c.id}: ${c.message}`)).toEqual([]);
-    const pendingRows: Row[] = doc.cases.filter(pending);
-    for (const c of pendingRows.filter((x) => x.status !== 'skip')) {
-      const today = pendingOutcome(baseId(c)) === 'MISMATCH' ? 'fail' : 'error UNSUPPORTED_LAYER';
-      expect(`${c.id}: ${c.status}${c.status === 'error' ? ` ${c.code}` : ''}`).toBe(`${c.id}: ${today}`);
-    }
-    expect(r.code).toBe(pendingRows.length > 0 ? 1 : 0);
+    const failing = doc.cases.filter((c: { status: string }) => c.status === 'fail' || c.status === 'error');
+    expect(failing.map((c: { id: string; message?: string }) => `${c.id}: ${c.message}`)).toEqual([]);
+    expect(r.code).toBe(0);
     const formats = new Set(doc.cases.filter((c: { status: string }) => c.status === 'pass').map((c: { format: string }) => c.format));
     for (const f of ['h5', 'h5-weights', 'keras2-keras', 'tf1-ckpt', 'tf1-ckpt-nometa', 'tf2-ckpt']) expect(formats, f).toContain(f);
     expect(doc.summary.passed).toBeGreaterThanOrEqual(200);

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import { loadWeightsInto, readKerasH5 } from '../../src/keras/h5-model.js';
 import { runGraph } from '../../src/runtime/index.js';
-import { isPending, pendingOutcome } from '../helpers/pending.js';
 import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '../helpers/cases.js';
 
 async function load(c: GoldenCase): Promise<Graph> {
@@ -33,21 +32,7 @@ describe('golden legacy .h5 cases', () => {
     expect(new Set(cases.map((c) => c.json.versions.keras ?? c.json.versions.tf_keras)).size).toBeGreaterThanOrEqual(5);
   });
 
-  for (const c of cases.filter((x) => isPending(x.json.baseId))) {
-    const outcome = pendingOutcome(c.json.baseId);
-    it(`${c.entry.env} ${c.entry.id}: pending issue 14, today ${outcome}`, async () => {
-      let code: string | undefined;
-      try {
-        const cmp = compareWithKeras(c, runGraph(await load(c), c.inputs()));
-        code = cmp.pass ? 'MATCH' : 'MISMATCH';
-      } catch (e) {
-        code = (e as { code?: string }).code;
-      }
-      expect(code).toBe(outcome);
-    });
-  }
-
-  for (const c of cases.filter((x) => !isPending(x.json.baseId))) {
+  for (const c of cases) {
     it(`${c.entry.env} ${c.entry.id}`, async () => {
       const key = `${c.entry.env}/${c.entry.format}`;
       const s = stats.get(key) ?? { matched: 0, viaReload: 0, total: 0, maxAbs: 0 };

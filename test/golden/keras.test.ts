@@ -9,7 +9,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
 import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
-import { isPending, pendingOutcome } from '../helpers/pending.js';
 import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '../helpers/cases.js';
 
 const cases = goldenCases('keras', 'keras2-keras', 'weights-h5').filter(savedByKeras);
@@ -33,21 +32,7 @@ describe('golden cases in Keras v3 formats (.keras, .weights.h5)', () => {
     expect(new Set(cases.map((c) => c.json.format))).toEqual(new Set(['keras', 'keras2-keras', 'weights-h5']));
   });
 
-  for (const c of cases.filter((x) => isPending(x.json.baseId))) {
-    const outcome = pendingOutcome(c.json.baseId);
-    it(`${c.entry.env} ${c.entry.id}: pending issue 14, today ${outcome}`, async () => {
-      let code: string | undefined;
-      try {
-        const cmp = compareWithKeras(c, runGraph(await load(c), c.inputs()));
-        code = cmp.pass ? 'MATCH' : 'MISMATCH';
-      } catch (e) {
-        code = (e as { code?: string }).code;
-      }
-      expect(code).toBe(outcome);
-    });
-  }
-
-  for (const c of cases.filter((x) => !isPending(x.json.baseId))) {
+  for (const c of cases) {
     it(`${c.entry.env} ${c.entry.id}`, async () => {
       const outputs = runGraph(await load(c), c.inputs());
       const cmp = compareWithKeras(c, outputs);

@@ -16,7 +16,6 @@ import { emitModel } from '../../src/keras/emit/model.js';
 import type { SaveFormat } from '../../src/keras/save.js';
 import { parseTarget, type Target } from '../../src/keras/targets.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { isPending } from '../helpers/pending.js';
 
 export interface SourceCase {
   id: string;
@@ -83,9 +82,6 @@ export function sourceCases(formats: string[] = SOURCE_FORMATS): SourceCase[] {
       if (!existsSync(caseFile)) continue;
       const json = JSON.parse(readFileSync(caseFile, 'utf8'));
       if (!formats.includes(json.format) || json.expectError || !json.files?.model) continue;
-      // Cases kconv does not run yet are held to their recorded outcome by the golden tiers
-      // (test/helpers/pending.ts); they join the round trips when their layers are supported.
-      if (isPending(json.baseId)) continue;
       if (process.env.KCONV_CASE_FILTER && !new RegExp(process.env.KCONV_CASE_FILTER).test(`${env}/${id}`)) continue;
       out.push({
         id: `${env}/${id}`, env, format: json.format, dir, modelFile: join(dir, json.files.model),

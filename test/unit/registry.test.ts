@@ -13,7 +13,6 @@ import { CODEC_BY_CLASS, CODEC_BY_OP, CODECS, OPS_WITHOUT_CODEC } from '../../sr
 import { KERNELS } from '../../src/runtime/kernels/index.js';
 import { fixtureSeeds } from '../fuzz/seeds.js';
 import { FIXTURES } from '../helpers/paths.js';
-import { isPending } from '../helpers/pending.js';
 
 /** Ops that cannot have a golden case, and why (their behaviour is tested elsewhere). */
 const NO_GOLDEN_CASE: Partial<Record<OpType, string>> = {
@@ -62,9 +61,8 @@ describe('op registry', () => {
       const dir = join(FIXTURES, 'cases', dirname(seed.id.replace(/^fixture:/, '')));
       const casePath = join(dir, 'case.json');
       if (!existsSync(casePath)) continue;
-      const c = JSON.parse(readFileSync(casePath, 'utf8')) as { baseId?: string; expectError?: boolean; outputs?: unknown[] };
-      // a case kconv does not run yet (test/helpers/pending.ts) covers no op
-      if (c.expectError || !c.outputs?.length || isPending(c.baseId)) continue;
+      const c = JSON.parse(readFileSync(casePath, 'utf8')) as { expectError?: boolean; outputs?: unknown[] };
+      if (c.expectError || !c.outputs?.length) continue;
       const model = await load(seed.files[0].bytes, { filename: seed.files[0].name });
       for (const node of model.graph.nodes) if (!covered.has(node.op)) covered.set(node.op, seed.id);
     }
