@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   OUTPUT_EXISTS: 'The output file already exists (or is the input). Pass --force to overwrite an existing output; the input is never overwritten.',
   IO_ERROR: 'A file could not be read or written.',
   USAGE: 'The command line or API call is malformed.',
+  DISPOSED: 'The model or plan was disposed (dispose() freed its memory), so it cannot run any more. Load the model (or compile the graph) again.',
 } as const;
 
 export type KconvErrorCode = keyof typeof ERROR_CODES;
@@ -50,17 +51,4 @@ export class KconvError extends Error {
 
 export function isKconvError(e: unknown): e is KconvError {
   return e instanceof KconvError;
-}
-
-/**
- * Re-throws `e` as a KconvError located at `where` when it is one without a location, so that
- * low-level readers need not know the path of what they read. Non-kconv errors become `code`.
- */
-export function withLocation(e: unknown, where: string, code: KconvErrorCode = 'CORRUPT_FILE'): never {
-  if (e instanceof KconvError) {
-    if (e.where) throw e;
-    throw new KconvError(e.code, e.message, { where, file: e.file, cause: e.cause });
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  throw new KconvError(code, message, { where, cause: e });
 }

@@ -6,9 +6,7 @@
  *   1  a check failed (`verify` found a failing case, `run --expected` found a mismatch)
  *   2  usage or input error (bad flags, unreadable or unsupported file, bad model...)
  */
-import { KconvError } from '../errors.js';
-import type { Limits } from '../index.js';
-import { tolerance, type Tolerance } from '../verify/tolerance.js';
+import { KconvError, tolerance, type Limits, type Tolerance } from '../index.js';
 import { createProgress, type Progress } from './progress.js';
 
 export const EXIT_OK = 0;
@@ -22,6 +20,8 @@ export interface GlobalFlags {
   debug: boolean;
   /** From `--max-memory`: the load limits (tensor data and working buffers). */
   limits?: Partial<Limits>;
+  /** From `--input-node`: the placeholder that is a TF1 checkpoint's model input. */
+  inputNode?: string;
 }
 
 /**
@@ -70,8 +70,8 @@ export class Context {
   }
 
   /** The options every command's `loadFile` takes from the global flags. */
-  loadOptions(): { backend?: 'tensorflow' | 'theano'; limits?: Partial<Limits> } {
-    return { backend: this.flags.backend, limits: this.flags.limits };
+  loadOptions(): { backend?: 'tensorflow' | 'theano'; limits?: Partial<Limits>; inputNode?: string } {
+    return { backend: this.flags.backend, limits: this.flags.limits, ...(this.flags.inputNode !== undefined ? { inputNode: this.flags.inputNode } : {}) };
   }
 
   progress(total: number, title: string): Progress {

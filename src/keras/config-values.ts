@@ -10,6 +10,16 @@ export function isObject(v: unknown): v is Config {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * tf.keras 2.12's `.keras` writer (serialization_lib) stores a NumPy scalar held by a layer as
+ * {"class_name": "__numpy__", "config": {"value": 0.0, "dtype": "float32"}} (a ReLU's
+ * negative_slope, seen in files written by real tf.keras 2.12.0): its value.
+ */
+function numpyScalar(v: unknown): unknown {
+  if (isObject(v) && v.class_name === '__numpy__' && isObject(v.config) && typeof v.config.value === 'number') return v.config.value;
+  return v;
+}
+
 export class ConfigReader {
   constructor(
     readonly config: Config,
@@ -43,7 +53,7 @@ export class ConfigReader {
   }
 
   number(key: string, fallback?: number): number {
-    const v = this.config[key];
+    const v = numpyScalar(this.config[key]);
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'a number');
@@ -53,7 +63,7 @@ export class ConfigReader {
   }
 
   optionalNumber(key: string): number | null {
-    const v = this.config[key];
+    const v = numpyScalar(this.config[key]);
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number') this.fail(key, 'a number or null');
     return v;

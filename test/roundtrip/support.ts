@@ -2,20 +2,20 @@
  * Shared by the round-trip tiers: the golden source models, the (target, format) writers, reading
  * a written file back with kconv's own readers, and comparing two graphs (attributes + weights).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
-import { tensorsIdentical, type Tensor } from '../../src/ir/tensor.js';
-import { loadWeightsInto, readKerasH5 } from '../../src/keras/h5-model.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
-import { checkpointGraph } from '../../src/keras/tf-checkpoint.js';
+import { tensorsIdentical, type Tensor } from '../../src/tensor.js';
+import { loadWeightsInto, readKerasH5 } from '../../src/keras/read/h5.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
+import { checkpointGraph } from '../../src/tf/checkpoint.js';
 import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { readKir } from '../../src/ir/kir.js';
 import { emitModel } from '../../src/keras/emit/model.js';
-import type { SaveFormat } from '../../src/keras/save.js';
+import type { SaveFormat } from '../../src/keras/write/save.js';
 import { parseTarget, type Target } from '../../src/keras/targets.js';
-import { FIXTURES } from '../helpers/paths.js';
+import { FIXTURES, ROOT } from '../helpers/paths.js';
 
 export interface SourceCase {
   id: string;
@@ -40,22 +40,25 @@ export interface WriteTarget {
 }
 
 export const WRITE_TARGETS: WriteTarget[] = [
-  { target: parseTarget('keras-2.2.4'), format: 'h5', env: null },
+  // standalone Keras 2.2.4 files are loaded by standalone Keras 2.3.1 (the last 2.x, which reads them)
+  { target: parseTarget('keras-2.2.4'), format: 'keras-h5', env: 'keras2.3' },
+  // tf.keras 2.2.4-tf, the Keras of TF 1.13 to 2.0
+  { target: parseTarget('tf-keras-2.2'), format: 'keras-h5', env: 'tf2.0' },
   { target: parseTarget('keras-3'), format: 'kir', env: null },
-  { target: parseTarget('tf-keras-2.13'), format: 'h5', env: 'tf2.13' },
-  { target: parseTarget('tf-keras-2.13'), format: 'h5-weights', env: 'tf2.13' },
-  { target: parseTarget('tf-keras-2.15'), format: 'h5', env: 'tf2.15' },
-  { target: parseTarget('tf-keras-2.15'), format: 'h5-weights', env: 'tf2.15' },
-  { target: parseTarget('tf_keras'), format: 'h5', env: 'tfkeras' },
-  { target: parseTarget('tf_keras'), format: 'h5-weights', env: 'tfkeras' },
-  { target: parseTarget('keras-3.0'), format: 'keras', env: 'keras3.0' },
-  { target: parseTarget('keras-3.0'), format: 'h5', env: 'keras3.0' },
-  { target: parseTarget('keras-3.0'), format: 'weights-h5', env: 'keras3.0' },
-  { target: parseTarget('keras-3.2'), format: 'keras', env: 'keras3.2' },
-  { target: parseTarget('keras-3'), format: 'keras', env: 'keras3' },
-  { target: parseTarget('keras-3'), format: 'weights-h5', env: 'keras3' },
-  { target: parseTarget('keras-3'), format: 'h5', env: 'keras3' },
-  { target: parseTarget('keras-3'), format: 'h5-weights', env: 'keras3' },
+  { target: parseTarget('tf-keras-2.13'), format: 'keras-h5', env: 'tf2.13' },
+  { target: parseTarget('tf-keras-2.13'), format: 'keras-h5-weights', env: 'tf2.13' },
+  { target: parseTarget('tf-keras-2.15'), format: 'keras-h5', env: 'tf2.15' },
+  { target: parseTarget('tf-keras-2.15'), format: 'keras-h5-weights', env: 'tf2.15' },
+  { target: parseTarget('tf_keras'), format: 'keras-h5', env: 'tfkeras' },
+  { target: parseTarget('tf_keras'), format: 'keras-h5-weights', env: 'tfkeras' },
+  { target: parseTarget('keras-3.0'), format: 'keras-v3', env: 'keras3.0' },
+  { target: parseTarget('keras-3.0'), format: 'keras-h5', env: 'keras3.0' },
+  { target: parseTarget('keras-3.0'), format: 'keras-v3-weights', env: 'keras3.0' },
+  { target: parseTarget('keras-3.2'), format: 'keras-v3', env: 'keras3.2' },
+  { target: parseTarget('keras-3'), format: 'keras-v3', env: 'keras3' },
+  { target: parseTarget('keras-3'), format: 'keras-v3-weights', env: 'keras3' },
+  { target: parseTarget('keras-3'), format: 'keras-h5', env: 'keras3' },
+  { target: parseTarget('keras-3'), format: 'keras-h5-weights', env: 'keras3' },
 ];
 
 /** Where golden cases live: the repo's fixtures, or (for development only) KCONV_CASES_DIR. */
@@ -113,11 +116,11 @@ export function architectureFor(graph: Graph, wt: WriteTarget): string {
 
 /** Reads a file kconv wrote back with kconv's readers; null when no reader exists for the format yet. */
 export async function readBack(bytes: Uint8Array, wt: WriteTarget, original: Graph): Promise<Graph | null> {
-  if (wt.format === 'h5') return readKerasH5(bytes, { filename: 'written.h5' });
-  if (wt.format === 'h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
-  if (wt.format === 'keras') return readKerasArchive(bytes, { filename: 'written.keras' });
+  if (wt.format === 'keras-h5') return readKerasH5(bytes, { filename: 'written.h5' });
+  if (wt.format === 'keras-h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
+  if (wt.format === 'keras-v3') return readKerasArchive(bytes, { filename: 'written.keras' });
   // a .weights.h5 + to_json() pair records no Keras version: say which Keras it was written for
-  if (wt.format === 'weights-h5') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5', kerasVersion: wt.target.version.join('.') });
+  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5', kerasVersion: wt.target.version.join('.') });
   if (wt.format === 'kir') return readKir(bytes);
   return null;
 }
@@ -175,4 +178,75 @@ export function jsonDiff(a: unknown, b: unknown, path = '', out: string[] = [], 
   }
   out.push(`${path}: ${JSON.stringify(a)?.slice(0, 120)} vs ${JSON.stringify(b)?.slice(0, 120)}`);
   return out;
+}
+
+/**
+ * The committed round-trip matrix: for every golden source model and every (target, format) writer,
+ * whether kconv writes it or refuses it (NOT_REPRESENTABLE, with its message). The write-read tier
+ * asserts it exactly over all sources (a writer that starts refusing more, or writing what it
+ * refused, fails); the Keras tier asserts the same outcome for every pair it tries and that every
+ * written file loads in real Keras and matches. Regenerate after an intended change with
+ * `KCONV_UPDATE_MATRIX=1 npx vitest run test/roundtrip/write-read.test.ts` and review the diff.
+ */
+export const MATRIX_FILE = join(ROOT, 'test', 'roundtrip', 'expected-matrix.md');
+
+export const targetKey = (wt: WriteTarget) => `${wt.target.id} ${wt.format}`;
+
+/** 'written', or 'refused: <message>'. */
+export type Outcome = string;
+
+/** `<source id> → <target> <format>` → outcome, as committed. */
+export function readMatrix(): Map<string, Outcome> {
+  const out = new Map<string, Outcome>();
+  if (!existsSync(MATRIX_FILE)) return out;
+  for (const line of readFileSync(MATRIX_FILE, 'utf8').split('\n')) {
+    const m = /^- (.+?) ⇒ (.+)$/.exec(line);
+    if (m) out.set(m[1], m[2]);
+  }
+  return out;
+}
+
+/** The outcome of one writer on one source: written, or its NOT_REPRESENTABLE message on one line. */
+export function refusedOutcome(message: string): Outcome {
+  return `refused: ${message.replace(/\s+/g, ' ').trim()}`;
+}
+
+/** The matrix file for a full set of outcomes: a count table, then one line per source × writer. */
+export function matrixText(outcomes: Map<string, Outcome>): string {
+  const cells = new Map<string, { written: number; refused: number }>();
+  const cols = WRITE_TARGETS.map(targetKey);
+  for (const [pair, outcome] of outcomes) {
+    const [id, target] = pair.split(' → ');
+    const [env, rest] = id.split('/');
+    const format = rest.split('--').pop();
+    const k = `${env} ${format} → ${target}`;
+    const cell = cells.get(k) ?? { written: 0, refused: 0 };
+    cells.set(k, cell);
+    if (outcome === 'written') cell.written++;
+    else cell.refused++;
+  }
+  const rows = [...new Set([...cells.keys()].map((k) => k.split(' → ')[0]))].sort();
+  const lines = [
+    '# Round-trip matrix: golden source × (target, format)',
+    '',
+    'Generated by `KCONV_UPDATE_MATRIX=1 npx vitest run test/roundtrip/write-read.test.ts`; asserted exactly by',
+    'test/roundtrip/write-read.test.ts (every file written reads back to the same IR) and, for the pairs it runs,',
+    'by test/roundtrip/keras-loads.test.ts (every file written loads in the real Keras of its target and',
+    'matches Keras\'s output; targets without an environment are marked ¹). Cells: written / refused',
+    '(NOT_REPRESENTABLE).',
+    '',
+    `| source \\ target | ${cols.map((c, i) => `${c}${WRITE_TARGETS[i].env ? '' : ' ¹'}`).join(' | ')} |`,
+    `|---|${cols.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r} | ${cols.map((c) => { const x = cells.get(`${r} → ${c}`); return x ? `${x.written} / ${x.refused}` : '–'; }).join(' | ')} |`),
+    '',
+    '## Every pair',
+    '',
+    ...[...outcomes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pair, o]) => `- ${pair} ⇒ ${o}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export function writeMatrix(outcomes: Map<string, Outcome>): void {
+  writeFileSync(MATRIX_FILE, matrixText(outcomes));
 }

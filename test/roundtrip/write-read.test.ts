@@ -7,14 +7,18 @@
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import { emitModel } from '../../src/keras/emit/model.js';
-import { saveWithReport } from '../../src/keras/save.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
 import { sourceFamily } from '../../src/keras/targets.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { graphDiff, jsonDiff, readBack, readSource, sourceCases, WRITE_TARGETS, type WriteTarget } from './support.js';
+import { graphDiff, jsonDiff, matrixText, MATRIX_FILE, readBack, readSource, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, writeMatrix, type Outcome, type WriteTarget } from './support.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 const cases = sourceCases();
 
 const envs = [...new Set(cases.map((c) => c.env))];
+
+/** What every writer did with every source, for the committed matrix. */
+const outcomes = new Map<string, Outcome>();
 
 describe('write → read back is the identity on the IR', () => {
   it.each(envs)('every golden model from %s, every target it can be written to', async (env) => {
@@ -29,8 +33,10 @@ describe('write → read back is the identity on the IR', () => {
         let bytes: Uint8Array;
         try {
           bytes = (await saveWithReport(graph, { format: wt.format, target: wt.target })).bytes;
+          outcomes.set(`${c.id} → ${targetKey(wt)}`, 'written');
         } catch (e) {
           if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') {
+            outcomes.set(`${c.id} → ${targetKey(wt)}`, refusedOutcome(e.message));
             row.refused++;
             continue;
           }
@@ -59,16 +65,24 @@ describe('write → read back is the identity on the IR', () => {
   it('has golden cases to run (fixtures/cases)', () => {
     if (process.env.CI === 'true') expect(cases.length).toBeGreaterThan(0);
   });
+  // After the per-env tests above (vitest runs a file's tests in order): the whole matrix, exactly.
+  it.runIf(cases.length > 0 && !process.env.KCONV_CASE_FILTER)('writes and refuses exactly what the committed matrix says (test/roundtrip/expected-matrix.md)', () => {
+    expect(outcomes.size).toBe(cases.length * WRITE_TARGETS.length);
+    if (process.env.KCONV_UPDATE_MATRIX === '1') writeMatrix(outcomes);
+    expect(existsSync(MATRIX_FILE), `${MATRIX_FILE} is missing: generate it with KCONV_UPDATE_MATRIX=1`).toBe(true);
+    // compared as text: a mismatch shows the changed lines
+    expect(matrixText(outcomes)).toEqual(readFileSync(MATRIX_FILE, 'utf8'));
+  });
 });
 
 describe('A → B → A across Keras generations is lossless', () => {
-  const find = (id: string, format: string) => WRITE_TARGETS.find((t) => t.target.id === id && t.format === format)!;
-  const keras2Back = find('tf-keras-2.15', 'h5');
-  const keras3Back = find('keras-3.15', 'keras');
+  const find = (id: string, format: WriteTarget['format']) => WRITE_TARGETS.find((t) => t.target.id === id && t.format === format)!;
+  const keras2Back = find('tf-keras-2.15', 'keras-h5');
+  const keras3Back = find('keras-3.15', 'keras-v3');
   /** Through the other generation and back to the source's own. */
   function hopsFor(graph: Graph): [WriteTarget, WriteTarget][] {
-    if (sourceFamily(graph) === 'keras3') return [[keras2Back, keras3Back], [find('tf-keras-2.13', 'h5'), keras3Back], [find('tf-keras-2.21', 'h5-weights'), keras3Back]];
-    return [[keras3Back, keras2Back], [find('keras-3.0', 'keras'), keras2Back], [find('keras-3.15', 'h5'), keras2Back], [find('keras-3.15', 'weights-h5'), keras2Back]];
+    if (sourceFamily(graph) === 'keras3') return [[keras2Back, keras3Back], [find('tf-keras-2.13', 'keras-h5'), keras3Back], [find('tf-keras-2.21', 'keras-h5-weights'), keras3Back]];
+    return [[keras3Back, keras2Back], [find('keras-3.0', 'keras-v3'), keras2Back], [find('keras-3.15', 'keras-h5'), keras2Back], [find('keras-3.15', 'keras-v3-weights'), keras2Back]];
   }
   it.each(envs)('every golden model from %s: source → other generation → source generation keeps config and weights', async (env) => {
     const failures: string[] = [];

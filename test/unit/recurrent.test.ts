@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { GATES, stateCount, type RecurrentAttrs, type RecurrentCell } from '../../src/ir/ops/recurrent.js';
-import { toFloat32, type Tensor } from '../../src/ir/tensor.js';
-import { readKerasH5, loadWeightsInto } from '../../src/keras/h5-model.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
+import { toFloat32, type Tensor } from '../../src/tensor.js';
+import { readKerasH5, loadWeightsInto } from '../../src/keras/read/h5.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { generationOf } from '../../src/keras/generation.js';
 import type { LayerContext, StoredWeight } from '../../src/keras/layers/index.js';
 import { mapBidirectional, mapRecurrent, RECURRENT_CLASSES, type MappedRecurrent } from '../../src/keras/layers/recurrent.js';

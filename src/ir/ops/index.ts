@@ -26,6 +26,7 @@ import { Merge } from './merge.js';
 import { Permute } from './permute.js';
 import { PReLU } from './prelu.js';
 import { RepeatVector } from './repeat-vector.js';
+import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { SeparableConv1D } from './separable-conv1d.js';
 import { Unsupported } from './unsupported.js';
@@ -69,6 +70,7 @@ export const OPS = {
   Masking,
   MaskedGlobalAveragePooling1D,
   TimeDistributed,
+  Rescaling,
   Unsupported,
 };
 
@@ -111,6 +113,7 @@ export type { MergeAttrs, MergeMode } from './merge.js';
 export type { PermuteAttrs } from './permute.js';
 export type { PReLUAttrs } from './prelu.js';
 export type { RepeatVectorAttrs } from './repeat-vector.js';
+export type { RescalingAttrs } from './rescaling.js';
 export type { ReshapeAttrs } from './reshape.js';
 export type { SeparableConv1DAttrs } from './separable-conv1d.js';
 export type { UnsupportedAttrs } from './unsupported.js';

@@ -8,7 +8,7 @@
  */
 import { KconvError } from '../../errors.js';
 import type { OpAttrMap, OpType } from '../../ir/ops/index.js';
-import type { DType } from '../../ir/tensor.js';
+import type { DType } from '../../tensor.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import { activationLayersCodec } from './activation-layers.js';
 import { WeightList, type LayerCodec, type LayerContext, type MappedLayer, type StoredWeight } from './codec.js';
@@ -22,6 +22,7 @@ import { poolingCodec } from './pooling.js';
 import { recurrentCodec } from './recurrent.js';
 import { maskingCodec } from './masking.js';
 import { timeDistributedCodec } from './time-distributed.js';
+import { rescalingCodec } from './rescaling.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
 
@@ -41,6 +42,7 @@ export const CODECS: readonly LayerCodec[] = [
   recurrentCodec,
   maskingCodec,
   timeDistributedCodec,
+  rescalingCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 

@@ -22,7 +22,7 @@ import { KconvError } from '../../errors.js';
 import type { Activation } from '../../ir/ops/index.js';
 import type { BidirectionalMerge } from '../../ir/ops/bidirectional.js';
 import { GATES, type RecurrentAttrs, type RecurrentCell } from '../../ir/ops/recurrent.js';
-import { toFloat32, type Tensor } from '../../ir/tensor.js';
+import { toFloat32, type Tensor } from '../../tensor.js';
 import { activationFromConfig } from '../activations.js';
 import { ConfigReader, isObject, type Config } from '../config-values.js';
 import type { NodeOf } from '../../ir/graph.js';

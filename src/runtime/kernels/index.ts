@@ -17,6 +17,7 @@ import { compileBidirectional, compileRecurrent } from './recurrent.js';
 import { compileMask, compileMaskedGlobalAverage, compileMasking } from './mask.js';
 import { timeDistributedCompiler } from './time-distributed.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
+import { compileRescaling } from './rescaling.js';
 
 /** Op name → compiler. */
 export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
@@ -53,6 +54,7 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   Masking: compileMasking,
   MaskedGlobalAveragePooling1D: compileMaskedGlobalAverage,
   TimeDistributed: (ctx, node, inShapes, outShape) => timeDistributedCompiler(KERNELS)(ctx, node, inShapes, outShape),
+  Rescaling: compileRescaling,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },
