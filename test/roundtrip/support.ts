@@ -153,7 +153,8 @@ export async function readBack(bytes: Uint8Array, wt: WriteTarget, original: Gra
   if (wt.format === 'keras-h5') return readKerasH5(bytes, { filename: 'written.h5' });
   if (wt.format === 'keras-h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
   if (wt.format === 'keras-v3') return readKerasArchive(bytes, { filename: 'written.keras' });
-  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5' });
+  // a .weights.h5 + to_json() pair records no Keras version: say which Keras it was written for
+  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5', kerasVersion: wt.target.version.join('.') });
   if (wt.format === 'kir') return readKir(bytes);
   return null;
 }
