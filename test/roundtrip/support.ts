@@ -32,6 +32,8 @@ export interface SourceCase {
    */
   expected: string[];
   tolerance: string;
+  /** TF1 checkpoints: the input placeholder (a training graph also has a labels placeholder). */
+  inputNode?: string;
 }
 
 /** One writer output: a target, a format, and the fixture env whose real Keras loads it (null: none). */
@@ -110,6 +112,7 @@ export function sourceCases(formats: string[] = SOURCE_FORMATS): SourceCase[] {
         inputs: json.files.inputs.map((f: string) => join(dir, f)),
         expected: (json.files.reloaded ?? json.files.expected).map((f: string) => join(dir, f)),
         tolerance: json.tolerance ?? 'close',
+        ...(json.tf1?.inputTensor ? { inputNode: String(json.tf1.inputTensor).split(':')[0] } : {}),
       });
     }
   }
@@ -117,7 +120,7 @@ export function sourceCases(formats: string[] = SOURCE_FORMATS): SourceCase[] {
 }
 
 export async function readSource(c: SourceCase): Promise<Graph> {
-  if (c.format === 'tf1-ckpt') return checkpointGraph(resolveCheckpoint(c.modelFile));
+  if (c.format === 'tf1-ckpt') return checkpointGraph(resolveCheckpoint(c.modelFile), c.inputNode ? { inputNode: c.inputNode } : {});
   const bytes = new Uint8Array(readFileSync(c.modelFile));
   if (c.format === 'h5') return readKerasH5(bytes, { filename: c.modelFile });
   return readKerasArchive(bytes, { filename: c.modelFile });
@@ -150,7 +153,8 @@ export async function readBack(bytes: Uint8Array, wt: WriteTarget, original: Gra
   if (wt.format === 'keras-h5') return readKerasH5(bytes, { filename: 'written.h5' });
   if (wt.format === 'keras-h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
   if (wt.format === 'keras-v3') return readKerasArchive(bytes, { filename: 'written.keras' });
-  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5' });
+  // a .weights.h5 + to_json() pair records no Keras version: say which Keras it was written for
+  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5', kerasVersion: wt.target.version.join('.') });
   if (wt.format === 'kir') return readKir(bytes);
   return null;
 }

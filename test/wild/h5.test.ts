@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
-import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
-import { compile } from '../../src/runtime/index.js';
-import { CORPUS, corpusAvailable } from '../helpers/paths.js';
+import { readNpy } from '../../src/formats/npy.js';
+import { loadWeightsInto, readKerasH5, readKerasH5File } from '../../src/keras/read/h5.js';
+import { compile, runGraph } from '../../src/runtime/index.js';
+import { toFloat32 } from '../../src/tensor.js';
+import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
+import { CORPUS, corpusAvailable, FIXTURES } from '../helpers/paths.js';
 import { seededInputs } from '../helpers/model-inputs.js';
 
 const WILD = join(CORPUS, 'wild');
@@ -28,8 +31,7 @@ const read = (rel: string) => new Uint8Array(readFileSync(join(WILD, rel)));
 /** What each file is expected to do: which layer classes keep it from running (none: it runs). */
 const UNRUNNABLE: Record<string, string[]> = {
   'bpnet-keras2.2.4-revcomp/Spi1ProfileModel_rc.h5': ['RevCompConv1D', 'Lambda'],
-  'factornet-keras1.1-theano/best_model.hdf5': ['TimeDistributed', 'Bidirectional'],
-  'kapre-tfkeras-2.9-custom/conv1d.h5': ['STFT', 'Magnitude', 'MagnitudeToDecibel', 'ApplyFilterbank', 'TimeDistributed'],
+  'kapre-tfkeras-2.9-custom/conv1d.h5': ['STFT', 'Magnitude', 'MagnitudeToDecibel', 'ApplyFilterbank'],
 };
 
 const WEIGHTS_ONLY = new Set([
@@ -104,6 +106,19 @@ describe.runIf(available)('legacy .h5 files in the wild', () => {
       });
     });
   }
+
+  it('factornet (Keras 1.1, Theano: shared Convolution1D, TimeDistributed(Dense), Bidirectional LSTM, Merge) matches real Keras 1.2.2', async () => {
+    // inputs and Keras 1.2.2's outputs: fixtures/wild/<dir>/<model> (fixtures/generate/wild_expected.py)
+    const expectedDir = join(FIXTURES, 'wild', 'factornet-keras1.1-theano', 'best_model');
+    const info = JSON.parse(readFileSync(join(expectedDir, 'case.json'), 'utf8'));
+    const npy = (f: string) => readNpy(new Uint8Array(readFileSync(join(expectedDir, f))), f);
+    const graph = await readKerasH5(read('factornet-keras1.1-theano/best_model.hdf5'), { filename: 'best_model.hdf5', backend: info.backend });
+    const outputs = runGraph(graph, info.inputs.map((i: { file: string }) => npy(i.file)));
+    info.expected.forEach((e: { file: string }, i: number) => {
+      const cmp = compareArrays(toFloat32(outputs[i]), toFloat32(npy(e.file)), tolerance(info.tolerance));
+      expect(cmp.pass, cmp.message).toBe(true);
+    });
+  });
 
   it('deeplift: the weights-only file loads into its to_json() architecture and runs', async () => {
     const dir = 'deeplift-keras2.1.6-weights-only';

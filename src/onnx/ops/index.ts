@@ -13,6 +13,7 @@ import { batchNormalization, layerNormalization } from './normalization.js';
 import { averagePooling1d, globalAveragePooling1d, globalMaxPooling1d, maxPooling1d } from './pool.js';
 import { cropping1d, flatten, permute, repeatVector, reshape, upSampling1d, zeroPadding1d } from './reshape.js';
 
+import { bidirectional, mask, maskedGlobalAveragePooling1d, masking, recurrent, timeDistributed } from './recurrent.js';
 export const ONNX_CODECS: OnnxCodecTable = {
   Input: input,
   Conv1D: conv1d,
@@ -40,5 +41,11 @@ export const ONNX_CODECS: OnnxCodecTable = {
   Merge: merge,
   Concatenate: concatenate,
   Rescaling: rescaling,
+  Recurrent: recurrent,
+  Bidirectional: bidirectional,
+  TimeDistributed: timeDistributed,
+  Mask: mask,
+  Masking: masking,
+  MaskedGlobalAveragePooling1D: maskedGlobalAveragePooling1d,
   Unsupported: unsupported,
 };
