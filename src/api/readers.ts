@@ -41,7 +41,7 @@ export async function readHdf5Model(bytes: Uint8Array, options: ReaderOptions): 
     if (options.architecture === undefined) {
       throw new KconvError(
         'USAGE',
-        'this HDF5 file is not a full Keras model; if it is a Keras 3 .weights.h5, give the architecture JSON (model.to_json() or config.json) with --architecture',
+        'this HDF5 file is not a full Keras model; if it is a Keras 3 .weights.h5, give the architecture JSON (model.to_json() or config.json) with the architecture option',
         { file: options.filename, cause: e },
       );
     }
@@ -57,7 +57,7 @@ export async function readHdf5Model(bytes: Uint8Array, options: ReaderOptions): 
     const names = content.weights.layerNames;
     throw new KconvError(
       'USAGE',
-      `this .h5 file holds weights only (${names.length} layers: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}); give the architecture JSON (model.to_json()) with --architecture`,
+      `this .h5 file holds weights only (${names.length} layers: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}); give the architecture JSON (model.to_json()) with the architecture option`,
       { file: options.filename },
     );
   }

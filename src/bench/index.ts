@@ -9,6 +9,7 @@ import { defaultThreadPool } from '../runtime/threads/index.js';
 import { markdownTable, runBench, type BenchResult } from './conv.js';
 import { benchLoad, type LoadBenchResult } from './load.js';
 import { benchModel, defaultModelCase, type ModelBenchResult } from './model.js';
+import { benchLstm, LSTM_SHAPE } from './lstm.js';
 import { SHAPES } from './shapes.js';
 import { NODE_DEFAULT_PATH } from './kconv-paths.js';
 import { benchBrowser } from './browser.js';
@@ -51,6 +52,8 @@ export interface BenchmarkReport {
   date: string;
   machine: Machine;
   conv: BenchResult[];
+  /** The LSTM row (B8 L512 64→128, return_sequences; empty with quick). */
+  lstm: BenchResult[];
   model: ModelBenchResult[];
   /** The same model in headless Chromium, kconv and tfjs-wasm in one page (null: not run). */
   browser: PageResult | null;
@@ -80,6 +83,12 @@ export async function runBenchmark(opts: BenchmarkOptions = {}): Promise<Benchma
   const loadBefore = loadavg();
   try {
     const conv = await runBench({ shapes: opts.shapes ?? (quick ? ['f'] : undefined), budgetSeconds, log });
+    let lstm: BenchResult[] = [];
+    if (quick) notes.add('LSTM row: left out with --quick (a full run times it)');
+    else {
+      log(`shape ${LSTM_SHAPE.id}: ${LSTM_SHAPE.note}`);
+      lstm = await benchLstm({ budgetSeconds, log });
+    }
     let model: ModelBenchResult[] = [];
     let browser: PageResult | null = null;
     const modelCase = opts.modelCase === undefined ? defaultModelCase() : opts.modelCase;
@@ -101,6 +110,7 @@ export async function runBenchmark(opts: BenchmarkOptions = {}): Promise<Benchma
       date: new Date().toISOString().slice(0, 10),
       machine: { cpu: c[0]?.model.trim() ?? 'unknown', cores: c.length, node: process.version, platform: platform(), loadBefore, loadAfter: loadavg() },
       conv,
+      lstm,
       model,
       browser,
       load,
@@ -113,7 +123,7 @@ export async function runBenchmark(opts: BenchmarkOptions = {}): Promise<Benchma
 
 export function benchJson(r: BenchmarkReport): BenchJsonRow[] {
   return [
-    ...r.conv.map(({ shape, runtime, medianMs, gflops }) => ({ shape, runtime, medianMs, gflops })),
+    ...[...r.conv, ...r.lstm].map(({ shape, runtime, medianMs, gflops }) => ({ shape, runtime, medianMs, gflops })),
     ...r.model.map((m) => ({ shape: m.model, runtime: m.runtime, medianMs: m.medianMs, gflops: m.gflops })),
     ...(r.browser?.results ?? []).map((b) => ({ shape: `${r.model[0]?.model ?? 'model'} in Chromium`, runtime: b.runtime, medianMs: b.medianMs, gflops: null })),
     ...r.load.flatMap((l) => [
@@ -198,6 +208,15 @@ export function benchMarkdown(r: BenchmarkReport): string {
   out.push(markdownTable(r.conv));
   out.push('');
   out.push('Ratios are peer time / kconv time (higher is better for kconv).');
+  if (r.lstm.length) {
+    const peer = (name: string) => r.lstm.find((x) => x.runtime === name);
+    out.push('');
+    out.push(`#### ${LSTM_SHAPE.note}`);
+    out.push('');
+    out.push('| runtime | median | GFLOP/s | tfjs-wasm / this |');
+    out.push('|---|---:|---:|---:|');
+    for (const x of r.lstm) out.push(`| ${x.runtime} | ${ms(x.medianMs)} | ${x.gflops.toFixed(2)} | ${peer('tfjs-wasm') ? `${fix(peer('tfjs-wasm')!.medianMs / x.medianMs)}×` : '—'} |`);
+  }
   if (r.model.length) {
     const cpu = r.model.find((x) => x.runtime === 'tfjs-cpu');
     const wasm = r.model.find((x) => x.runtime === 'tfjs-wasm');
@@ -248,7 +267,7 @@ export function benchMarkdown(r: BenchmarkReport): string {
     }
   }
   out.push('');
-  out.push('#### Targets (issue 16), from this run');
+  out.push('#### Performance targets, from this run');
   out.push('');
   out.push('| target | result | met? |');
   out.push('|---|---|---|');

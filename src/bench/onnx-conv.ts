@@ -7,7 +7,8 @@
  * TensorProto, ValueInfoProto, TypeProto).
  */
 
-class Pb {
+/** The protobuf writer, shared with the other one-node models (onnx-lstm in lstm.ts). */
+export class Pb {
   private bytes: number[] = [];
 
   private varint(v: number): void {
@@ -55,14 +56,14 @@ function intsAttr(name: string, values: number[]): Pb {
   return a;
 }
 
-function tensorProto(name: string, dims: number[], data: Float32Array): Pb {
+export function tensorProto(name: string, dims: number[], data: Float32Array): Pb {
   const t = new Pb();
   for (const d of dims) t.int(1, d);
   t.int(2, FLOAT).str(8, name);
   return t.raw(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
-function valueInfo(name: string, dims: number[]): Pb {
+export function valueInfo(name: string, dims: number[]): Pb {
   const shape = new Pb();
   for (const d of dims) shape.msg(1, new Pb().int(1, d));
   const tensorType = new Pb().int(1, FLOAT).msg(2, shape);

@@ -23,6 +23,8 @@ export interface ReadOptions {
   backend?: string;
   /** File name, for error messages and provenance. */
   filename?: string;
+  /** The writer's keras_version, when the file records it (version-specific rules, e.g. how masks merge). */
+  kerasVersion?: string;
   /** Force the generation instead of deriving it from keras_version (used by tests and by readers whose container says). */
   generation?: KerasGeneration;
   /**

@@ -33,6 +33,7 @@ import type { Tensor } from '../tensor.js';
 import { isObject, type Config } from './config-values.js';
 import { generationFromConfig, type KerasGeneration, type ReadOptions } from './generation.js';
 import { dtypeOf, inputAttrs, mapLayer, type MappedLayer, type StoredWeight } from './layers/index.js';
+import { keras3MaskMerge, MaskWiring, maskComputationLayers, type MergeRule } from './masks.js';
 
 export interface LayerWeightSource {
   /** The stored weights of a layer (scope = enclosing nested models, outermost first), in the order Keras stored them, or undefined when it has none. */
@@ -51,7 +52,7 @@ export function graphFromKerasConfig(modelConfig: unknown, weights: LayerWeightS
     throw new KconvError('BAD_CONFIG', `expected a model config {"class_name": ..., "config": ...}, found ${JSON.stringify(modelConfig)?.slice(0, 100)}`, { where: 'model_config' });
   }
   const generation = options.generation ?? generationFromConfig(modelConfig);
-  const builder = new GraphBuilder(weights, generation, options.backend ?? 'tensorflow');
+  const builder = new GraphBuilder(weights, generation, options.backend ?? 'tensorflow', keras3MaskMerge(generation, modelConfig, options.kerasVersion));
   const className = modelConfig.class_name;
   if (!isModelClass(className)) {
     throw new KconvError('UNSUPPORTED_FEATURE', `model class '${className}' (kconv reads Sequential and Functional models; subclassed models have no config to rebuild)`, { where: 'model_config.class_name' });
@@ -70,6 +71,7 @@ export function graphFromKerasConfig(modelConfig: unknown, weights: LayerWeightS
       model: modelBag(modelConfig, name),
       scopes: Object.keys(builder.scopes).length > 0 ? builder.scopes : undefined,
       warnings: builder.warnings,
+      ...(builder.maskMerge ? { extra: { maskMerge: builder.maskMerge } } : {}),
     },
   };
 }
@@ -111,12 +113,23 @@ class GraphBuilder {
   graphInputs: string[] = [];
   private mapped = new Map<string, { layer: MappedLayer; keys: Record<string, string>; weightNames: string[] }>();
   private nodeNames = new Set<string>();
+  private masks: MaskWiring;
+  get maskMerge() {
+    return this.masks.mergeRule;
+  }
 
   constructor(
     private readonly source: LayerWeightSource,
     private readonly generation: KerasGeneration,
     private readonly backend: string,
-  ) {}
+    /** How this Keras 3 version merges masks (see masks.ts); undefined before Keras 3. */
+    keras3Merge?: MergeRule | null,
+  ) {
+    this.masks = new MaskWiring(generation, keras3Merge ?? null, (node) => {
+      this.claimName(node.name, 'mask');
+      this.nodes.push(node);
+    });
+  }
 
   /**
    * Adds the nodes of a (possibly nested) model. `inputs` are the values feeding a nested model
@@ -228,10 +241,19 @@ class GraphBuilder {
 
   private functional(config: unknown, scope: string[], inputs: string[] | undefined, where: string, namePrefix: string): string[] {
     if (!isObject(config)) throw new KconvError('BAD_CONFIG', 'expected a Functional config object', { where });
-    const entries = this.layersOf(config, where).map((l, i) => this.entry(l, `${where} layers[${i}]`, true));
-    const byName = new Map(entries.map((e) => [e.name, e]));
+    const allEntries = this.layersOf(config, where).map((l, i) => this.entry(l, `${where} layers[${i}]`, true));
     const inputRefs = refList(config.input_layers, `${where}.input_layers`);
     const outputRefs = refList(config.output_layers, `${where}.output_layers`);
+    // Keras 3.15 writes the mask computation as layers; kconv derives masks itself (masks.ts)
+    const maskLayers =
+      this.generation === 'keras3'
+        ? maskComputationLayers(
+            allEntries.map((e) => ({ name: e.name, className: e.className, reads: inboundCalls(e).flat().map((r) => r[0]) })),
+            new Set(outputRefs.map((r) => r[0])),
+          )
+        : new Set<string>();
+    const entries = allEntries.filter((e) => !maskLayers.has(e.name));
+    const byName = new Map(entries.map((e) => [e.name, e]));
     const calls = new Map(entries.map((e) => [e.name, inboundCalls(e)]));
 
     // How many outputs each call has: the highest tensor index anything reads, plus one.
@@ -320,7 +342,10 @@ class GraphBuilder {
     const key = [...scope, e.name].join('/');
     let m = this.mapped.get(key);
     if (!m) {
-      const stored = this.source.layerWeights(e.name, scope, e.className) ?? [];
+      let stored = this.source.layerWeights(e.name, scope, e.className) ?? [];
+      // Keras 3 files list a Bidirectional's groups alphabetically (backward_layer first): keep the
+      // forward direction's weights first, in the order Keras 2 stores them and writers emit them
+      if (e.className === 'Bidirectional') stored = [...stored.filter((s) => !/(^|\/)backward/.test(s.name)), ...stored.filter((s) => /(^|\/)backward/.test(s.name))];
       const layer = mapLayer(e.className, e.config, stored, { generation: this.generation, backend: this.backend, where: e.where });
       const keys: Record<string, string> = {};
       for (const [role, t] of Object.entries(layer.weights)) {
@@ -339,8 +364,9 @@ class GraphBuilder {
     const m = this.mapOnce(e, scope);
     const name = joinName(namePrefix, callIndex > 0 ? `${e.name}@${callIndex}` : e.name);
     this.claimName(name, e.where);
-    const outputs = Array.from({ length: nOutputs }, (_, i) => (i === 0 ? name : `${name}:${i}`));
-    this.nodes.push({
+    const produced = (opDef(m.layer.op).outputCount as ((a: unknown) => number) | undefined)?.(m.layer.attrs) ?? 1;
+    const outputs = Array.from({ length: Math.max(nOutputs, produced) }, (_, i) => (i === 0 ? name : `${name}:${i}`));
+    const node = {
       op: m.layer.op,
       name,
       inputs,
@@ -348,7 +374,8 @@ class GraphBuilder {
       attrs: m.layer.attrs,
       weights: m.keys,
       keras: this.bag(e, scope, callIndex, m.weightNames),
-    } as Node);
+    } as Node;
+    this.nodes.push(this.masks.wire(node, e.config, e.where));
     return outputs;
   }
 
@@ -412,6 +439,8 @@ function inboundCalls(e: LayerEntry): TensorRef[][] {
       // Keras 3: {"args": [...], "kwargs": {...}}; tensors are __keras_tensor__ objects, possibly in nested lists.
       const refs: TensorRef[] = [];
       collectKerasTensors(call.args, refs, where);
+      // a recurrent layer's initial states follow its input, as Keras 2 lists them
+      if (isObject(call.kwargs)) collectKerasTensors(call.kwargs.initial_state, refs, `${where}.kwargs.initial_state`);
       return refs;
     }
     if (Array.isArray(call)) return call.map((item) => toRef(item, where));

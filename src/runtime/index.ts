@@ -16,7 +16,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { inferShapes, neededNodes, unsupportedError, type Shape } from '../ir/shapes.js';
 import { numElements, toFloat32, type Tensor } from '../tensor.js';
 import { validateGraph } from '../ir/validate.js';
-import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
+import { compileNode, type CompileContext, type PackCache } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
 import { collecting, type Releasable } from './resources.js';
 import { PlanBuffers, withWorkspace } from './workspace.js';
@@ -72,9 +72,10 @@ function cacheOf(graph: Graph): GraphCache {
 
 interface Step {
   node: Node;
-  run: StepFn;
+  run: (inputs: Float32Array[], outputs: Float32Array[]) => void;
   inSlots: number[];
-  outSlot: number;
+  /** One slot per output of the node (most nodes have one). */
+  outSlots: number[];
 }
 
 /** Compiles `graph` for inputs of exactly `inputShapes` (batch axis first). Cached per shape. */
@@ -123,15 +124,18 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const { owned } = collecting(() => withWorkspace(impl.workspace ?? null, () => {
     for (const node of runnable === graph ? needed : neededNodes(runnable)) {
       if (node.op === 'Input') continue;
-      if (node.outputs.length !== 1) {
-        throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
-      }
       const compiled = compileNode(ctx, node, node.inputs.map((v) => shapes.get(v)!), shapes.get(node.outputs[0])!);
+      const produces = typeof compiled === 'object' ? compiled.outputs : 1;
+      if (node.outputs.length !== produces) {
+        throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; its kernel produces ${produces}`, { where: `nodes/${node.name}` });
+      }
       if (compiled === 'alias') {
         slotOf.set(node.outputs[0], slotOf.get(node.inputs[0])!);
         continue;
       }
-      steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
+      // a kernel with several outputs (a recurrent layer's output and states) writes them all
+      const run = typeof compiled === 'object' ? (ins: Float32Array[], outs: Float32Array[]) => compiled.run(ins, outs) : (ins: Float32Array[], outs: Float32Array[]) => compiled(ins, outs[0]);
+      steps.push({ node, run, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlots: node.outputs.map(newSlot) });
     }
   }));
   const outputSlots = graph.outputs.map((v) => slotOf.get(v)!);
@@ -152,13 +156,15 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   if (workspace) for (const slot of inputSlots) backingOf[slot] = newBacking(slotSize[slot]);
   const pool: number[] = [];
   steps.forEach((s, i) => {
-    const size = slotSize[s.outSlot];
-    const at = pool.findIndex((b) => backingSize[b] >= size);
-    backingOf[s.outSlot] = at >= 0 ? pool.splice(at, 1)[0] : newBacking(size);
+    for (const out of s.outSlots) {
+      const size = slotSize[out];
+      const at = pool.findIndex((b) => backingSize[b] >= size);
+      backingOf[out] = at >= 0 ? pool.splice(at, 1)[0] : newBacking(size);
+    }
     for (const slot of new Set(s.inSlots)) {
       if (lastUse[slot] === i && !pinned.has(slot) && backingOf[slot] >= 0) pool.push(backingOf[slot]);
     }
-    if (lastUse[s.outSlot] === -1 && !pinned.has(s.outSlot)) pool.push(backingOf[s.outSlot]);
+    for (const out of s.outSlots) if (lastUse[out] === -1 && !pinned.has(out)) pool.push(backingOf[out]);
   });
   let planBuffers: PlanBuffers | null = null;
   if (workspace) {
@@ -233,7 +239,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
       refresh();
       if (inWorkspace) inputs.forEach((t, i) => buffers[inputSlots[i]].set(toFloat32(t)));
       for (const s of steps) {
-        s.run(s.inSlots.map((slot) => buffers[slot]), buffers[s.outSlot]);
+        s.run(s.inSlots.map((slot) => buffers[slot]), s.outSlots.map((slot) => buffers[slot]));
         refresh(); // a kernel may have grown the memory (its lazy allocations)
       }
       return outputSlots.map((slot, i) => ({ dtype: 'float32', shape: [...outputShapes[i]], data: buffers[slot].slice() }));

@@ -17,8 +17,17 @@ import type { Conv1DImpl } from './kernels/conv1d-types.js';
 /** Computes the node's single output from its inputs (already shaped as inferred). */
 export type StepFn = (inputs: Float32Array[], output: Float32Array) => void;
 
-/** Either a computation, or 'alias': the output is the input's memory unchanged (Dropout, Reshape...). */
-export type CompiledNode = StepFn | 'alias';
+/** A computation with several outputs, in the node's output order (a recurrent layer's output and final states). */
+export interface MultiStep {
+  outputs: number;
+  run(inputs: Float32Array[], outputs: Float32Array[]): void;
+}
+
+/**
+ * Either a computation, or 'alias': the output is the input's memory unchanged (Dropout,
+ * Reshape...), or a computation of several outputs.
+ */
+export type CompiledNode = StepFn | 'alias' | MultiStep;
 
 /** Per-graph store of float32/packed weights, keyed by node name and purpose. */
 export type PackCache = Map<string, unknown>;

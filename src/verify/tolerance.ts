@@ -51,10 +51,27 @@ export interface Comparison {
   message?: string;
 }
 
+/** `flat` as an index into a row-major array of `shape`, e.g. `[2, 1]`; the flat index without a shape. */
+export function multiIndex(flat: number, shape?: readonly number[]): string {
+  if (!shape || shape.length === 0) return `${flat}`;
+  const idx: number[] = [];
+  let rest = flat;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
+  return `[${idx.join(', ')}]`;
+}
+
+/**
+ * Compares `actual` with `expected` under `tol`. Give `shape` (the tensors' shape) so that a
+ * failure names the element as `[2, 1]` rather than by its flat position.
+ */
 export function compareArrays(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
   tol: Tolerance,
+  shape?: readonly number[],
 ): Comparison {
   if (actual.length !== expected.length) {
     return {
@@ -100,7 +117,10 @@ export function compareArrays(
   }
   const result: Comparison = { pass, maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: worst, count: expected.length };
   if (!pass && worst >= 0) {
-    result.message = `element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (|diff| ${Math.abs(actual[worst] - expected[worst]).toExponential(3)}, tolerance '${tol.name}')`;
+    const bound = tol.atol * scale + tol.rtol * Math.abs(expected[worst]);
+    result.message =
+      `element ${multiIndex(worst, shape)}: got ${actual[worst]}, expected ${expected[worst]}: |diff| ${Math.abs(actual[worst] - expected[worst]).toExponential(3)} > ` +
+      `${bound.toExponential(3)} allowed (tolerance '${tol.name}': atol ${tol.atol} × scale ${scale.toPrecision(4)} + rtol ${tol.rtol} × |expected|)`;
   }
   return result;
 }

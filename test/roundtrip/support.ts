@@ -2,6 +2,7 @@
  * Shared by the round-trip tiers: the golden source models, the (target, format) writers, reading
  * a written file back with kconv's own readers, and comparing two graphs (attributes + weights).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
@@ -64,6 +65,22 @@ export const WRITE_TARGETS: WriteTarget[] = [
   { target: parseTarget('keras-3'), format: 'keras-h5-weights', env: 'keras3' },
 ];
 
+/** The Keras backend an environment runs: `# keras-backend: X` in its requirements file, else TensorFlow. */
+export function kerasBackendOf(env: string): string {
+  const text = readFileSync(join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`), 'utf8');
+  return /^# keras-backend: (\w+)/m.exec(text)?.[1] ?? 'tensorflow';
+}
+
+/** The venv of a fixture environment (fixtures/generate/venv.sh creates it when missing, which can take minutes). */
+export function venvFor(env: string): string {
+  const script = join(ROOT, 'fixtures', 'generate', 'venv.sh');
+  try {
+    return execFileSync('bash', [script, env], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 }).trim();
+  } catch (e) {
+    throw new Error(`the '${env}' venv is missing and could not be created with ${script}: ${(e as Error).message}`);
+  }
+}
+
 /** Where golden cases live: the repo's fixtures, or (for development only) KCONV_CASES_DIR. */
 function casesRoot(): string | null {
   const dev = process.env.KCONV_CASES_DIR;
@@ -109,6 +126,18 @@ export async function readSource(c: SourceCase): Promise<Graph> {
   return readKerasArchive(bytes, { filename: c.modelFile });
 }
 
+/**
+ * The source graph read as a user would: Keras 1 files do not record their backend, so the one
+ * that wrote them (case.json `versions.backend`) is given, as with --backend.
+ */
+export async function readSourceAsUser(c: SourceCase): Promise<Graph> {
+  const backend = JSON.parse(readFileSync(join(c.dir, 'case.json'), 'utf8')).versions?.backend;
+  if (c.format === 'h5' && (backend === 'theano' || backend === 'tensorflow')) {
+    return readKerasH5(new Uint8Array(readFileSync(c.modelFile)), { filename: c.modelFile, backend });
+  }
+  return readSource(c);
+}
+
 export function readNpyFile(path: string): Tensor {
   return readNpy(new Uint8Array(readFileSync(path)), path);
 }
@@ -124,7 +153,8 @@ export async function readBack(bytes: Uint8Array, wt: WriteTarget, original: Gra
   if (wt.format === 'keras-h5') return readKerasH5(bytes, { filename: 'written.h5' });
   if (wt.format === 'keras-h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
   if (wt.format === 'keras-v3') return readKerasArchive(bytes, { filename: 'written.keras' });
-  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5' });
+  // a .weights.h5 + to_json() pair records no Keras version: say which Keras it was written for
+  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5', kerasVersion: wt.target.version.join('.') });
   if (wt.format === 'kir') return readKir(bytes);
   return null;
 }

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
-import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/tensor.js';
-import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
-import { compile } from '../../src/runtime/index.js';
-import { CORPUS, corpusAvailable } from '../helpers/paths.js';
-import { Rng } from '../helpers/random.js';
+import { readNpy } from '../../src/formats/npy.js';
+import { loadWeightsInto, readKerasH5, readKerasH5File } from '../../src/keras/read/h5.js';
+import { compile, runGraph } from '../../src/runtime/index.js';
+import { toFloat32 } from '../../src/tensor.js';
+import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
+import { CORPUS, corpusAvailable, FIXTURES } from '../helpers/paths.js';
+import { seededInputs } from '../helpers/model-inputs.js';
 
 const WILD = join(CORPUS, 'wild');
 
@@ -30,8 +31,7 @@ const read = (rel: string) => new Uint8Array(readFileSync(join(WILD, rel)));
 /** What each file is expected to do: which layer classes keep it from running (none: it runs). */
 const UNRUNNABLE: Record<string, string[]> = {
   'bpnet-keras2.2.4-revcomp/Spi1ProfileModel_rc.h5': ['RevCompConv1D', 'Lambda'],
-  'factornet-keras1.1-theano/best_model.hdf5': ['TimeDistributed', 'Bidirectional'],
-  'kapre-tfkeras-2.9-custom/conv1d.h5': ['STFT', 'Magnitude', 'MagnitudeToDecibel', 'ApplyFilterbank', 'TimeDistributed'],
+  'kapre-tfkeras-2.9-custom/conv1d.h5': ['STFT', 'Magnitude', 'MagnitudeToDecibel', 'ApplyFilterbank'],
 };
 
 const WEIGHTS_ONLY = new Set([
@@ -39,23 +39,6 @@ const WEIGHTS_ONLY = new Set([
   'deeplift-keras2.1.6-weights-only/keras2_conv1d_record_5_model_PQzyq_modelWeights.h5',
   'factornet-keras1.1-theano/final_model.hdf5',
 ]);
-
-/** Seeded inputs for a graph: steps of unknown length become 24; indices for Embedding inputs. */
-function randomInputs(graph: Graph, seed: number): Tensor[] {
-  const rng = new Rng(seed);
-  return graph.inputs.map((name) => {
-    const input = graph.nodes.find((n) => n.name === name)!;
-    if (input.op !== 'Input') throw new Error(`input ${name} is not an Input node`);
-    const shape = [input.attrs.batchSize ?? 2, ...input.attrs.shape.map((d) => d ?? 24)];
-    const count = shape.reduce((a, b) => a * b, 1);
-    const consumer = graph.nodes.find((n) => n.inputs.includes(name));
-    if (consumer?.op === 'Embedding') {
-      const data = Int32Array.from({ length: count }, () => rng.int(0, consumer.attrs.inputDim - 1));
-      return { dtype: 'int32', shape, data };
-    }
-    return { dtype: 'float32', shape, data: rng.floats(count) };
-  });
-}
 
 const available = corpusAvailable();
 
@@ -98,7 +81,7 @@ describe.runIf(available)('legacy .h5 files in the wild', () => {
       for (const node of graph.nodes) for (const key of Object.values(node.weights)) expect(graph.weights.has(key)).toBe(true);
 
       const blockers = UNRUNNABLE[rel];
-      const inputs = randomInputs(graph, 1234);
+      const inputs = seededInputs(graph, 1234);
       if (blockers) {
         const classes = graph.nodes.filter((n) => n.op === 'Unsupported').map((n) => (n.op === 'Unsupported' ? n.attrs.className : ''));
         for (const c of blockers) expect(classes).toContain(c);
@@ -124,11 +107,24 @@ describe.runIf(available)('legacy .h5 files in the wild', () => {
     });
   }
 
+  it('factornet (Keras 1.1, Theano: shared Convolution1D, TimeDistributed(Dense), Bidirectional LSTM, Merge) matches real Keras 1.2.2', async () => {
+    // inputs and Keras 1.2.2's outputs: fixtures/wild/<dir>/<model> (fixtures/generate/wild_expected.py)
+    const expectedDir = join(FIXTURES, 'wild', 'factornet-keras1.1-theano', 'best_model');
+    const info = JSON.parse(readFileSync(join(expectedDir, 'case.json'), 'utf8'));
+    const npy = (f: string) => readNpy(new Uint8Array(readFileSync(join(expectedDir, f))), f);
+    const graph = await readKerasH5(read('factornet-keras1.1-theano/best_model.hdf5'), { filename: 'best_model.hdf5', backend: info.backend });
+    const outputs = runGraph(graph, info.inputs.map((i: { file: string }) => npy(i.file)));
+    info.expected.forEach((e: { file: string }, i: number) => {
+      const cmp = compareArrays(toFloat32(outputs[i]), toFloat32(npy(e.file)), tolerance(info.tolerance));
+      expect(cmp.pass, cmp.message).toBe(true);
+    });
+  });
+
   it('deeplift: the weights-only file loads into its to_json() architecture and runs', async () => {
     const dir = 'deeplift-keras2.1.6-weights-only';
     const graph = await loadWeightsInto(read(`${dir}/keras2_conv1d_record_5_model_PQzyq_modelJson.json`), read(`${dir}/keras2_conv1d_record_5_model_PQzyq_modelWeights.h5`));
     expect(graph.nodes.filter((n) => n.op === 'Conv1D').length).toBe(2);
-    const inputs = randomInputs(graph, 7);
+    const inputs = seededInputs(graph, 7);
     const [out] = compile(graph, inputs.map((t) => t.shape)).run(inputs);
     expect(Array.from(out.data as Float32Array).every(Number.isFinite)).toBe(true);
   });

@@ -41,4 +41,10 @@ export interface OpDef<A> {
    * fixed. Absent when the op cannot tell.
    */
   impliedInput?(attrs: A): InputAttrs;
+  /**
+   * How many values a node of this op produces, for ops with several (a recurrent layer's output
+   * and final states); absent means one. A reader gives the node that many outputs even when the
+   * file reads fewer.
+   */
+  outputCount?(attrs: A): number;
 }

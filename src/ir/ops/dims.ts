@@ -98,7 +98,9 @@ export function broadcast(node: AnyNode, shapes: SymShape[]): SymShape {
   for (let i = 0; i < rank; i++) {
     let dim: Dim = 1;
     for (const s of shapes) {
-      const d = s[s.length - rank + i] ?? 1;
+      // a missing leading axis broadcasts as 1; an unknown (null) one stays unknown (not `?? 1`)
+      const j = s.length - rank + i;
+      const d = j < 0 ? 1 : s[j];
       if (d === 1) continue;
       if (d === null) {
         if (dim === 1) dim = null;

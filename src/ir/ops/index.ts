@@ -30,6 +30,10 @@ import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { SeparableConv1D } from './separable-conv1d.js';
 import { Unsupported } from './unsupported.js';
+import { Recurrent } from './recurrent.js';
+import { Bidirectional } from './bidirectional.js';
+import { Mask, MaskedGlobalAveragePooling1D, Masking } from './mask.js';
+import { setInnerOpLookup, TimeDistributed } from './time-distributed.js';
 import { UpSampling1D } from './up-sampling1d.js';
 import { ZeroPadding1D } from './zero-padding1d.js';
 
@@ -60,6 +64,12 @@ export const OPS = {
   RepeatVector,
   Merge,
   Concatenate,
+  Recurrent,
+  Bidirectional,
+  Mask,
+  Masking,
+  MaskedGlobalAveragePooling1D,
+  TimeDistributed,
   Rescaling,
   Unsupported,
 };
@@ -72,6 +82,8 @@ export type OpAttrMap = { [K in keyof typeof OPS]: AttrsOf<(typeof OPS)[K]> };
 export type OpType = keyof OpAttrMap;
 
 export const OP_TYPES = Object.keys(OPS) as OpType[];
+
+setInnerOpLookup((op) => (Object.hasOwn(OPS, op) ? (OPS[op as OpType] as OpDef<unknown>) : undefined));
 
 /** The definition of `op`, or undefined for a name that is not an op. */
 export function opDef<K extends OpType>(op: K): OpDef<OpAttrMap[K]>;
@@ -105,5 +117,9 @@ export type { RescalingAttrs } from './rescaling.js';
 export type { ReshapeAttrs } from './reshape.js';
 export type { SeparableConv1DAttrs } from './separable-conv1d.js';
 export type { UnsupportedAttrs } from './unsupported.js';
+export type { RecurrentAttrs, RecurrentCell } from './recurrent.js';
+export type { BidirectionalAttrs, BidirectionalMerge } from './bidirectional.js';
+export type { MaskAttrs, MaskKind, MaskingAttrs, MaskedGlobalPoolAttrs } from './mask.js';
+export type { TimeDistributedAttrs } from './time-distributed.js';
 export type { UpSampling1DAttrs } from './up-sampling1d.js';
 export type { PadCrop1DAttrs } from './zero-padding1d.js';

@@ -9,6 +9,7 @@
  * The dialect inside the layer configs follows the target (Keras 2 or 3).
  */
 import { KconvError } from '../../errors.js';
+import { checkMaskMerge, withoutMasks } from '../masks.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
 import { isKeras3, type Target } from '../targets.js';
@@ -110,7 +111,10 @@ function layerNameOf(node: Node): string {
 }
 
 /** Builds the model config for `target` in `style`. */
-export function emitModel(graph: Graph, target: Target, style: WrapStyle): EmittedModel {
+export function emitModel(source: Graph, target: Target, style: WrapStyle): EmittedModel {
+  // Keras re-derives masks from Embedding(mask_zero) / Masking: the Mask nodes are not layers
+  checkMaskMerge(source, target);
+  const graph = withoutMasks(source);
   const warnings: string[] = [];
   const ctx: EmitContext = { target, graph, warnings };
   const shapes = inferDeclaredShapes(graph);

@@ -66,7 +66,10 @@ export interface WrittenLayer {
   adjust?: (config: JsonObject) => void;
 }
 
-/** Keys outside the IR that one class takes in each family; `k3since` gives the Keras 3 minor that introduced a key. */
+/**
+ * Keys outside the IR that one class takes in each family; `k3since` gives the Keras 3 minor that
+ * introduced a key, read from every Keras 3 wheel (docs/keras3-key-versions.md).
+ */
 export interface ExtraKeys {
   keras2: string[];
   keras3: string[];

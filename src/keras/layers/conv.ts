@@ -247,6 +247,6 @@ export const convCodec = codec({
   },
   features: CONV_FEATURES,
   extras: {
-    Conv1D: { keras2: [], keras3: ['lora_rank', 'lora_alpha'], k3since: { lora_rank: 3, lora_alpha: 5 } },
+    Conv1D: { keras2: [], keras3: ['lora_rank', 'lora_alpha'], k3since: { lora_rank: 3, lora_alpha: 10 } },
   },
 });

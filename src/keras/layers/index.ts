@@ -19,6 +19,9 @@ import { embeddingCodec } from './embedding.js';
 import { mergeCodec } from './merge.js';
 import { normalizationCodec } from './normalization.js';
 import { poolingCodec } from './pooling.js';
+import { recurrentCodec } from './recurrent.js';
+import { maskingCodec } from './masking.js';
+import { timeDistributedCodec } from './time-distributed.js';
 import { rescalingCodec } from './rescaling.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
@@ -36,12 +39,16 @@ export const CODECS: readonly LayerCodec[] = [
   normalizationCodec,
   embeddingCodec,
   mergeCodec,
+  recurrentCodec,
+  maskingCodec,
+  timeDistributedCodec,
   rescalingCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 
 /** Ops that have no Keras layer codec, and why. */
 export const OPS_WITHOUT_CODEC: Partial<Record<OpType, string>> = {
+  Mask: 'a mask is not a Keras layer: Keras recomputes it from Embedding(mask_zero=True) or Masking, which are written; the writers drop Mask nodes (src/keras/masks.ts)',
   Input: 'InputLayer is part of the model config: read by model-config.ts (inputAttrs below), written by emit/layers.ts (emitInputLayer)',
 };
 

@@ -14,14 +14,6 @@ const KNOWN_UNRUNNABLE: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code, which kconv never executes',
   TFOpLambda: 'TFOpLambda layers wrap TensorFlow ops recorded as Python calls, which kconv never executes',
   SlicingOpLambda: 'SlicingOpLambda layers wrap Python slicing, which kconv never executes',
-  LSTM: 'recurrent layers are not implemented',
-  GRU: 'recurrent layers are not implemented',
-  SimpleRNN: 'recurrent layers are not implemented',
-  CuDNNLSTM: 'recurrent layers are not implemented',
-  CuDNNGRU: 'recurrent layers are not implemented',
-  Bidirectional: 'recurrent wrappers are not implemented',
-  TimeDistributed: 'the TimeDistributed wrapper is not implemented',
-  Masking: 'Masking is not implemented',
 };
 
 /** An Unsupported node keeping every stored weight under its stored name. */

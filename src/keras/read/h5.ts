@@ -157,7 +157,7 @@ function build(
   } else if (options.backend && options.backend !== backend) {
     warnings.push(`the file records backend '${backend}', which overrides the requested '${options.backend}'`);
   }
-  const graph = graphFromKerasConfig(modelConfig, source, { ...options, generation, backend });
+  const graph = graphFromKerasConfig(modelConfig, source, { ...options, generation, backend, ...(kerasVersion ? { kerasVersion } : {}) });
   const p = graph.provenance;
   p.format = format;
   if (kerasVersion !== undefined) p.kerasVersion = kerasVersion;

@@ -181,7 +181,7 @@ export async function readKerasShardedWeights(
 function buildGraph(doc: KerasModelDocument, tree: V3Group, kerasVersion: string | undefined, options: KerasArchiveOptions, format: ModelFormat, warnings: string[]): Graph {
   const generation: KerasGeneration = options.generation ?? v3Generation(kerasVersion, doc.model);
   const weights = new V3WeightMap(tree, doc.model, { generation: generation === 'keras3' ? 3 : 2, ...(kerasVersion !== undefined ? { kerasVersion } : {}) });
-  const graph = graphFromKerasConfig(doc.model, weights, { ...options, generation });
+  const graph = graphFromKerasConfig(doc.model, weights, { ...options, generation, kerasVersion: kerasVersion ?? options.kerasVersion });
   const unclaimed = weights.unclaimedVariables();
   const p = graph.provenance;
   p.format = format;

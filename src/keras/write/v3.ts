@@ -9,6 +9,8 @@
  */
 import { zipSync, strToU8 } from 'fflate';
 import type { Graph } from '../../ir/graph.js';
+import { recurrentWeightPaths } from '../layers/recurrent.js';
+import { timeDistributedWeightPaths } from '../layers/time-distributed.js';
 import { KconvError } from '../../errors.js';
 import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
 import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
@@ -50,12 +52,30 @@ function writeVarsTree(h5: Hdf5Builder, model: EmittedModel, target: Target, gra
         continue;
       }
       vars(`${group}/vars`, layer.name);
-      layer.weights.forEach((w, i) => {
+      const put = (path: string, w: { key: string }) => {
         const t = graph.weights.get(w.key);
         if (!t) throw new KconvError('BAD_WEIGHTS', `layer '${layer.name}' refers to weight '${w.key}', which the graph does not hold`);
-        h5.dataset(`${group}/vars/${i}`, t);
-        datasets.set(`${group}/vars/${i}`, w.key);
-      });
+        h5.dataset(path, t);
+        datasets.set(path, w.key);
+      };
+      const node = graph.nodes.find((n) => (n.keras?.layerName ?? n.name) === layer.name);
+      if (node && (node.op === 'Recurrent' || node.op === 'Bidirectional' || node.op === 'TimeDistributed')) {
+        // Keras 3 keeps a recurrent layer's variables in its cell (`lstm/cell/vars/0`), a
+        // Bidirectional's in `forward_layer/cell` and `backward_layer/cell`, a TimeDistributed's
+        // in `layer`
+        const subs = node.op === 'TimeDistributed' ? timeDistributedWeightPaths(node) : recurrentWeightPaths(node);
+        for (const sub of subs) {
+          const parent = sub.path.endsWith('/cell') ? sub.path.slice(0, -'/cell'.length) : '';
+          if (parent) vars(`${group}/${parent}/vars`, `${parent.replace('_layer', '')}_${layer.name}`);
+          vars(`${group}/${sub.path}/vars`, sub.name);
+          sub.roles.forEach((role, i) => {
+            const w = layer.weights.find((x) => x.role === role);
+            if (w) put(`${group}/${sub.path}/vars/${i}`, w);
+          });
+        }
+        continue;
+      }
+      layer.weights.forEach((w, i) => put(`${group}/vars/${i}`, w));
     }
   };
   walk('', model.layers);

@@ -13,6 +13,9 @@ import { compileActivation, compileMerge, compilePReLU } from './elementwise.js'
 import { compileEmbedding } from './embedding.js';
 import { compileAlias, compileConcatenate, compileCropping, compileFlatten, compilePermute, compileRepeatVector, compileUpSampling, compileZeroPadding } from './layout.js';
 import { compileBatchNorm, compileLayerNorm } from './normalization.js';
+import { compileBidirectional, compileRecurrent } from './recurrent.js';
+import { compileMask, compileMaskedGlobalAverage, compileMasking } from './mask.js';
+import { timeDistributedCompiler } from './time-distributed.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
 import { compileRescaling } from './rescaling.js';
 
@@ -45,6 +48,12 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   RepeatVector: compileRepeatVector,
   Merge: compileMerge,
   Concatenate: compileConcatenate,
+  Recurrent: compileRecurrent,
+  Bidirectional: compileBidirectional,
+  Mask: compileMask,
+  Masking: compileMasking,
+  MaskedGlobalAveragePooling1D: compileMaskedGlobalAverage,
+  TimeDistributed: (ctx, node, inShapes, outShape) => timeDistributedCompiler(KERNELS)(ctx, node, inShapes, outShape),
   Rescaling: compileRescaling,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
