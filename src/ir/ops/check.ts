@@ -16,15 +16,22 @@ export function nodeError(node: AnyNode, attribute: string, message: string): Kc
 
 const FLOAT_DTYPES = new Set(['float16', 'bfloat16', 'float32', 'float64']);
 
+/**
+ * Largest size attribute (kernel size, stride, dilation, filters, padding, ...) a graph may hold.
+ * The WebAssembly kernels take these as 32-bit integers, so a larger value would wrap there (a
+ * stride of 2**32 becomes 0 and the kernel divides by it); no real model comes near it.
+ */
+export const MAX_SIZE_ATTR = 2 ** 31 - 1;
+
 export function positiveInt(node: AnyNode, attr: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw nodeError(node, attr, `expected a positive integer, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > MAX_SIZE_ATTR) {
+    throw nodeError(node, attr, `expected a positive integer up to ${MAX_SIZE_ATTR}, found ${JSON.stringify(v)}`);
   }
 }
 
 export function nonNegativeInt(node: AnyNode, attr: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw nodeError(node, attr, `expected a non-negative integer, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SIZE_ATTR) {
+    throw nodeError(node, attr, `expected a non-negative integer up to ${MAX_SIZE_ATTR}, found ${JSON.stringify(v)}`);
   }
 }
 
