@@ -9,7 +9,7 @@ import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops/index.js';
 import { float32, tensor } from '../../src/tensor.js';
 import { save } from '../../src/keras/write/save.js';
 import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
-import { oldestTargetFor, parseTarget } from '../../src/keras/targets.js';
+import { oldestTargetFor, parseTarget, supports } from '../../src/keras/targets.js';
 
 const LINEAR: Activation = { fn: 'linear' };
 
@@ -203,7 +203,12 @@ describe('target table refusals', () => {
     for (const f of Object.values(ALL_FEATURES)) {
       const oldest = oldestTargetFor(f.since);
       if (Object.keys(f.since).length === 0) expect(oldest).toBeNull();
-      else expect(oldest).toMatch(/^(keras-2\.2\.4|tf-keras-2\.\d+|keras-3\.\d+)$/);
+      else {
+        // Standalone Keras 2 is 2.2.4 or, for what 2.3 added, 2.3 (its last minor); tf.keras and Keras 3 by minor.
+        expect(oldest).toMatch(/^(keras-2\.2\.4|keras-2\.3|tf-keras-2\.\d+|keras-3\.\d+)$/);
+        // ... and it is a target a user can name, which has the feature.
+        expect(supports(parseTarget(oldest!), f.since), `${f.name} in ${oldest}`).toBe(true);
+      }
     }
   });
 });
