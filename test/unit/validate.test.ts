@@ -37,6 +37,7 @@ describe('validateGraph', () => {
   const bad: [string, Partial<Conv1DAttrs>, string][] = [
     ['zero kernel', { kernelSize: 0 }, 'kernelSize'],
     ['negative stride', { stride: -1 }, 'stride'],
+    ['stride past 32 bits (the WASM kernels take i32; 2**32 wrapped to 0)', { stride: 2 ** 32 }, 'stride'],
     ['zero dilation', { dilation: 0 }, 'dilation'],
     ['fractional filters', { filters: 2.5 }, 'filters'],
     ['zero filters', { filters: 0 }, 'filters'],
