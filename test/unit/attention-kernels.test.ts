@@ -1,0 +1,131 @@
+/**
+ * The attention kernels against real Keras, layer by layer: in the golden cases model-mha-self,
+ * model-mha-cross and model-attention every attention layer reads the model inputs and is a model
+ * output, so each kernel is checked on its own with the weights kconv reads from the file.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { load } from '../../src/index.js';
+import type { Graph, Node } from '../../src/ir/graph.js';
+import { float32, toFloat32, type Tensor } from '../../src/ir/tensor.js';
+import { denseAttention, multiHeadAttention, type Seq } from '../../src/runtime/kernels/attention.js';
+import { compareWithKeras, loadCase, type GoldenCase } from '../helpers/cases.js';
+import { FIXTURES } from '../helpers/paths.js';
+
+/** Every saved case dir of `baseId` in every env (the manifest may not list them yet while fixtures are being added). */
+function casesOf(baseId: string): GoldenCase[] {
+  const out: GoldenCase[] = [];
+  for (const env of readdirSync(join(FIXTURES, 'cases'))) {
+    const envDir = join(FIXTURES, 'cases', env);
+    for (const d of readdirSync(envDir)) {
+      if (!d.startsWith(`${baseId}--`) || !existsSync(join(envDir, d, 'case.json'))) continue;
+      const c = loadCase({ id: d, env, format: d.slice(baseId.length + 2), dir: join('cases', env, d), files: {} });
+      if (c.json.files.model) out.push(c);
+    }
+  }
+  return out;
+}
+
+async function graphOf(c: GoldenCase): Promise<Graph> {
+  const model = await load(c.bytes(c.json.files.model!), {
+    filename: c.json.files.model,
+    architecture: c.json.files.architecture ? c.bytes(c.json.files.architecture) : undefined,
+  });
+  return model.graph;
+}
+
+const seq = (t: Tensor): Seq => ({ data: toFloat32(t), batch: t.shape[0], steps: t.shape[1], features: t.shape[2] });
+
+/** The node's weights in file order (Keras writes them in creation order). */
+function weightsOf(g: Graph, n: Node): Float32Array[] {
+  return Object.values(n.weights).map((k) => toFloat32(g.weights.get(k)!));
+}
+
+/** The attention layers in graph order, skipping the Input nodes. */
+const layerNodes = (g: Graph) => g.nodes.filter((n) => n.op !== 'Input');
+
+function configOf(n: Node): Record<string, unknown> {
+  return n.keras!.config;
+}
+
+function mha(g: Graph, n: Node, q: Tensor, v: Tensor, k: Tensor, causal: boolean) {
+  const cfg = configOf(n);
+  const heads = cfg.num_heads as number;
+  const keyDim = cfg.key_dim as number;
+  const valueDim = (cfg.value_dim as number | null) ?? keyDim;
+  const w = weightsOf(g, n);
+  const useBias = cfg.use_bias !== false;
+  const [qk, qb, kk, kb, vk, vb, ok, ob] = useBias ? w : [w[0], null, w[1], null, w[2], null, w[3], null];
+  const outputDim = ok.length / (heads * valueDim);
+  return multiHeadAttention(seq(q), seq(v), seq(k), { queryKernel: qk, queryBias: qb, keyKernel: kk, keyBias: kb, valueKernel: vk, valueBias: vb, outputKernel: ok, outputBias: ob }, { heads, keyDim, valueDim, outputDim, causal });
+}
+
+function dense(g: Graph, n: Node, q: Tensor, v: Tensor, k: Tensor, causal: boolean): Float32Array {
+  const cfg = configOf(n);
+  const additive = n.keras!.className === 'AdditiveAttention';
+  const scoreMode = additive ? 'additive' : ((cfg.score_mode as 'dot' | 'concat' | undefined) ?? 'dot');
+  const w = weightsOf(g, n);
+  // Keras creates `scale` (when use_scale) before `concat_score_weight` (when score_mode concat)
+  const scale = cfg.use_scale ? w[0] : null;
+  const concat = scoreMode === 'concat' ? w[cfg.use_scale ? 1 : 0][0] : 1;
+  return denseAttention(seq(q), seq(v), seq(k), { scoreMode, scale, concatScoreWeight: concat, causal }).output;
+}
+
+const asTensor = (data: Float32Array, shape: number[]): Tensor => float32(shape, data);
+
+describe('MultiHeadAttention kernel vs real Keras', () => {
+  for (const c of casesOf('model-mha-self')) {
+    it(`${c.json.env} ${c.json.format}: self-attention, value_dim, output_shape, causal`, async () => {
+      const g = await graphOf(c);
+      const [x] = c.inputs();
+      const [a, b] = layerNodes(g);
+      const ya = mha(g, a, x, x, x, false);
+      const yb = mha(g, b, x, x, x, true);
+      const exp = c.expected();
+      const r = compareWithKeras(c, [asTensor(ya.output, exp[0].shape), asTensor(yb.output, exp[1].shape)]);
+      expect(r.message ?? '').toBe('');
+      expect(r.pass).toBe(true);
+    });
+  }
+  for (const c of casesOf('model-mha-cross')) {
+    it(`${c.json.env} ${c.json.format}: query/value/key of other shapes, no bias, attention scores`, async () => {
+      const g = await graphOf(c);
+      const [q, v, k] = c.inputs();
+      const [a, b] = layerNodes(g);
+      const ya = mha(g, a, q, v, k, false);
+      const yb = mha(g, b, q, v, v, false);
+      const exp = c.expected();
+      const r = compareWithKeras(c, [asTensor(ya.output, exp[0].shape), asTensor(yb.output, exp[1].shape), asTensor(yb.scores, exp[2].shape)]);
+      expect(r.message ?? '').toBe('');
+      expect(r.pass).toBe(true);
+    });
+  }
+});
+
+describe('Attention / AdditiveAttention kernels vs real Keras', () => {
+  for (const c of casesOf('model-attention')) {
+    it(`${c.json.env} ${c.json.format}: dot, scale, concat, causal, additive`, async () => {
+      const g = await graphOf(c);
+      const [q, v, k] = c.inputs();
+      const n = layerNodes(g);
+      expect(n.length).toBe(8);
+      // the case's calls, in order (fixtures/generate/cases.py m_attention)
+      const calls: [Tensor, Tensor, Tensor, boolean][] = [
+        [q, k, k, false],
+        [q, v, k, false],
+        [q, v, k, false],
+        [q, k, k, false],
+        [q, q, q, true],
+        [q, k, k, false],
+        [q, v, k, false],
+        [k, k, k, true],
+      ];
+      const exp = c.expected();
+      const outs = calls.map(([qq, vv, kk, causal], i) => asTensor(dense(g, n[i], qq, vv, kk, causal), exp[i].shape));
+      const r = compareWithKeras(c, outs);
+      expect(r.message ?? '').toBe('');
+      expect(r.pass).toBe(true);
+    });
+  }
+});
