@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { load } from '../../src/index.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { float32, toFloat32, type Tensor } from '../../src/ir/tensor.js';
+import { identifyMhaWeights } from '../../src/keras/layers/attention.js';
 import { denseAttention, multiHeadAttention, type Seq } from '../../src/runtime/kernels/attention.js';
 import { compareWithKeras, loadCase, type GoldenCase } from '../helpers/cases.js';
 import { FIXTURES } from '../helpers/paths.js';
@@ -54,11 +55,21 @@ function mha(g: Graph, n: Node, q: Tensor, v: Tensor, k: Tensor, causal: boolean
   const heads = cfg.num_heads as number;
   const keyDim = cfg.key_dim as number;
   const valueDim = (cfg.value_dim as number | null) ?? keyDim;
-  const w = weightsOf(g, n);
-  const useBias = cfg.use_bias !== false;
-  const [qk, qb, kk, kb, vk, vb, ok, ob] = useBias ? w : [w[0], null, w[1], null, w[2], null, w[3], null];
-  const outputDim = ok.length / (heads * valueDim);
-  return multiHeadAttention(seq(q), seq(v), seq(k), { queryKernel: qk, queryBias: qb, keyKernel: kk, keyBias: kb, valueKernel: vk, valueBias: vb, outputKernel: ok, outputBias: ob }, { heads, keyDim, valueDim, outputDim, causal });
+  const ids = identifyMhaWeights(Object.keys(n.weights), n.name);
+  const get = (projection: string, role: string): Float32Array | null => {
+    const stored = [...ids].find(([, id]) => id.projection === projection && id.role === role)?.[0];
+    return stored === undefined ? null : toFloat32(g.weights.get(n.weights[stored])!);
+  };
+  const w = (p: string) => ({ kernel: get(p, 'kernel')!, bias: get(p, 'bias') });
+  const [wq, wk, wv, wo] = [w('query'), w('key'), w('value'), w('output')];
+  const outputDim = wo.kernel.length / (heads * valueDim);
+  return multiHeadAttention(
+    seq(q),
+    seq(v),
+    seq(k),
+    { queryKernel: wq.kernel, queryBias: wq.bias, keyKernel: wk.kernel, keyBias: wk.bias, valueKernel: wv.kernel, valueBias: wv.bias, outputKernel: wo.kernel, outputBias: wo.bias },
+    { heads, keyDim, valueDim, outputDim, causal },
+  );
 }
 
 function dense(g: Graph, n: Node, q: Tensor, v: Tensor, k: Tensor, causal: boolean): Float32Array {
@@ -96,7 +107,10 @@ describe('MultiHeadAttention kernel vs real Keras', () => {
       const ya = mha(g, a, q, v, k, false);
       const yb = mha(g, b, q, v, v, false);
       const exp = c.expected();
-      const r = compareWithKeras(c, [asTensor(ya.output, exp[0].shape), asTensor(yb.output, exp[1].shape), asTensor(yb.scores, exp[2].shape)]);
+      const outs = [asTensor(ya.output, exp[0].shape), asTensor(yb.output, exp[1].shape)];
+      // Keras 3.0.1 / 3.2.1 cannot return the scores of a symbolic call: no third output there
+      if (exp.length === 3) outs.push(asTensor(yb.scores, exp[2].shape));
+      const r = compareWithKeras(c, outs);
       expect(r.message ?? '').toBe('');
       expect(r.pass).toBe(true);
     });
@@ -107,22 +121,17 @@ describe('Attention / AdditiveAttention kernels vs real Keras', () => {
   for (const c of casesOf('model-attention')) {
     it(`${c.json.env} ${c.json.format}: dot, scale, concat, causal, additive`, async () => {
       const g = await graphOf(c);
-      const [q, v, k] = c.inputs();
-      const n = layerNodes(g);
-      expect(n.length).toBe(8);
-      // the case's calls, in order (fixtures/generate/cases.py m_attention)
-      const calls: [Tensor, Tensor, Tensor, boolean][] = [
-        [q, k, k, false],
-        [q, v, k, false],
-        [q, v, k, false],
-        [q, k, k, false],
-        [q, q, q, true],
-        [q, k, k, false],
-        [q, v, k, false],
-        [k, k, k, true],
-      ];
+      const inputs = new Map(g.inputs.map((name, i) => [name, c.inputs()[i]]));
+      const nodes = layerNodes(g);
+      // Keras 3.0.1 cannot make the two causal calls (fixtures/generate/cases.py m_attention)
+      expect(nodes.length).toBe(c.json.versions.keras === '3.0.1' ? 6 : 8);
       const exp = c.expected();
-      const outs = calls.map(([qq, vv, kk, causal], i) => asTensor(dense(g, n[i], qq, vv, kk, causal), exp[i].shape));
+      const outs = nodes.map((n, i) => {
+        const [q, v, k] = n.inputs.map((name) => inputs.get(name)!);
+        // in this case the self-attention calls ([q, q], [k, k]) are exactly the causal ones
+        const causal = n.inputs.length === 2 && n.inputs[0] === n.inputs[1];
+        return asTensor(dense(g, n, q, v, k ?? v, causal), exp[i].shape);
+      });
       const r = compareWithKeras(c, outs);
       expect(r.message ?? '').toBe('');
       expect(r.pass).toBe(true);
