@@ -43,7 +43,7 @@ function expandAll(g: Graph): Graph {
       continue;
     }
     const where = `layer ${n.name}`;
-    const spec = parseTcnConfig(n.keras.config, 'keras2', where);
+    const spec = parseTcnConfig(n.keras!.config, 'keras2', where);
     const stored = new Map<string, Tensor>(Object.entries(n.weights).map(([role, key]) => [role, g.weights.get(key)!]));
     const exp = expandTcn(spec, n.name, n.inputs[0], channels.get(n.inputs[0])!, steps.get(n.inputs[0])!, stored, where);
     for (const op of exp.ops) {

@@ -35,7 +35,7 @@ export function identifyMhaWeights(names: string[], where: string): Map<string, 
   const out = new Map<string, MhaWeightId>();
   for (const name of names) {
     const parts = name.replace(/\\/g, '/').replace(/:\d+$/, '').split('/');
-    const p = parts.map((s) => PROJECTIONS[s]).findLast((x) => x !== undefined);
+    const p = parts.map((s) => PROJECTIONS[s]).filter((x) => x !== undefined).pop();
     const leaf = parts[parts.length - 1];
     const role = parts[parts.length - 2] === 'vars' ? (['kernel', 'bias'] as const)[Number(leaf)] : leaf === 'kernel' || leaf === 'bias' ? leaf : undefined;
     if (!p || !role) {

@@ -156,7 +156,7 @@ export function identifyTcnWeights(names: string[], norm: TcnSpec['norm'], where
       continue;
     }
     if (norm === 'none') fail();
-    const roles = NORM_ROLES[norm] as readonly string[];
+    const roles = (norm === 'batch' ? NORM_ROLES.batch : NORM_ROLES.layer) as readonly string[];
     let part: TcnWeightId['part'] | undefined;
     const normPart = rest.find((p) => p === 'norm_0' || p === 'norm_1');
     if (normPart) part = normPart as 'norm_0' | 'norm_1';
