@@ -10,6 +10,16 @@ export function isObject(v: unknown): v is Config {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A config value with tf.keras 2.12's `.keras` wrapping of NumPy scalars undone: it writes e.g. a
+ * ReLU `max_value` given as np.float32 as `{"class_name": "__numpy__", "config": {"value": 6.0,
+ * "dtype": "float32"}}`, which Keras 2.12 itself cannot reload.
+ */
+export function plainValue(v: unknown): unknown {
+  if (isObject(v) && v.class_name === '__numpy__' && isObject(v.config) && 'value' in v.config) return v.config.value;
+  return v;
+}
+
 export class ConfigReader {
   constructor(
     readonly config: Config,
@@ -32,7 +42,7 @@ export class ConfigReader {
 
   /** An integer, also accepting a one-element list (`kernel_size: [3]`). */
   int(key: string, fallback?: number): number {
-    let v = this.config[key];
+    let v = plainValue(this.config[key]);
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'an integer');
@@ -43,7 +53,7 @@ export class ConfigReader {
   }
 
   number(key: string, fallback?: number): number {
-    const v = this.config[key];
+    const v = plainValue(this.config[key]);
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'a number');
@@ -53,7 +63,7 @@ export class ConfigReader {
   }
 
   optionalNumber(key: string): number | null {
-    const v = this.config[key];
+    const v = plainValue(this.config[key]);
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number') this.fail(key, 'a number or null');
     return v;

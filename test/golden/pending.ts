@@ -11,7 +11,6 @@ export const NOT_YET_RUNNABLE: Record<string, string> = {
   'model-tfop-shape': 'TFOpLambda/SlicingOpLambda not run yet',
   'model-normalization': 'Normalization not run yet',
   'model-activation-k3-extra': 'Keras 3.15 activations not implemented yet',
-  'model-activation-object': 'activations given as layer objects not read yet',
   'model-keras-tcn': 'TCN expansion in src/keras/layers/tcn.ts, not wired into the readers yet',
 };
 
