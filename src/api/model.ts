@@ -8,6 +8,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { tensor, type Tensor } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, inferShapesLenient, type CompiledModel } from './engine.js';
+import { weightsOnlyInfo } from '../keras/weights-only.js';
 import { buildReport, formatReport, type InspectReport, type Shape } from './inspect.js';
 
 /** Inputs to `predict`: one tensor (single-input models), tensors in model input order, or tensors by input name. */
@@ -69,6 +70,9 @@ export class Model {
    * `limits.maxBufferBytes` (LIMIT_EXCEEDED beyond).
    */
   async predict(inputs: PredictInputs): Promise<Tensor[]> {
+    if (weightsOnlyInfo(this.graph)) {
+      throw new KconvError('USAGE', `${this.filename ?? 'this file'} holds weights only, without the model architecture: load it with the architecture (option \`architecture\`, CLI --architecture) to run it`);
+    }
     const ordered = this.orderInputs(inputs);
     const shapes = ordered.map((t) => [...t.shape]);
     const key = JSON.stringify(shapes);
@@ -86,6 +90,13 @@ export class Model {
    * `name` is the Keras layer name as `inspect` lists it.
    */
   weights(name: string): Record<string, Tensor> {
+    const only = weightsOnlyInfo(this.graph);
+    if (only) {
+      // weights-only file: the layer's tensors by their stored names
+      const layer = only.layers.find((l) => l.name === name);
+      if (!layer) throw new KconvError('USAGE', `no layer named '${name}'; layers: ${only.layers.map((l) => l.name).join(', ') || '(none)'}`);
+      return Object.fromEntries(layer.weights.map((w) => [w.name, this.graph.weights.get(w.key)!]));
+    }
     const node = this.findLayer(name);
     const out: Record<string, Tensor> = {};
     for (const [role, key] of Object.entries(node.weights)) {
@@ -98,6 +109,8 @@ export class Model {
 
   /** Names of the layers, in graph order (as `weights()` accepts them). */
   layerNames(): string[] {
+    const only = weightsOnlyInfo(this.graph);
+    if (only) return only.layers.map((l) => l.name);
     return this.graph.nodes.map((n) => n.name);
   }
 
