@@ -32,6 +32,7 @@ import type { OpAttrMap } from '../ir/ops.js';
 import type { Tensor } from '../ir/tensor.js';
 import { isObject, type Config } from './config-values.js';
 import { generationFromConfig, type KerasGeneration, type ReadOptions } from './generation.js';
+import { shadowedClassWarning } from './shadowed.js';
 import { dtypeOf, inputAttrs, mapLayer, type MappedLayer, type StoredWeight } from './layers.js';
 
 export interface LayerWeightSource {
@@ -307,6 +308,8 @@ class GraphBuilder {
     if (!m) {
       const stored = this.source.layerWeights(e.name, scope, e.className) ?? [];
       const layer = mapLayer(e.className, e.config, stored, { generation: this.generation, backend: this.backend, where: e.where });
+      const shadowed = layer.op === 'Unsupported' ? null : shadowedClassWarning(e.name, e.className, e.wrapper.module, e.wrapper.registered_name);
+      if (shadowed) this.warnings.push(shadowed);
       const keys: Record<string, string> = {};
       for (const [role, t] of Object.entries(layer.weights)) {
         const wkey = `${key}/${role}`;
