@@ -27,7 +27,7 @@ export { KconvError, ERROR_CODES, isKconvError, type KconvErrorCode, type KconvE
 export { readNpy, writeNpy, isNpy } from './formats/npy.js';
 export { tensor, float32, toFloat32, numElements, type Tensor, type DType, type TypedArray } from './ir/tensor.js';
 export type { Graph, Node, KerasBag, Provenance } from './ir/graph.js';
-export type { OpType, OpAttrMap, Activation, Padding, Layout } from './ir/ops.js';
+export type { OpType, OpAttrMap, Activation, Padding, Layout } from './ir/ops/index.js';
 export { TOLERANCES, tolerance, compareArrays, type Tolerance, type ToleranceName, type Comparison } from './verify/tolerance.js';
 
 /** kconv's version (kept equal to package.json's by a test). */

@@ -3,7 +3,7 @@
  * readers.ts for the same idea on the reading side).
  */
 import type { Graph } from '../ir/graph.js';
-import { inferNodeShapes } from '../ir/shapes.js';
+import { inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Limits } from '../limits.js';
 import { compile } from '../runtime/index.js';
@@ -19,22 +19,13 @@ export function compileGraph(graph: Graph, inputShapes: number[][], limits?: Rea
 }
 
 /**
- * Shape of every value for the given concrete input shapes, leaving out what cannot be inferred
- * (values downstream of a layer kconv cannot run, or of an invalid attribute). Never throws:
- * inspect must describe even a model it cannot run.
+ * Shape of every value from the shapes the model declares, a free (None) steps or batch axis
+ * left unknown (null); values whose shape cannot be inferred (downstream of a layer kconv cannot
+ * run, or of an invalid attribute) are left out. Never throws: inspect must describe even a
+ * model it cannot run.
  */
-export function inferShapesLenient(graph: Graph, inputShapes: number[][]): Map<string, number[]> {
-  const shapes = new Map<string, number[]>();
-  graph.inputs.forEach((v, i) => shapes.set(v, inputShapes[i]));
-  for (const node of graph.nodes) {
-    try {
-      const ins = node.op === 'Input' ? [shapes.get(node.outputs[0])] : node.inputs.map((v) => shapes.get(v));
-      if (ins.some((s) => s === undefined)) continue;
-      const outs = inferNodeShapes(node, ins as number[][]);
-      node.outputs.forEach((v, i) => outs[i] && shapes.set(v, outs[i]));
-    } catch {
-      // Unknown downstream of here; inspect shows '?'.
-    }
-  }
+export function declaredShapes(graph: Graph): Map<string, SymShape> {
+  const shapes = new Map<string, SymShape>();
+  for (const [value, shape] of inferDeclaredShapes(graph)) if (shape) shapes.set(value, shape);
   return shapes;
 }

@@ -4,7 +4,8 @@
  * removed, and `schema` changes if that promise ever has to be broken.
  */
 import type { Graph, Node } from '../ir/graph.js';
-import type { Activation, Padding } from '../ir/ops.js';
+import type { Activation, Padding } from '../ir/ops/index.js';
+import { paddingName } from '../ir/padding.js';
 import { DTYPE_SIZE, numElements, type DType } from '../ir/tensor.js';
 import { weightsOnlyInfo } from '../keras/weights-only.js';
 
@@ -122,10 +123,9 @@ export interface InspectReport {
 export type ShapeTable = Map<string, Shape>;
 
 function describePadding(p: Padding, dilation: number, kernelSize: number): Pick<Conv1DInfo, 'padding' | 'padBefore' | 'padAfter'> {
-  if (p.kind === 'same') return { padding: 'same', padBefore: null, padAfter: null };
-  if (p.before === 0 && p.after === 0) return { padding: 'valid', padBefore: 0, padAfter: 0 };
-  if (p.after === 0 && p.before === dilation * (kernelSize - 1)) return { padding: 'causal', padBefore: p.before, padAfter: 0 };
-  return { padding: 'explicit', padBefore: p.before, padAfter: p.after };
+  const padding = paddingName(p, kernelSize, dilation);
+  if (p.kind === 'same') return { padding, padBefore: null, padAfter: null };
+  return { padding, padBefore: p.before, padAfter: p.after };
 }
 
 export function describeActivation(a: Activation): string {

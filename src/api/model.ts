@@ -7,15 +7,12 @@ import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { tensor, type Tensor } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { compileGraph, inferShapesLenient, type CompiledModel } from './engine.js';
+import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
 import { weightsOnlyInfo } from '../keras/weights-only.js';
-import { buildReport, formatReport, type InspectReport, type Shape } from './inspect.js';
+import { buildReport, formatReport, type InspectReport } from './inspect.js';
 
 /** Inputs to `predict`: one tensor (single-input models), tensors in model input order, or tensors by input name. */
 export type PredictInputs = Tensor | Tensor[] | Record<string, Tensor>;
-
-/** Steps used to probe shape inference when a model leaves its steps axis open (see `inspect`). */
-const PROBE_STEPS = [256, 257];
 
 function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && 'data' in x && 'dtype' in x;
@@ -54,7 +51,7 @@ export class Model {
    * and warnings. This is what `kconv inspect --json` prints.
    */
   inspect(): InspectReport {
-    if (!this.report) this.report = buildReport(this.graph, this.filename, this.declaredShapes());
+    if (!this.report) this.report = buildReport(this.graph, this.filename, declaredShapes(this.graph));
     return this.report;
   }
 
@@ -146,33 +143,5 @@ export class Model {
       if (!isTensor(t)) throw new KconvError('BAD_INPUT', `input ${i} (${names[i]}) is not a tensor {dtype, shape, data}`);
       return tensor(t.dtype, t.shape, t.data);
     });
-  }
-
-  /**
-   * Output shapes for the report. Inputs declare their shapes with open (null) dimensions; we run
-   * shape inference twice with different step counts and mark every dimension that changes as
-   * open, so a model with a free steps axis still shows `(None, None, 16)`-style shapes.
-   */
-  private declaredShapes(): Map<string, Shape> {
-    const declared: Shape[] = [];
-    for (const name of this.graph.inputs) {
-      const node = this.graph.nodes.find((n) => n.op === 'Input' && n.outputs.includes(name));
-      if (!node || node.op !== 'Input') return new Map();
-      declared.push([null, ...node.attrs.shape]);
-    }
-    const probe = (steps: number, batch: number) =>
-      inferShapesLenient(
-        this.graph,
-        declared.map((s) => s.map((d, i) => (i === 0 ? batch : d === null ? steps : d))),
-      );
-    const a = probe(PROBE_STEPS[0], 1);
-    const b = probe(PROBE_STEPS[1], 2);
-    const result = new Map<string, Shape>();
-    for (const [value, sa] of a) {
-      const sb = b.get(value);
-      if (!sb || sb.length !== sa.length) continue;
-      result.set(value, sa.map((d, i) => (d === sb[i] ? d : null)));
-    }
-    return result;
   }
 }

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { load } from '../api/load.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { resolvePadding } from '../ir/padding.js';
-import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops.js';
+import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops/index.js';
 import type { Tensor } from '../ir/tensor.js';
 import { readNpy } from '../formats/npy.js';
 import { compile } from '../runtime/index.js';

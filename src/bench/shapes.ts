@@ -1,6 +1,8 @@
 /**
  * The benchmark shapes of issue 8 (Keras Conv1D, channels_last, fp32), with seeded data.
  */
+import type { Padding } from '../ir/ops/index.js';
+import { causalPadding, resolvePadding, samePadding, validPadding } from '../ir/padding.js';
 import type { Conv1DSpec } from '../runtime/conv1d-spec.js';
 import type { BenchProblem } from './peers.js';
 
@@ -28,23 +30,10 @@ export const SHAPES: BenchShape[] = [
   { id: 'f', note: 'B1 L10 128→32 k3 valid (per-call overhead)', batch: 1, inLength: 10, inChannels: 128, filters: 32, kernelSize: 3, stride: 1, dilation: 1, groups: 1, padding: 'valid' },
 ];
 
-/**
- * Keras padding → (padBefore, padAfter, outLength). Same rules as src/ir/padding.ts (TF SAME:
- * total = max((ceil(L/s)-1)*s + keff - L, 0), before = floor(total/2); causal = keff-1 before).
- */
+/** Keras padding → (padBefore, padAfter, outLength), by src/ir/padding.ts. */
 export function resolveShape(sh: BenchShape): { spec: Conv1DSpec; padAfter: number } {
-  const keff = sh.dilation * (sh.kernelSize - 1) + 1;
-  let before = 0;
-  let after = 0;
-  if (sh.padding === 'same') {
-    const out = Math.ceil(sh.inLength / sh.stride);
-    const total = Math.max((out - 1) * sh.stride + keff - sh.inLength, 0);
-    before = Math.floor(total / 2);
-    after = total - before;
-  } else if (sh.padding === 'causal') {
-    before = keff - 1;
-  }
-  const outLength = Math.floor((before + sh.inLength + after - keff) / sh.stride) + 1;
+  const padding: Padding = sh.padding === 'same' ? samePadding() : sh.padding === 'causal' ? causalPadding(sh.kernelSize, sh.dilation) : validPadding();
+  const { before, after, outLength } = resolvePadding(padding, sh.inLength, sh.kernelSize, sh.stride, sh.dilation);
   const spec: Conv1DSpec = {
     batch: sh.batch,
     inLength: sh.inLength,

@@ -8,7 +8,7 @@
  *   const graph = b.build([y]);
  */
 import type { Graph, KerasBag, Node, NodeOf, Provenance } from './graph.js';
-import type { InputAttrs, OpAttrMap, OpType } from './ops.js';
+import type { InputAttrs, OpAttrMap, OpType } from './ops/index.js';
 import type { Tensor } from './tensor.js';
 
 export class GraphBuilder {

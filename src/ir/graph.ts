@@ -2,7 +2,7 @@
  * The canonical IR: a DAG of nodes over named values, a weight table and provenance.
  * Every reader produces a Graph; the runtime, the writers and `inspect` consume it.
  */
-import type { OpAttrMap, OpType } from './ops.js';
+import type { OpAttrMap, OpType } from './ops/index.js';
 import type { Tensor } from './tensor.js';
 
 /**

@@ -7,7 +7,7 @@
  * `floor((before + L + after - effectiveKernel) / stride) + 1` outputs.
  */
 import { KconvError } from '../errors.js';
-import type { Padding } from './ops.js';
+import type { Padding } from './ops/common.js';
 
 export interface ResolvedPadding {
   /** Zeros (or ignored positions, for pooling) added before the first step. */
@@ -106,4 +106,27 @@ export function transposePaddingBefore(
   if (padding === 'valid') return 0;
   const total = Math.max((inputLength - 1) * stride + effectiveKernel(kernelSize, dilation) - outLength, 0);
   return Math.floor(total / 2);
+}
+
+/** The conventional name of a steps padding (TF, Keras and ONNX share these words). */
+export type PaddingName = 'valid' | 'same' | 'causal' | 'explicit';
+
+/**
+ * Names a convolution's padding: `same`; `valid` for none; `causal` for d*(k-1) steps before
+ * and none after; `explicit` for any other split. (A causal kernel of size 1 pads nothing, so
+ * it reads as valid.)
+ */
+export function paddingName(padding: Padding, kernelSize: number, dilation: number): PaddingName {
+  if (padding.kind === 'same') return 'same';
+  if (padding.before === 0 && padding.after === 0) return 'valid';
+  if (padding.after === 0 && padding.before === dilation * (kernelSize - 1)) return 'causal';
+  return 'explicit';
+}
+
+/**
+ * TF SAME's split at stride 1, which does not depend on the input length:
+ * total = effectiveKernel - 1, before = floor(total / 2).
+ */
+export function sameSplitStride1(kernelSize: number, dilation: number): { before: number; after: number } {
+  return resolvePadding({ kind: 'same' }, 1, kernelSize, 1, dilation);
 }

@@ -4,7 +4,7 @@
  * linear: a wrong activation gives wrong numbers with no warning.
  */
 import { KconvError } from '../errors.js';
-import type { Activation } from '../ir/ops.js';
+import type { Activation } from '../ir/ops/index.js';
 import { ConfigReader, isObject, type Config } from './config-values.js';
 import type { KerasGeneration } from './generation.js';
 

@@ -17,7 +17,7 @@ import type { Graph } from '../ir/graph.js';
 import { isHdf5, joinPath, openHdf5, type Hdf5File } from '../formats/hdf5.js';
 import { isObject } from './config-values.js';
 import { generationFromConfig, generationOf, type KerasGeneration, type ReadOptions } from './generation.js';
-import type { StoredWeight } from './layers.js';
+import type { StoredWeight } from './layers/index.js';
 import { graphFromKerasConfig, type LayerWeightSource } from './model-config.js';
 import { parseJsonSafely } from '../limits.js';
 

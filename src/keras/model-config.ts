@@ -28,12 +28,12 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph, KerasBag, Node } from '../ir/graph.js';
-import type { OpAttrMap } from '../ir/ops.js';
+import { opDef, type OpAttrMap } from '../ir/ops/index.js';
 import type { Tensor } from '../ir/tensor.js';
 import { isObject, type Config } from './config-values.js';
 import { generationFromConfig, type KerasGeneration, type ReadOptions } from './generation.js';
 import { shadowedClassWarning } from './shadowed.js';
-import { dtypeOf, inputAttrs, mapLayer, type MappedLayer, type StoredWeight } from './layers.js';
+import { dtypeOf, inputAttrs, mapLayer, type MappedLayer, type StoredWeight } from './layers/index.js';
 
 export interface LayerWeightSource {
   /** The stored weights of a layer (scope = enclosing nested models, outermost first), in the order Keras stored them, or undefined when it has none. */
@@ -194,21 +194,11 @@ class GraphBuilder {
 
   private inputFromFirstKernel(first: LayerEntry, scope: string[]): OpAttrMap['Input'] {
     const m = this.mapOnce(first, scope).layer;
-    switch (m.op) {
-      case 'Conv1D':
-      case 'SeparableConv1D':
-      case 'DepthwiseConv1D':
-      case 'Conv1DTranspose': {
-        const a = m.attrs as { inChannels: number; layout: string };
-        return { shape: a.layout === 'NCW' ? [a.inChannels, null] : [null, a.inChannels], batchSize: null, dtype: 'float32' };
-      }
-      case 'Dense':
-        return { shape: [(m.attrs as OpAttrMap['Dense']).inFeatures], batchSize: null, dtype: 'float32' };
-      case 'Embedding':
-        return { shape: [null], batchSize: null, dtype: 'int32' };
-      default:
-        throw new KconvError('BAD_CONFIG', `the model records no input shape and its first layer (${first.className}) has no kernel to infer one from`, { where: first.where });
+    const implied = opDef(m.op).impliedInput?.(m.attrs as never);
+    if (!implied) {
+      throw new KconvError('BAD_CONFIG', `the model records no input shape and its first layer (${first.className}) has no kernel to infer one from`, { where: first.where });
     }
+    return implied;
   }
 
   private addInput(e: LayerEntry, namePrefix: string): string {

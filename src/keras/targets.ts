@@ -18,8 +18,7 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import type { ActivationFn } from '../ir/ops.js';
-import { inferShapes } from './emit/shapes.js';
+import type { ActivationFn } from '../ir/ops/index.js';
 
 export type Family = 'keras2' | 'tfkeras' | 'keras3';
 
@@ -118,21 +117,14 @@ export interface Feature {
 
 const ALL: Feature['since'] = { keras2: 0, tfkeras: 0, keras3: 0 };
 
+/**
+ * Features that are not one layer family's (activation formulas and names, weight dtypes,
+ * nesting). Each codec in src/keras/layers/ lists its own family's features.
+ */
 export const FEATURES = {
-  groups: { name: 'Conv1D groups > 1', since: { tfkeras: 3, keras3: 0 }, verified: true },
-  causalChannelsFirst: { name: "causal padding with data_format 'channels_first'", since: { tfkeras: 0, keras3: 0 }, verified: true },
-  conv1dTranspose: { name: 'Conv1DTranspose layer', since: { tfkeras: 3, keras3: 0 }, verified: false },
-  depthwiseConv1D: { name: 'DepthwiseConv1D layer', since: { tfkeras: 9, keras3: 0 }, verified: false },
-  layerNormalization: { name: 'LayerNormalization layer', since: { tfkeras: 0, keras3: 0 }, verified: false },
-  rmsScaling: { name: 'LayerNormalization rms_scaling', since: { keras3: 0 }, verified: false },
-  // Keras 3.0.1/3.2.1 refuse an explicit output_padding when loading (they require values > 0).
-  conv1dTransposeOutputPadding: { name: 'Conv1DTranspose output_padding', since: { tfkeras: 3, keras3: 3 }, verified: false },
-  globalPoolKeepdims: { name: 'global pooling keepdims=True', since: { tfkeras: 6, keras3: 0 }, verified: false },
   // Keras 2 hard_sigmoid is clip(0.2x + 0.5); Keras 3's is relu6(x + 3) / 6. Same name, other function.
   hardSigmoidKeras2: { name: "hard_sigmoid with slope 0.2 (Keras 2's formula)", since: { keras2: 0, tfkeras: 0 }, verified: true },
   hardSigmoidKeras3: { name: "hard_sigmoid with slope 1/6 (Keras 3's formula)", since: { keras3: 0 }, verified: true },
-  thresholdedRelu: { name: 'ThresholdedReLU layer', since: { keras2: 0, tfkeras: 0 }, verified: false },
-  stridedDilation: { name: 'strides > 1 together with dilation_rate > 1', since: {}, verified: true },
   explicitPadding: { name: 'explicit padding other than valid/same/causal', since: {}, verified: true },
   gelu_tanh: { name: 'gelu with the tanh approximation as an activation name', since: {}, verified: true },
   activationParams: { name: 'a parameterized activation (alpha/max_value/threshold) inside a layer', since: {}, verified: true },
@@ -141,13 +133,6 @@ export const FEATURES = {
   // Keras 3.0.1 and 3.2.1 cannot load their own files with a Functional nested in a Sequential
   // (the inner model's one-element output list reaches the next layer as a list).
   functionalInSequential: { name: 'a Functional model nested inside a Sequential', since: { keras2: 0, tfkeras: 0, keras3: 3 }, verified: true },
-  // Keras 3.0.1/3.2.1's legacy-h5 loader builds BatchNormalization over the last axis whatever
-  // `axis` says (their own .h5 files of such models do not reload either).
-  bnAxisLegacyH5: { name: 'BatchNormalization over a non-last axis in a legacy .h5', since: { keras2: 0, tfkeras: 0, keras3: 3 }, verified: true },
-  // Keras 3.0.1/3.2.1's legacy-h5 loader rejects Concatenate over a non-last axis (shape check).
-  concatAxisLegacyH5: { name: 'Concatenate over a non-last axis in a legacy .h5', since: { keras2: 0, tfkeras: 0, keras3: 3 }, verified: true },
-  // Keras 3.15.1 cannot reload LayerNormalization over several axes from a legacy .h5.
-  layerNormAxesLegacyH5: { name: 'LayerNormalization over several axes in a legacy .h5', since: { tfkeras: 0 }, verified: true },
 } satisfies Record<string, Feature>;
 
 export type FeatureId = keyof typeof FEATURES;
@@ -211,12 +196,13 @@ export function refuse(node: Node | { name: string; op: string }, target: Target
   );
 }
 
-function need(node: Node, target: Target, feature: Feature): void {
+/** Throws NOT_REPRESENTABLE unless `target` has `feature`. */
+export function need(node: Node, target: Target, feature: Feature): void {
   if (!supports(target, feature.since)) refuse(node, target, feature.name, feature.since);
 }
 
 /** Activations that only have a name (no parameters); refuse the rest inside layers. */
-function checkActivationName(node: Node, target: Target, act: { fn: ActivationFn; alpha?: number; maxValue?: number | null; threshold?: number }, inLayer: boolean): void {
+export function checkActivationName(node: Node, target: Target, act: { fn: ActivationFn; alpha?: number; maxValue?: number | null; threshold?: number }, inLayer: boolean): void {
   if (act.fn === 'gelu_tanh') refuse(node, target, FEATURES.gelu_tanh.name, {});
   if (act.fn === 'hard_sigmoid') {
     const keras3Slope = act.alpha !== undefined && Math.abs(act.alpha - 1 / 6) < 1e-7;
@@ -233,141 +219,6 @@ function checkActivationName(node: Node, target: Target, act: { fn: ActivationFn
   }
   const since = ACTIVATION_SINCE[act.fn];
   if (!supports(target, since)) refuse(node, target, `activation '${act.fn}'`, since);
-}
-
-/** Keras's padding string for a window op, or null when Keras has none for it. */
-export function kerasPadding(node: Node): 'valid' | 'same' | 'causal' | null {
-  const a = node.attrs as { padding?: unknown; kernelSize?: number; dilation?: number; poolSize?: number };
-  const p = a.padding as { kind: string; before?: number; after?: number } | string | undefined;
-  if (typeof p === 'string') return p as 'valid' | 'same';
-  if (!p) return null;
-  if (p.kind === 'same') return 'same';
-  if (p.before === 0 && p.after === 0) {
-    const original = node.keras?.config?.padding;
-    return original === 'causal' ? 'causal' : 'valid';
-  }
-  if (node.op === 'Conv1D' || node.op === 'SeparableConv1D' || node.op === 'DepthwiseConv1D') {
-    const k = a.kernelSize ?? 1;
-    const d = a.dilation ?? 1;
-    if (p.after === 0 && p.before === d * (k - 1)) return 'causal';
-  }
-  return null;
-}
-
-/**
- * Checks that `target` can express every node of `graph`; throws NOT_REPRESENTABLE on the first
- * node that it cannot.
- */
-export function checkRepresentable(graph: Graph, target: Target, format?: string): void {
-  checkNesting(graph, target);
-  if (format === 'h5') checkLegacyH5(graph, target);
-  for (const w of graph.weights.values()) {
-    if (w.dtype === 'bfloat16' && !supports(target, FEATURES.bfloat16.since)) {
-      refuse({ name: 'weights', op: 'Graph' }, target, FEATURES.bfloat16.name, FEATURES.bfloat16.since);
-    }
-  }
-  for (const node of graph.nodes) checkNode(node, target, graph);
-}
-
-/** Nested Functional inside Sequential (by the classes recorded in provenance). */
-function checkNesting(graph: Graph, target: Target): void {
-  const scopes = graph.provenance.scopes ?? {};
-  const classOf = (path: string[]): string | undefined =>
-    path.length === 0 ? graph.provenance.model?.className : (scopes[path.join('/')] ?? scopes[path[path.length - 1]])?.className;
-  for (const node of graph.nodes) {
-    const scope = node.keras?.scope ?? [];
-    for (let i = 1; i <= scope.length; i++) {
-      const inner = classOf(scope.slice(0, i));
-      const outer = classOf(scope.slice(0, i - 1));
-      if ((inner === 'Functional' || inner === 'Model') && outer === 'Sequential' && !supports(target, FEATURES.functionalInSequential.since)) {
-        refuse({ name: scope[i - 1], op: inner }, target, FEATURES.functionalInSequential.name, FEATURES.functionalInSequential.since);
-      }
-    }
-  }
-}
-
-/** What Keras versions' legacy-h5 loaders get wrong (found by loading kconv's files in them). */
-function checkLegacyH5(graph: Graph, target: Target): void {
-  let shapes: ReturnType<typeof inferShapes> | undefined;
-  const rankOf = (v: string) => (shapes ??= inferShapes(graph)).get(v)?.length;
-  const isLastAxis = (axis: number, rank: number | undefined) => rank !== undefined && (axis < 0 ? rank + axis : axis) === rank - 1;
-  for (const node of graph.nodes) {
-    if (node.op === 'BatchNormalization' && !supports(target, FEATURES.bnAxisLegacyH5.since)) {
-      if (!isLastAxis(node.attrs.axis, rankOf(node.inputs[0]))) refuse(node, target, FEATURES.bnAxisLegacyH5.name, FEATURES.bnAxisLegacyH5.since);
-    }
-    if (node.op === 'Concatenate' && !supports(target, FEATURES.concatAxisLegacyH5.since)) {
-      if (!isLastAxis(node.attrs.axis, rankOf(node.inputs[0]))) refuse(node, target, FEATURES.concatAxisLegacyH5.name, FEATURES.concatAxisLegacyH5.since);
-    }
-    if (node.op === 'LayerNormalization' && node.attrs.axes.length > 1) need(node, target, FEATURES.layerNormAxesLegacyH5);
-  }
-}
-
-function checkNode(node: Node, target: Target, graph: Graph): void {
-  switch (node.op) {
-    case 'Conv1D':
-    case 'SeparableConv1D':
-    case 'DepthwiseConv1D': {
-      const a = node.attrs;
-      if (node.op === 'DepthwiseConv1D') need(node, target, FEATURES.depthwiseConv1D);
-      const padding = kerasPadding(node);
-      if (padding === null) {
-        const p = a.padding as { before: number; after: number };
-        refuse(node, target, `${FEATURES.explicitPadding.name} (before ${p.before}, after ${p.after})`, {});
-      }
-      if (padding === 'causal' && node.op === 'DepthwiseConv1D') {
-        refuse(node, target, 'causal padding on DepthwiseConv1D', {});
-      }
-      if (padding === 'causal' && a.layout === 'NCW') need(node, target, FEATURES.causalChannelsFirst);
-      if (a.stride > 1 && a.dilation > 1) refuse(node, target, FEATURES.stridedDilation.name, {});
-      if (node.op === 'Conv1D' && node.attrs.groups > 1) need(node, target, FEATURES.groups);
-      checkActivationName(node, target, a.activation, true);
-      return;
-    }
-    case 'Conv1DTranspose':
-      need(node, target, FEATURES.conv1dTranspose);
-      if (node.attrs.outputPadding !== null) need(node, target, FEATURES.conv1dTransposeOutputPadding);
-      checkActivationName(node, target, node.attrs.activation, true);
-      return;
-    case 'Dense':
-      checkActivationName(node, target, node.attrs.activation, true);
-      return;
-    case 'MaxPooling1D':
-    case 'AveragePooling1D': {
-      const p = node.attrs.padding;
-      if (p.kind === 'explicit' && (p.before !== 0 || p.after !== 0)) {
-        refuse(node, target, `${FEATURES.explicitPadding.name} (before ${p.before}, after ${p.after})`, {});
-      }
-      return;
-    }
-    case 'GlobalMaxPooling1D':
-    case 'GlobalAveragePooling1D':
-      if (node.attrs.keepDims) need(node, target, FEATURES.globalPoolKeepdims);
-      return;
-    case 'LayerNormalization':
-      need(node, target, FEATURES.layerNormalization);
-      if (node.attrs.rmsScaling) need(node, target, FEATURES.rmsScaling);
-      return;
-    case 'Activation': {
-      const act = node.attrs.activation;
-      if (act.fn === 'thresholded_relu') {
-        need(node, target, FEATURES.thresholdedRelu);
-        return;
-      }
-      // leaky_relu / relu with parameters / elu alpha become their layer classes (LeakyReLU, ReLU, ELU).
-      if (act.fn === 'leaky_relu' || act.fn === 'relu' || act.fn === 'elu' || act.fn === 'softmax') return;
-      checkActivationName(node, target, act, false);
-      return;
-    }
-    case 'Unsupported': {
-      const source = sourceFamily(graph);
-      if (source !== null && source !== target.family) {
-        refuse(node, target, `the layer class '${node.attrs.className}' that kconv cannot translate between Keras generations`, { [source]: 0 });
-      }
-      return;
-    }
-    default:
-      return;
-  }
 }
 
 /** The Keras family a graph was read from, from its recorded keras_version; null if unknown. */

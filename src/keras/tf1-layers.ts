@@ -10,7 +10,7 @@ import type { GraphBuilder } from '../ir/builder.js';
 import type { KerasBag } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Config } from './config-values.js';
-import { mapLayer, type StoredWeight } from './layers.js';
+import { mapLayer, type StoredWeight } from './layers/index.js';
 
 export type Tf1LayerClass = 'Conv1D' | 'Dense' | 'MaxPooling1D' | 'AveragePooling1D' | 'GlobalMaxPooling1D' | 'GlobalAveragePooling1D' | 'Flatten' | 'Activation';
 

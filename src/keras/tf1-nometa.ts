@@ -24,7 +24,7 @@ import type { Bundle } from '../formats/tf-bundle.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';
 import type { Config } from './config-values.js';
-import type { StoredWeight } from './layers.js';
+import type { StoredWeight } from './layers/index.js';
 import { addTf1Layer, BASE_NAMES, LayerNamer, type Tf1Layer, type Tf1LayerClass } from './tf1-layers.js';
 
 export interface Tf1LayerSpec {

@@ -23,10 +23,11 @@ import { KconvError } from '../errors.js';
 import type { Bundle } from '../formats/tf-bundle.js';
 import { parseTensorName, type TfAttr, type TfGraph, type TfNode } from '../formats/tf-graph.js';
 import { GraphBuilder } from '../ir/builder.js';
+import { causalPadding, sameSplitStride1 } from '../ir/padding.js';
 import type { Graph } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Config } from './config-values.js';
-import type { StoredWeight } from './layers.js';
+import type { StoredWeight } from './layers/index.js';
 import { addTf1Layer, BASE_NAMES, LayerNamer, type Tf1Layer, type Tf1LayerClass } from './tf1-layers.js';
 
 export interface Tf1GraphOptions {
@@ -331,10 +332,9 @@ function matchConv(ctx: Tf1Graph, start: TfNode, t: string, where: string): Matc
     const ce = crops[crops.length - 1];
     const before = ps;
     const after = pe - ce;
-    const effective = (k - 1) * dilation;
     if (tfPadding !== 'VALID') throw new KconvError('UNSUPPORTED_FEATURE', `dilated Conv2D ${conv.name} with padding ${tfPadding} inside SpaceToBatchND`, { where });
     if (before === 0 && after === 0) padding = 'valid';
-    else if (before === Math.floor(effective / 2) && before + after === effective) padding = 'same';
+    else if (padsAre(before, after, sameSplitStride1(k, dilation))) padding = 'same';
     else throw new KconvError('UNSUPPORTED_FEATURE', `dilated convolution at ${conv.name} pads ${before} before and ${after} after, which is neither valid nor same`, { where });
   } else {
     padding = tfPadding === 'SAME' ? 'same' : tfPadding === 'VALID' ? 'valid' : '';
@@ -345,7 +345,7 @@ function matchConv(ctx: Tf1Graph, start: TfNode, t: string, where: string): Matc
     const row = channelsFirst ? 2 : 1;
     const [before, after] = [pad[row * 2], pad[row * 2 + 1]];
     const others = pad.filter((_, i) => i !== row * 2 && i !== row * 2 + 1);
-    if (padding !== 'valid' || after !== 0 || others.some((v) => v !== 0) || before !== (k - 1) * dilation) {
+    if (padding !== 'valid' || others.some((v) => v !== 0) || !padsAre(before, after, causalPadding(k, dilation) as { before: number; after: number })) {
       throw new KconvError('UNSUPPORTED_FEATURE', `a Pad of [${pad.join(', ')}] before Conv2D ${conv.name} is not Keras causal padding`, { where });
     }
     padding = 'causal';
@@ -572,4 +572,8 @@ export function graphFromTf1(g: TfGraph, bundle: Bundle, options: Tf1GraphOption
       outputTensor: t,
     },
   });
+}
+
+function padsAre(before: number, after: number, p: { before: number; after: number }): boolean {
+  return before === p.before && after === p.after;
 }

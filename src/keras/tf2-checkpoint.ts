@@ -19,7 +19,7 @@ import { decodeProto } from '../formats/tf-protos.js';
 import type { Graph } from '../ir/graph.js';
 import { isObject } from './config-values.js';
 import { generationOf, type ReadOptions } from './generation.js';
-import type { StoredWeight } from './layers.js';
+import type { StoredWeight } from './layers/index.js';
 import { graphFromKerasConfig, isModelClass, type LayerWeightSource } from './model-config.js';
 
 export const OBJECT_GRAPH_KEY = '_CHECKPOINTABLE_OBJECT_GRAPH';

@@ -25,7 +25,7 @@
 import { KconvError } from '../errors.js';
 import type { Hdf5File } from '../formats/hdf5.js';
 import type { DType, Tensor } from '../ir/tensor.js';
-import type { StoredWeight } from './layers.js';
+import type { StoredWeight } from './layers/index.js';
 import type { LayerWeightSource } from './model-config.js';
 
 /** One stored variable: metadata now, data on demand (the optimizer's are usually never read). */

@@ -13,7 +13,8 @@ import type { Graph } from '../ir/graph.js';
 import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
 import { KconvError } from '../errors.js';
 import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
-import { checkRepresentable, isKeras3, sourceFamily, type Target } from './targets.js';
+import { checkRepresentable } from './layers/representable.js';
+import { isKeras3, sourceFamily, type Target } from './targets.js';
 
 export interface WriteResult {
   bytes: Uint8Array;

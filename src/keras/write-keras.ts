@@ -12,7 +12,8 @@ import type { Graph } from '../ir/graph.js';
 import { KconvError } from '../errors.js';
 import { buildHdf5, type Hdf5Builder } from '../formats/hdf5-write.js';
 import { emitModel, type EmittedLayer, type EmittedModel } from './emit/model.js';
-import { checkRepresentable, type Target } from './targets.js';
+import { checkRepresentable } from './layers/representable.js';
+import type { Target } from './targets.js';
 import type { WriteResult } from './write-h5.js';
 
 /** Keras's `to_snake_case` (keras/src/utils/naming.py). */

@@ -3,7 +3,7 @@
  * range of a Float32Array (the kernels call `applyElementwise` on each block they finish);
  * softmax / log_softmax need an axis and go through `applyActivation`.
  */
-import type { Activation } from '../ir/ops.js';
+import type { Activation } from '../ir/ops/index.js';
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;

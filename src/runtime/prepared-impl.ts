@@ -8,7 +8,7 @@
 import { applyElementwise } from './activations.js';
 import type { Conv1DSpec, PreparedConv1D } from './conv1d-spec.js';
 import type { Conv1DGeometry, Conv1DImpl, Conv1DParams, Conv1DRun } from './kernels/conv1d-types.js';
-import type { Activation } from '../ir/ops.js';
+import type { Activation } from '../ir/ops/index.js';
 
 export interface SpecPacked {
   kernel: Float32Array;

@@ -6,7 +6,7 @@ import { conv1dBlocked } from '../../src/runtime/kernels/conv1d-blocked.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl, Conv1DParams } from '../../src/runtime/kernels/conv1d-types.js';
 import { resolvePadding } from '../../src/ir/padding.js';
-import type { Padding } from '../../src/ir/ops.js';
+import type { Padding } from '../../src/ir/ops/index.js';
 
 interface Shape {
   label: string;

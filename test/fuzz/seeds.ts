@@ -162,13 +162,18 @@ async function generatedSeeds(from: Seed[]): Promise<Seed[]> {
   return out;
 }
 
+/** The seeds made from fixtures/cases (every model file there is a seed). */
+export function fixtureSeeds(): Seed[] {
+  return seedsFromTree(join(FIXTURES, 'cases'), 'repo', 'fixture');
+}
+
 let cached: Promise<Seed[]> | undefined;
 
 /** All seeds, in a fixed order. Missing sources (no corpus, no fixtures yet) just contribute nothing. */
 export function collectSeeds(): Promise<Seed[]> {
   cached ??= (async () => {
     const corpus = seedsFromTree(CORPUS, 'corpus', 'corpus');
-    const fixtures = seedsFromTree(join(FIXTURES, 'cases'), 'repo', 'fixture');
+    const fixtures = fixtureSeeds();
     const base = [...fixtures, ...corpus, ...repoDataSeeds()];
     return [...base, ...(await generatedSeeds([...fixtures, ...corpus]))];
   })();

@@ -13,7 +13,7 @@
  * Replay one case: FAST_SEED=<seed> FAST_CASE=<index> npx vitest run test/property/conv1d-fast-paths.test.ts
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops.js';
+import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops/index.js';
 import { causalPadding, resolvePadding } from '../../src/ir/padding.js';
 import type { Conv1DSpec } from '../../src/runtime/conv1d-spec.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';

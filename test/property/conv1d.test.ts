@@ -10,7 +10,7 @@
  * Replay one case: CONV1D_SEED=<seed> CONV1D_CASE=<index> npx vitest run test/property/conv1d.test.ts
  */
 import { describe, expect, it } from 'vitest';
-import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops.js';
+import type { Activation, ActivationFn, Layout, Padding } from '../../src/ir/ops/index.js';
 import { causalPadding, resolvePadding } from '../../src/ir/padding.js';
 import { conv1dBlocked } from '../../src/runtime/kernels/conv1d-blocked.js';
 import { conv1dReference } from '../../src/runtime/kernels/conv1d-reference.js';

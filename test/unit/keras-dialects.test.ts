@@ -13,7 +13,7 @@ import { float32, type Tensor } from '../../src/ir/tensor.js';
 import { activationFromConfig } from '../../src/keras/activations.js';
 import { generationOf } from '../../src/keras/generation.js';
 import { readKerasH5 } from '../../src/keras/h5-model.js';
-import { mapLayer } from '../../src/keras/layers.js';
+import { mapLayer } from '../../src/keras/layers/index.js';
 import { graphFromKerasConfig, type LayerWeightSource } from '../../src/keras/model-config.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 

@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import type { Graph, KerasBag, Node } from '../../src/ir/graph.js';
-import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops.js';
+import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops/index.js';
 import { float32, tensor } from '../../src/ir/tensor.js';
 import { save } from '../../src/keras/save.js';
-import { checkRepresentable, oldestTargetFor, parseTarget, FEATURES } from '../../src/keras/targets.js';
+import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
+import { oldestTargetFor, parseTarget } from '../../src/keras/targets.js';
 
 const LINEAR: Activation = { fn: 'linear' };
 
@@ -186,7 +187,7 @@ describe('target table refusals', () => {
   });
 
   it('every feature of the table names where it first appears (or nowhere)', () => {
-    for (const f of Object.values(FEATURES)) {
+    for (const f of Object.values(ALL_FEATURES)) {
       const oldest = oldestTargetFor(f.since);
       if (Object.keys(f.since).length === 0) expect(oldest).toBeNull();
       else expect(oldest).toMatch(/^(keras-2\.2\.4|tf-keras-2\.\d+|keras-3\.\d+)$/);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Conv1DAttrs } from '../../src/ir/ops.js';
+import type { Conv1DAttrs } from '../../src/ir/ops/index.js';
 import { inferShapes } from '../../src/ir/shapes.js';
 import { float32 } from '../../src/ir/tensor.js';
 import { validateGraph } from '../../src/ir/validate.js';

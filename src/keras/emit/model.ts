@@ -10,10 +10,13 @@
  */
 import { KconvError } from '../../errors.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
+import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
 import { isKeras3, type Target } from '../targets.js';
 import { emitInputLayer, emitLayer, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
 import { convertDtype, type Json, type JsonObject } from './objects.js';
-import { inferShapes, type Shape } from './shapes.js';
+
+/** A value's shape as Keras configs record it (null dims unknown; null when the rank is unknown too). */
+type Shape = SymShape | null;
 
 export type WrapStyle = 'legacy' | 'saving_lib';
 
@@ -110,7 +113,7 @@ function layerNameOf(node: Node): string {
 export function emitModel(graph: Graph, target: Target, style: WrapStyle): EmittedModel {
   const warnings: string[] = [];
   const ctx: EmitContext = { target, graph, warnings };
-  const shapes = inferShapes(graph);
+  const shapes = inferDeclaredShapes(graph);
   const root = buildScopes(graph);
   const emitter = new Emitter(ctx, style, shapes, graph);
   const { wrapper, layer } = emitter.model(root, true);

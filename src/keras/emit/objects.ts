@@ -107,3 +107,11 @@ export function dtypeName(value: unknown): string | null {
   }
   return null;
 }
+
+/** The kind of nested object a config key holds (`kernel_initializer` → initializers), or null. */
+export function objectKind(key: string): ObjectKind | null {
+  if (key.endsWith('_initializer')) return 'initializers';
+  if (key.endsWith('_regularizer')) return 'regularizers';
+  if (key.endsWith('_constraint')) return 'constraints';
+  return null;
+}

@@ -19,7 +19,7 @@
  * taken from an unknown number of steps are refused until kconv has a slicing op.
  */
 import { KconvError } from '../../errors.js';
-import type { Activation, OpAttrMap, OpType } from '../../ir/ops.js';
+import type { Activation, OpAttrMap, OpType } from '../../ir/ops/index.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { activationByName } from '../activations.js';
 import type { KerasGeneration } from '../generation.js';

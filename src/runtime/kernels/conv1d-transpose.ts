@@ -3,8 +3,11 @@
  * t, tap j adds x[t] · W[j] into output step t*s + j*d - padBefore. Accumulates each batch item
  * in float64 scratch, then adds bias and applies the (elementwise) activation.
  */
-import type { Activation, Layout } from '../../ir/ops.js';
+import type { Activation, Layout } from '../../ir/ops/index.js';
 import { applyElementwise } from '../activations.js';
+import { transposePaddingBefore } from '../../ir/padding.js';
+import { stepsAxis } from '../../ir/shapes.js';
+import { cached, optionalWeight, splitActivation, unary, weightF32, withSoftmax, type NodeCompiler } from '../step.js';
 
 export interface ConvTransposeParams {
   kernelSize: number;
@@ -61,3 +64,15 @@ export function prepareConvTranspose(p: ConvTransposeParams, g: ConvTransposeGeo
     }
   };
 }
+
+export const compileConv1DTranspose: NodeCompiler<'Conv1DTranspose'> = (ctx, node, [inShape], outShape) => {
+  const a = node.attrs;
+  const { fused, after } = splitActivation(a.activation);
+  const params = { kernelSize: a.kernelSize, stride: a.stride, dilation: a.dilation, inChannels: a.inChannels, filters: a.filters, layout: a.layout, activation: fused };
+  const packed = cached(ctx, `${node.name}#transpose`, () => packConvTranspose(params, weightF32(ctx, node, 'kernel')));
+  const L = inShape[stepsAxis(a.layout)];
+  const T = outShape[stepsAxis(a.layout)];
+  const padBefore = transposePaddingBefore(L, T, a.kernelSize, a.stride, a.dilation, a.padding);
+  const run = prepareConvTranspose(params, { batch: inShape[0], inLength: L, outLength: T, padBefore }, packed, optionalWeight(ctx, node, 'bias', a.useBias));
+  return withSoftmax(unary(run), after, outShape);
+};

@@ -7,7 +7,7 @@
  * once per input geometry (allocates scratch), then the returned function runs many times and
  * allocates nothing.
  */
-import type { Activation, Layout } from '../../ir/ops.js';
+import type { Activation, Layout } from '../../ir/ops/index.js';
 
 /** Everything about a convolution that does not depend on the input's batch or length. */
 export interface Conv1DParams {

@@ -3,8 +3,10 @@
  * flattened leading axes. Rows accumulate in a float64 scratch row; the (elementwise) activation
  * runs on the result.
  */
-import type { Activation } from '../../ir/ops.js';
+import type { Activation } from '../../ir/ops/index.js';
 import { applyElementwise } from '../activations.js';
+import { optionalWeight, splitActivation, unary, weightF32, withSoftmax, type NodeCompiler } from '../step.js';
+import { numElements } from '../../ir/tensor.js';
 
 export function prepareDense(rows: number, inFeatures: number, units: number, kernel: Float32Array, bias: Float32Array | null, activation: Activation) {
   const acc = new Float64Array(units);
@@ -25,3 +27,11 @@ export function prepareDense(rows: number, inFeatures: number, units: number, ke
     applyElementwise(activation, output, 0, rows * units);
   };
 }
+
+export const compileDense: NodeCompiler<'Dense'> = (ctx, node, [inShape], outShape) => {
+  const a = node.attrs;
+  const { fused, after } = splitActivation(a.activation);
+  const rows = numElements(inShape) / a.inFeatures;
+  const run = prepareDense(rows, a.inFeatures, a.units, weightF32(ctx, node, 'kernel'), optionalWeight(ctx, node, 'bias', a.useBias), fused);
+  return withSoftmax(unary(run), after, outShape);
+};

@@ -1,5 +1,7 @@
 /** Elementwise ops with numpy broadcasting: the merge layers and PReLU. */
-import type { MergeMode } from '../../ir/ops.js';
+import type { MergeMode } from '../../ir/ops/index.js';
+import { applyElementwise, applySoftmax, isElementwise } from '../activations.js';
+import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** For an input of `shape` broadcast to `outShape`: its stride along each output axis (0 where broadcast). */
 function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
@@ -85,3 +87,23 @@ export function preparePReLU(shape: readonly number[], alphaShape: readonly numb
     }
   };
 }
+
+export const compileMerge: NodeCompiler<'Merge'> = (_ctx, node, inShapes, outShape) => prepareMerge(node.attrs.mode, inShapes, outShape);
+
+export const compilePReLU: NodeCompiler<'PReLU'> = (ctx, node, [inShape]) => {
+  const alphaShape = ctx.graph.weights.get(node.weights.alpha)!.shape;
+  return unary(preparePReLU(inShape, alphaShape, weightF32(ctx, node, 'alpha')));
+};
+
+export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, _inShapes, outShape) => {
+  const act = node.attrs.activation;
+  if (act.fn === 'linear') return 'alias';
+  return (inputs, output) => {
+    output.set(inputs[0]);
+    if (isElementwise(act)) {
+      applyElementwise(act, output);
+    } else {
+      applySoftmax(act, output, outShape);
+    }
+  };
+};

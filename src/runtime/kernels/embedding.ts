@@ -1,5 +1,7 @@
 /** Embedding: each index of the input picks a row of the table. */
 import { KconvError } from '../../errors.js';
+import { numElements } from '../../ir/tensor.js';
+import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 export function prepareEmbedding(count: number, inputDim: number, outputDim: number, table: Float32Array, nodeName: string) {
   return (input: Float32Array, output: Float32Array) => {
@@ -12,3 +14,8 @@ export function prepareEmbedding(count: number, inputDim: number, outputDim: num
     }
   };
 }
+
+export const compileEmbedding: NodeCompiler<'Embedding'> = (ctx, node, [inShape]) => {
+  const a = node.attrs;
+  return unary(prepareEmbedding(numElements(inShape), a.inputDim, a.outputDim, weightF32(ctx, node, 'embeddings'), node.name));
+};

@@ -2,7 +2,9 @@
  * Ops that only move data: transpose (Permute, channels-first Flatten), padding and cropping of
  * the steps axis, UpSampling1D, RepeatVector, Concatenate.
  */
-import type { Layout } from '../../ir/ops.js';
+import type { Layout } from '../../ir/ops/index.js';
+import { channelsAxis, normalizeAxis, stepsAxis } from '../../ir/shapes.js';
+import { unary, type NodeCompiler } from '../step.js';
 
 function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -96,3 +98,32 @@ export function prepareConcat(inShapes: readonly (readonly number[])[], axis: nu
     }
   };
 }
+
+/** Ops that only relabel memory (Dropout & co., Reshape). */
+export const compileAlias: NodeCompiler<'Identity' | 'Reshape'> = () => 'alias';
+
+export const compileFlatten: NodeCompiler<'Flatten'> = (_ctx, node, [inShape]) => {
+  if (node.attrs.layout === 'NWC' || inShape.length <= 2) return 'alias';
+  // channels_first: move channels (axis 1) last, then flatten
+  const perm = [0, ...inShape.slice(2).map((_, i) => i + 2), 1];
+  return unary(prepareTranspose(inShape, perm));
+};
+
+export const compilePermute: NodeCompiler<'Permute'> = (_ctx, node, [inShape]) => unary(prepareTranspose(inShape, [0, ...node.attrs.dims]));
+
+function compilePadCrop(sign: 1 | -1): NodeCompiler<'ZeroPadding1D' | 'Cropping1D'> {
+  return (_ctx, node, [inShape], outShape) => {
+    const a = node.attrs;
+    const s = stepsAxis(a.layout);
+    return unary(preparePadCrop(inShape[0], inShape[s], inShape[channelsAxis(a.layout)], sign * a.before, outShape[s], a.layout));
+  };
+}
+
+export const compileZeroPadding = compilePadCrop(1);
+export const compileCropping = compilePadCrop(-1);
+
+export const compileUpSampling: NodeCompiler<'UpSampling1D'> = (_ctx, node, [inShape]) => unary(prepareUpSampling(inShape[0], inShape[1], inShape[2], node.attrs.size));
+
+export const compileRepeatVector: NodeCompiler<'RepeatVector'> = (_ctx, node, [inShape]) => unary(prepareRepeatVector(inShape[0], inShape[1], node.attrs.n));
+
+export const compileConcatenate: NodeCompiler<'Concatenate'> = (_ctx, node, inShapes) => prepareConcat(inShapes, normalizeAxis(node.attrs.axis, inShapes[0].length, node, 'axis'));

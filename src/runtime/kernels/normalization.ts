@@ -1,6 +1,9 @@
 /**
  * BatchNormalization (inference: moving statistics) and LayerNormalization.
  */
+import { KconvError } from '../../errors.js';
+import { normalizeAxis } from '../../ir/shapes.js';
+import { optionalWeight, unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** Per-channel affine y = x·scale[c] + shift[c] along `axis` of `shape`, precomputed from the statistics. */
 export function prepareBatchNorm(
@@ -86,3 +89,27 @@ export function prepareLayerNorm(
     }
   };
 }
+
+export const compileBatchNorm: NodeCompiler<'BatchNormalization'> = (ctx, node, [inShape]) => {
+  const a = node.attrs;
+  const axis = normalizeAxis(a.axis, inShape.length, node, 'axis');
+  const mean = weightF32(ctx, node, 'moving_mean');
+  if (mean.length !== inShape[axis]) {
+    throw new KconvError('BAD_WEIGHTS', `node '${node.name}' (BatchNormalization): moving_mean has ${mean.length} values, axis ${axis} of the input has ${inShape[axis]}`, { where: `nodes/${node.name}/weights/moving_mean` });
+  }
+  return unary(prepareBatchNorm(inShape, axis, a.epsilon, mean, weightF32(ctx, node, 'moving_variance'), optionalWeight(ctx, node, 'gamma', a.scale), optionalWeight(ctx, node, 'beta', a.center)));
+};
+
+export const compileLayerNorm: NodeCompiler<'LayerNormalization'> = (ctx, node, [inShape]) => {
+  const a = node.attrs;
+  const axes = [...new Set(a.axes.map((ax, i) => normalizeAxis(ax, inShape.length, node, `axes[${i}]`)))].sort((x, y) => x - y);
+  const n = axes.reduce((p, ax) => p * inShape[ax], 1);
+  const gamma = optionalWeight(ctx, node, 'gamma', a.scale);
+  const beta = optionalWeight(ctx, node, 'beta', a.center);
+  for (const [role, w] of [['gamma', gamma], ['beta', beta]] as const) {
+    if (w && w.length !== n) {
+      throw new KconvError('BAD_WEIGHTS', `node '${node.name}' (LayerNormalization): ${role} has ${w.length} values, the normalized axes hold ${n}`, { where: `nodes/${node.name}/weights/${role}` });
+    }
+  }
+  return unary(prepareLayerNorm(inShape, axes, a.epsilon, gamma, beta, a.rmsScaling));
+};

@@ -3,7 +3,10 @@
  * and average pooling divides by the number of real positions in the window (TF's SAME
  * semantics, which Keras uses).
  */
-import type { Layout } from '../../ir/ops.js';
+import type { Layout } from '../../ir/ops/index.js';
+import { resolvePadding } from '../../ir/padding.js';
+import { channelsAxis, stepsAxis } from '../../ir/shapes.js';
+import { unary, type NodeCompiler } from '../step.js';
 
 export interface PoolGeometry {
   batch: number;
@@ -70,3 +73,27 @@ export function prepareGlobalPool(kind: 'max' | 'average', batch: number, steps:
     }
   };
 }
+
+function compileWindowPool(kind: 'max' | 'average'): NodeCompiler<'MaxPooling1D' | 'AveragePooling1D'> {
+  return (_ctx, node, [inShape], outShape) => {
+    const a = node.attrs;
+    const s = stepsAxis(a.layout);
+    const pad = resolvePadding(a.padding, inShape[s], a.poolSize, a.stride, 1);
+    return unary(preparePool(kind, {
+      batch: inShape[0], inLength: inShape[s], outLength: outShape[s], channels: inShape[channelsAxis(a.layout)],
+      poolSize: a.poolSize, stride: a.stride, padBefore: pad.before, layout: a.layout,
+    }));
+  };
+}
+
+function compileGlobalPool(kind: 'max' | 'average'): NodeCompiler<'GlobalMaxPooling1D' | 'GlobalAveragePooling1D'> {
+  return (_ctx, node, [inShape]) => {
+    const a = node.attrs;
+    return unary(prepareGlobalPool(kind, inShape[0], inShape[stepsAxis(a.layout)], inShape[channelsAxis(a.layout)], a.layout));
+  };
+}
+
+export const compileMaxPool = compileWindowPool('max');
+export const compileAveragePool = compileWindowPool('average');
+export const compileGlobalMaxPool = compileGlobalPool('max');
+export const compileGlobalAveragePool = compileGlobalPool('average');

@@ -1,0 +1,225 @@
+/**
+ * What a Keras layer codec is, and the helpers codecs share. A codec owns one layer family:
+ * - `read`: a layer of any generation (Keras 1, standalone Keras 2, tf.keras / tf_keras, Keras 3,
+ *   including Keras 3 configs inside legacy .h5 files) plus its stored weights → an IR op with
+ *   explicit attributes and canonical weights;
+ * - `write`: an IR node → that family's `{class_name, config}` in a target's dialect (the keys the
+ *   IR models; src/keras/emit/layers.ts adds name, dtype, nested objects and carried keys);
+ * - `weightOrder`: each op's weight roles in Keras's variable order;
+ * - `check`: which targets can hold which option (NOT_REPRESENTABLE otherwise), with the
+ *   family's own `features` (where each first appears);
+ * - `extras`: constructor keys outside the IR each class takes per family, and defaults Keras
+ *   writes even when unset.
+ * Nothing in a config is ever executed.
+ */
+import { KconvError } from '../../errors.js';
+import type { Graph, Node, NodeOf } from '../../ir/graph.js';
+import type { Activation, ActivationFn, Layout, OpAttrMap, OpType, Padding } from '../../ir/ops/index.js';
+import { causalPadding, samePadding, validPadding } from '../../ir/padding.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { ConfigReader, type Config } from '../config-values.js';
+import type { Json, JsonObject } from '../emit/objects.js';
+import type { KerasGeneration } from '../generation.js';
+import type { Feature, Target } from '../targets.js';
+
+/** A weight as stored in the file, in Keras's stored order. */
+export interface StoredWeight {
+  /** The name Keras recorded (`conv1d/kernel:0`, `convolution1d_1_W`, `sequential/conv1d/kernel`, ...). */
+  name: string;
+  tensor: Tensor;
+  /** Where it lives in the file (e.g. `/model_weights/conv1d/conv1d/kernel:0`), for error messages. */
+  where?: string;
+}
+
+export interface LayerContext {
+  generation: KerasGeneration;
+  /** The backend that wrote the weights ('theano' flips convolution kernels). */
+  backend: string;
+  /** Where the layer's config sits, for error messages (e.g. `model_config layers[2] "conv1d"`). */
+  where: string;
+}
+
+/** One IR op built from a layer: attributes and weights by role, already canonical. */
+export interface MappedLayer<K extends OpType = OpType> {
+  op: K;
+  attrs: OpAttrMap[K];
+  weights: Record<string, Tensor>;
+}
+
+export interface EmitContext {
+  target: Target;
+  graph: Graph;
+  warnings: string[];
+}
+
+/**
+ * A layer as a codec writes it: the class, the config keys the IR models, and the nested-object
+ * keys (`kernel_initializer`, ...) the class takes, in Keras's key order. `complete` marks a
+ * config written as is (no name/dtype/objects added).
+ */
+export interface WrittenLayer {
+  className: string;
+  body: JsonObject;
+  objects?: string[];
+  complete?: boolean;
+  /** A last change to the finished config (a class that takes fewer common keys). */
+  adjust?: (config: JsonObject) => void;
+}
+
+/** Keys outside the IR that one class takes in each family; `k3since` gives the Keras 3 minor that introduced a key. */
+export interface ExtraKeys {
+  keras2: string[];
+  keras3: string[];
+  k3since?: Record<string, number>;
+  /** Keys Keras writes with their default value even when unset (Keras 3: [since minor, value]). */
+  defaults?: { keras2?: Record<string, Json>; keras3?: Record<string, [number, Json]> };
+  /** Keys Keras 2 writes only when they differ from this default (tf.keras `get_config`). */
+  keras2OmitsDefault?: Record<string, Json>;
+}
+
+/** A node of any of the ops K (a union, so `node.op` checks narrow it). */
+export type NodeIn<K extends OpType> = { [P in K]: NodeOf<P> }[K];
+
+export interface LayerCodec<K extends OpType = OpType> {
+  /** Keras class names this codec reads, every generation's spelling. */
+  classes: readonly string[];
+  /** IR ops this codec writes. */
+  ops: readonly K[];
+  read(className: string, cfg: ConfigReader, w: WeightList, ctx: LayerContext): MappedLayer;
+  /** How each op is written (the config keys the IR models). */
+  write: { [P in K]: (node: NodeOf<P>, ctx: EmitContext) => WrittenLayer };
+  /** Weight roles of each op in Keras's variable order (trainable first). */
+  weightOrder?: Partial<Record<K, readonly string[]>>;
+  /** Throws NOT_REPRESENTABLE when `target` cannot hold the node. */
+  check?(node: NodeIn<K>, target: Target, graph: Graph): void;
+  /** What Keras versions' legacy-h5 loaders get wrong for this op (`rankOf` a value, when known). */
+  checkLegacyH5?(node: NodeIn<K>, target: Target, rankOf: (value: string) => number | undefined): void;
+  /** The family's options and where each first appears (listed by the target tests). */
+  features?: Record<string, Feature>;
+  /** Extra keys per class name. */
+  extras?: Record<string, ExtraKeys>;
+}
+
+/** Declares a codec (keeps K inferred from `ops`). */
+export function codec<K extends OpType>(c: LayerCodec<K>): LayerCodec<K> {
+  return c;
+}
+
+/** A MappedLayer with the weights that are present. */
+export function mapped<K extends OpType>(op: K, attrs: OpAttrMap[K], weights: Record<string, Tensor | undefined>): MappedLayer<K> {
+  const clean: Record<string, Tensor> = {};
+  for (const [role, t] of Object.entries(weights)) if (t) clean[role] = t;
+  return { op, attrs, weights: clean };
+}
+
+export function layoutOf(cfg: ConfigReader): Layout {
+  // Keras 2.0/2.1 configs may lack data_format, Keras 3 may store null before resolution: both mean channels_last.
+  const df = cfg.has('data_format') ? cfg.oneOf('data_format', ['channels_last', 'channels_first']) : 'channels_last';
+  return df === 'channels_first' ? 'NCW' : 'NWC';
+}
+
+export function dataFormat(layout: Layout): string {
+  return layout === 'NCW' ? 'channels_first' : 'channels_last';
+}
+
+/** Keras `padding` / Keras 1 `border_mode` of a convolution. */
+export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: number): Padding {
+  const mode = cfg.oneOf(cfg.pick('padding', 'border_mode') ?? 'padding', ['valid', 'same', 'causal', 'full'], 'valid');
+  if (mode === 'same') return samePadding();
+  if (mode === 'causal') return causalPadding(kernelSize, dilation);
+  if (mode === 'full') {
+    // Keras 1 / Theano only: every overlapping position
+    const span = dilation * (kernelSize - 1);
+    return { kind: 'explicit', before: span, after: span };
+  }
+  return validPadding();
+}
+
+/** Keep the source's axis spelling (e.g. -1) when it is consistent with the IR's; else the IR's. */
+export function axisValue(source: unknown, ir: number): Json {
+  if (typeof source === 'number' && (source === ir || source < 0)) return source;
+  if (Array.isArray(source) && source.length === 1 && typeof source[0] === 'number') return axisValue(source[0], ir);
+  return ir;
+}
+
+/** The node's source config (empty without a bag). */
+export function sourceConfig(node: Node | NodeOf<OpType>): Config {
+  return node.keras?.config ?? {};
+}
+
+/**
+ * The stored weights of one layer, taken positionally in Keras's stored order (as Keras itself
+ * loads them), with count and shape checks that name the weight's path in the file.
+ */
+export class WeightList {
+  constructor(
+    readonly stored: StoredWeight[],
+    private readonly className: string,
+    private readonly ctx: LayerContext,
+  ) {}
+
+  private whereOf(i: number): string {
+    const s = this.stored[i];
+    return s?.where ?? `${this.ctx.where} weight ${s ? `'${s.name}'` : i}`;
+  }
+
+  none(): void {
+    if (this.stored.length > 0) this.take([]);
+  }
+
+  take(roles: string[]): Tensor[] {
+    if (this.stored.length !== roles.length) {
+      throw new KconvError(
+        'BAD_WEIGHTS',
+        `${this.className} layer: expected ${roles.length} weight(s) [${roles.join(', ')}] for this config, found ${this.stored.length} [${this.stored.map((s) => s.name).join(', ')}]`,
+        { where: this.stored[0]?.where?.replace(/\/[^/]*$/, '') ?? this.ctx.where },
+      );
+    }
+    return this.stored.map((s) => s.tensor);
+  }
+
+  /** Takes the weights of `roles` and returns them by role. */
+  byRole(roles: string[]): Record<string, Tensor> {
+    const taken = this.take(roles);
+    const weights: Record<string, Tensor> = {};
+    roles.forEach((r, i) => (weights[r] = taken[i]));
+    return weights;
+  }
+
+  badShape(i: number, expected: string): never {
+    throw new KconvError('BAD_WEIGHTS', `${this.className} weight '${this.stored[i].name}': expected ${expected}, found shape [${this.stored[i].tensor.shape.join(', ')}]`, { where: this.whereOf(i) });
+  }
+
+  expectShape(i: number, shape: readonly number[], actual: Tensor = this.stored[i].tensor): void {
+    const ok = actual.shape.length === shape.length && actual.shape.every((d, j) => d === shape[j]);
+    if (!ok) {
+      throw new KconvError(
+        'BAD_WEIGHTS',
+        `${this.className} weight '${this.stored[i].name}': the config implies shape [${shape.join(', ')}], the file has [${this.stored[i].tensor.shape.join(', ')}]`,
+        { where: this.whereOf(i) },
+      );
+    }
+  }
+}
+
+/** Nested-object keys of a layer with weights `prefixes` (e.g. kernel, bias), in Keras's order. */
+export function weightObjects(prefixes: string[]): string[] {
+  return [
+    ...prefixes.map((p) => `${p}_initializer`),
+    ...prefixes.map((p) => `${p}_regularizer`),
+    'activity_regularizer',
+    ...prefixes.map((p) => `${p}_constraint`),
+  ];
+}
+
+const ACTIVATION_NAMES: Partial<Record<ActivationFn, string>> = { hard_silu: 'hard_silu', swish: 'swish' };
+const ACTIVATION_ALIASES: Record<string, ActivationFn> = { silu: 'swish', hard_swish: 'hard_silu', linear: 'linear' };
+
+/** The activation's Keras name; keeps the source's spelling when it names the same function. */
+export function activationName(act: Activation, source?: unknown): string {
+  if (typeof source === 'string') {
+    const fn = ACTIVATION_ALIASES[source] ?? source;
+    if (fn === act.fn) return source;
+  }
+  return ACTIVATION_NAMES[act.fn] ?? act.fn;
+}

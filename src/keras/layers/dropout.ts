@@ -1,0 +1,43 @@
+/**
+ * Layers that are the identity at inference: Dropout, SpatialDropout1D, GaussianNoise,
+ * GaussianDropout, AlphaDropout, ActivityRegularization. Written back as the class they were
+ * (their rate, seed... carried), or as Dropout(0) when the graph has no Keras class for them.
+ */
+import type { JsonObject } from '../emit/objects.js';
+import { dtypeName } from '../emit/objects.js';
+import { isKeras3 } from '../targets.js';
+import { codec, mapped, sourceConfig, type ExtraKeys } from './codec.js';
+
+const EXTRAS: Record<string, ExtraKeys> = {
+  Dropout: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'noise_shape', 'seed'] },
+  SpatialDropout1D: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'seed'], defaults: { keras2: { noise_shape: null, seed: null } } },
+  GaussianNoise: { keras2: ['stddev', 'seed'], keras3: ['stddev', 'seed'] },
+  GaussianDropout: { keras2: ['rate', 'seed'], keras3: ['rate', 'seed'] },
+  AlphaDropout: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'noise_shape', 'seed'] },
+  ActivityRegularization: { keras2: ['l1', 'l2'], keras3: ['l1', 'l2'] },
+};
+
+export const dropoutCodec = codec({
+  classes: Object.keys(EXTRAS),
+  ops: ['Identity'],
+  read(className, _cfg, w) {
+    w.none();
+    return mapped('Identity', { kind: className }, {});
+  },
+  write: {
+    Identity(node, ctx) {
+      const src = sourceConfig(node);
+      const known = node.keras?.className ?? node.attrs.kind;
+      const className = known in EXTRAS ? known : 'Dropout';
+      const body: JsonObject = className === 'Dropout' && src.rate === undefined ? { rate: 0 } : {};
+      if (className !== 'SpatialDropout1D' || !isKeras3(ctx.target)) return { className, body };
+      // Keras 3's SpatialDropout1D takes (rate, seed, name, dtype) only, dtype as a plain string.
+      const adjust = (config: JsonObject) => {
+        delete config.trainable;
+        config.dtype = dtypeName(src.dtype) ?? 'float32';
+      };
+      return { className, body, adjust };
+    },
+  },
+  extras: EXTRAS,
+});

@@ -1,0 +1,77 @@
+/**
+ * Pooling: MaxPooling1D / AveragePooling1D (Keras 1 `pool_length`, `stride`, `border_mode`;
+ * `strides` null means the pool size) and their global forms (`keepdims` from tf.keras 2.6).
+ */
+import type { NodeOf } from '../../ir/graph.js';
+import { FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';
+import type { JsonObject } from '../emit/objects.js';
+import { codec, dataFormat, layoutOf, mapped, type EmitContext, type MappedLayer, type WeightList } from './codec.js';
+import type { ConfigReader } from '../config-values.js';
+import { samePadding, validPadding } from '../../ir/padding.js';
+
+export const POOLING_FEATURES = {
+  globalPoolKeepdims: { name: 'global pooling keepdims=True', since: { tfkeras: 6, keras3: 0 }, verified: false },
+} satisfies Record<string, Feature>;
+
+function readPool(op: 'MaxPooling1D' | 'AveragePooling1D') {
+  return (_className: string, cfg: ConfigReader, w: WeightList) => {
+    w.none();
+    const poolSize = cfg.int(cfg.pick('pool_size', 'pool_length') ?? 'pool_size', 2);
+    const strideKey = cfg.pick('strides', 'stride');
+    const stride = strideKey ? cfg.int(strideKey) : poolSize;
+    const mode = cfg.oneOf(cfg.pick('padding', 'border_mode') ?? 'padding', ['valid', 'same'], 'valid');
+    return mapped(op, { poolSize, stride, padding: mode === 'same' ? samePadding() : validPadding(), layout: layoutOf(cfg) }, {});
+  };
+}
+
+function readGlobalPool(op: 'GlobalMaxPooling1D' | 'GlobalAveragePooling1D') {
+  return (_className: string, cfg: ConfigReader, w: WeightList) => {
+    w.none();
+    return mapped(op, { layout: layoutOf(cfg), keepDims: cfg.bool('keepdims', false) }, {});
+  };
+}
+
+const READERS: Record<string, (className: string, cfg: ConfigReader, w: WeightList) => MappedLayer> = {
+  MaxPooling1D: readPool('MaxPooling1D'),
+  MaxPool1D: readPool('MaxPooling1D'),
+  AveragePooling1D: readPool('AveragePooling1D'),
+  AvgPool1D: readPool('AveragePooling1D'),
+  GlobalMaxPooling1D: readGlobalPool('GlobalMaxPooling1D'),
+  GlobalMaxPool1D: readGlobalPool('GlobalMaxPooling1D'),
+  GlobalAveragePooling1D: readGlobalPool('GlobalAveragePooling1D'),
+  GlobalAvgPool1D: readGlobalPool('GlobalAveragePooling1D'),
+};
+
+function writePool(node: NodeOf<'MaxPooling1D' | 'AveragePooling1D'>) {
+  const a = node.attrs;
+  return { className: node.op, body: { pool_size: [a.poolSize], strides: [a.stride], padding: a.padding.kind === 'same' ? 'same' : 'valid', data_format: dataFormat(a.layout) } };
+}
+
+function writeGlobalPool(node: NodeOf<'GlobalMaxPooling1D' | 'GlobalAveragePooling1D'>, ctx: EmitContext) {
+  const body: JsonObject = { data_format: dataFormat(node.attrs.layout) };
+  if (isKeras3(ctx.target) || supports(ctx.target, POOLING_FEATURES.globalPoolKeepdims.since)) body.keepdims = node.attrs.keepDims;
+  return { className: node.op, body };
+}
+
+export const poolingCodec = codec({
+  classes: Object.keys(READERS),
+  ops: ['MaxPooling1D', 'AveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling1D'],
+  read: (className, cfg, w) => READERS[className](className, cfg, w),
+  write: {
+    MaxPooling1D: writePool,
+    AveragePooling1D: writePool,
+    GlobalMaxPooling1D: writeGlobalPool,
+    GlobalAveragePooling1D: writeGlobalPool,
+  },
+  check(node, target) {
+    if (node.op === 'GlobalMaxPooling1D' || node.op === 'GlobalAveragePooling1D') {
+      if (node.attrs.keepDims) need(node, target, POOLING_FEATURES.globalPoolKeepdims);
+      return;
+    }
+    const p = node.attrs.padding;
+    if (p.kind === 'explicit' && (p.before !== 0 || p.after !== 0)) {
+      refuse(node, target, `${FEATURES.explicitPadding.name} (before ${p.before}, after ${p.after})`, {});
+    }
+  },
+  features: POOLING_FEATURES,
+});

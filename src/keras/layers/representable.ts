@@ -1,0 +1,60 @@
+/**
+ * Whether a target can hold a graph: the graph-level facts (weight dtypes, nesting) from the
+ * target table, then each node's own family facts from its codec (`check`, and `checkLegacyH5`
+ * for what some Keras versions' legacy-h5 loaders get wrong). The first node a target cannot
+ * hold is refused with NOT_REPRESENTABLE, naming the layer, the feature and the oldest target
+ * that can take it: a file is never written half right.
+ */
+import type { Graph, Node } from '../../ir/graph.js';
+import { inferDeclaredShapes } from '../../ir/shapes.js';
+import { FEATURES, refuse, supports, type Feature, type Target } from '../targets.js';
+import { CODEC_BY_OP, CODECS } from './index.js';
+
+/** Every feature the target table knows: the graph-level ones and each layer family's. */
+export const ALL_FEATURES: Record<string, Feature> = Object.assign({}, FEATURES, ...CODECS.map((c) => c.features ?? {}));
+
+/**
+ * Checks that `target` can express every node of `graph`; throws NOT_REPRESENTABLE on the first
+ * node that it cannot. `format` 'h5' adds the legacy-h5 loaders' limits.
+ */
+export function checkRepresentable(graph: Graph, target: Target, format?: string): void {
+  checkNesting(graph, target);
+  if (format === 'h5') checkLegacyH5(graph, target);
+  for (const w of graph.weights.values()) {
+    if (w.dtype === 'bfloat16' && !supports(target, FEATURES.bfloat16.since)) {
+      refuse({ name: 'weights', op: 'Graph' }, target, FEATURES.bfloat16.name, FEATURES.bfloat16.since);
+    }
+  }
+  for (const node of graph.nodes) codecCheck(node)?.(node, target, graph);
+}
+
+function codecCheck(node: Node): ((node: Node, target: Target, graph: Graph) => void) | undefined {
+  return CODEC_BY_OP.get(node.op)?.check as ((node: Node, target: Target, graph: Graph) => void) | undefined;
+}
+
+/** Nested Functional inside Sequential (by the classes recorded in provenance). */
+function checkNesting(graph: Graph, target: Target): void {
+  const scopes = graph.provenance.scopes ?? {};
+  const classOf = (path: string[]): string | undefined =>
+    path.length === 0 ? graph.provenance.model?.className : (scopes[path.join('/')] ?? scopes[path[path.length - 1]])?.className;
+  for (const node of graph.nodes) {
+    const scope = node.keras?.scope ?? [];
+    for (let i = 1; i <= scope.length; i++) {
+      const inner = classOf(scope.slice(0, i));
+      const outer = classOf(scope.slice(0, i - 1));
+      if ((inner === 'Functional' || inner === 'Model') && outer === 'Sequential' && !supports(target, FEATURES.functionalInSequential.since)) {
+        refuse({ name: scope[i - 1], op: inner }, target, FEATURES.functionalInSequential.name, FEATURES.functionalInSequential.since);
+      }
+    }
+  }
+}
+
+/** What Keras versions' legacy-h5 loaders get wrong (found by loading kconv's files in them). */
+function checkLegacyH5(graph: Graph, target: Target): void {
+  let shapes: ReturnType<typeof inferDeclaredShapes> | undefined;
+  const rankOf = (v: string) => (shapes ??= inferDeclaredShapes(graph)).get(v)?.length;
+  for (const node of graph.nodes) {
+    const check = CODEC_BY_OP.get(node.op)?.checkLegacyH5 as ((node: Node, target: Target, rankOf: (v: string) => number | undefined) => void) | undefined;
+    check?.(node, target, rankOf);
+  }
+}
