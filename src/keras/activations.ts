@@ -76,6 +76,27 @@ export function activationByName(name: string, generation: KerasGeneration, wher
     // tf.keras 2.12 saves log_softmax under TF's function name (and cannot reload it)
     case 'log_softmax_v2':
       return { fn: 'log_softmax', axis: -1 };
+    // Keras 3 (3.15.1 has them by name; 3.0.1 and 3.2.1 do not): by name they take their defaults
+    case 'celu':
+      return { fn: 'celu', alpha: 1 };
+    case 'glu':
+      return { fn: 'glu', axis: -1 };
+    case 'sparse_plus':
+      return { fn: 'sparse_plus' };
+    case 'squareplus':
+      return { fn: 'squareplus', alpha: 4 };
+    case 'soft_shrink':
+      return { fn: 'soft_shrink', threshold: 0.5 };
+    case 'hard_shrink':
+      return { fn: 'hard_shrink', threshold: 0.5 };
+    case 'tanh_shrink':
+      return { fn: 'tanh_shrink' };
+    case 'log_sigmoid':
+      return { fn: 'log_sigmoid' };
+    case 'sparsemax':
+      return { fn: 'sparsemax', axis: -1 };
+    case 'hard_tanh':
+      return { fn: 'hard_tanh' };
     default:
       throw new KconvError('UNSUPPORTED_FEATURE', `activation '${name}' is not one kconv implements (it will not be treated as linear)`, { where });
   }

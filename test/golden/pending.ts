@@ -10,7 +10,6 @@ export const NOT_YET_RUNNABLE: Record<string, string> = {
   'model-tfop-math': 'TFOpLambda not run yet',
   'model-tfop-shape': 'TFOpLambda/SlicingOpLambda not run yet',
   'model-normalization': 'Normalization not run yet',
-  'model-activation-k3-extra': 'Keras 3.15 activations not implemented yet',
   'model-keras-tcn': 'TCN expansion in src/keras/layers/tcn.ts, not wired into the readers yet',
 };
 

@@ -22,7 +22,7 @@ import { poolingCodec } from './pooling.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
 
-export type { EmitContext, LayerCodec, LayerContext, MappedLayer, StoredWeight, WrittenLayer } from './codec.js';
+export type { CallPlan, EmitContext, LayerCodec, LayerContext, MappedLayer, PlannedNode, StoredWeight, WrittenLayer } from './codec.js';
 
 /** Every layer codec. */
 export const CODECS: readonly LayerCodec[] = [
@@ -48,6 +48,11 @@ export const CODEC_BY_CLASS: ReadonlyMap<string, LayerCodec> = new Map(CODECS.fl
 
 /** IR op → the codec that writes it. */
 export const CODEC_BY_OP: ReadonlyMap<OpType, LayerCodec> = new Map(CODECS.flatMap((c) => c.ops.map((op) => [op, c] as const)));
+
+/** The codec that reads `className` (the Unsupported codec for a class no codec claims). */
+export function codecFor(className: string): LayerCodec {
+  return CODEC_BY_CLASS.get(className) ?? (unsupportedCodec as LayerCodec);
+}
 
 /** Maps a Keras layer (any generation) and its stored weights to an IR op. */
 export function mapLayer(className: string, config: Config, stored: StoredWeight[], ctx: LayerContext): MappedLayer {

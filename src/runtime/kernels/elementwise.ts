@@ -1,6 +1,6 @@
 /** Elementwise ops with numpy broadcasting: the merge layers and PReLU. */
 import type { MergeMode } from '../../ir/ops/index.js';
-import { applyElementwise, applySoftmax, isElementwise } from '../activations.js';
+import { applyElementwise, applyGlu, applySoftmax, isElementwise } from '../activations.js';
 import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** For an input of `shape` broadcast to `outShape`: its stride along each output axis (0 where broadcast). */
@@ -95,9 +95,13 @@ export const compilePReLU: NodeCompiler<'PReLU'> = (ctx, node, [inShape]) => {
   return unary(preparePReLU(inShape, alphaShape, weightF32(ctx, node, 'alpha')));
 };
 
-export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, _inShapes, outShape) => {
+export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, inShapes, outShape) => {
   const act = node.attrs.activation;
   if (act.fn === 'linear') return 'alias';
+  if (act.fn === 'glu') {
+    const last = inShapes[0][inShapes[0].length - 1];
+    return (inputs, output) => applyGlu(inputs[0], output, last);
+  }
   return (inputs, output) => {
     output.set(inputs[0]);
     if (isElementwise(act)) {
