@@ -5,6 +5,7 @@
  * Keras codec (src/keras/layers/index.ts); see docs/adding-a-layer.md.
  */
 import { Activation as ActivationOp } from './activation.js';
+import { Attention } from './attention.js';
 import { AveragePooling1D } from './average-pooling1d.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Concatenate } from './concatenate.js';
@@ -23,6 +24,7 @@ import { Input } from './input.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { MaxPooling1D } from './max-pooling1d.js';
 import { Merge } from './merge.js';
+import { MultiHeadAttention } from './multi-head-attention.js';
 import { Permute } from './permute.js';
 import { PReLU } from './prelu.js';
 import { RepeatVector } from './repeat-vector.js';
@@ -59,6 +61,8 @@ export const OPS = {
   RepeatVector,
   Merge,
   Concatenate,
+  MultiHeadAttention,
+  Attention,
   Unsupported,
 };
 
@@ -82,6 +86,8 @@ export type { Activation, ActivationFn, Layout, Padding, WindowAttrs } from './c
 export { ACTIVATION_FNS, LINEAR } from './common.js';
 export type { Dim, OpDef, OpNode, SymShape } from './define.js';
 export type { ActivationAttrs } from './activation.js';
+export type { AttentionAttrs } from './attention.js';
+export type { MultiHeadAttentionAttrs } from './multi-head-attention.js';
 export type { BatchNormAttrs } from './batch-normalization.js';
 export type { ConcatenateAttrs } from './concatenate.js';
 export type { Conv1DAttrs } from './conv1d.js';

@@ -11,6 +11,7 @@ import type { OpAttrMap, OpType } from '../../ir/ops/index.js';
 import type { DType } from '../../ir/tensor.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import { activationLayersCodec } from './activation-layers.js';
+import { attentionCodec } from './attention.js';
 import { WeightList, type LayerCodec, type LayerContext, type MappedLayer, type StoredWeight } from './codec.js';
 import { convCodec } from './conv.js';
 import { denseCodec } from './dense.js';
@@ -35,6 +36,7 @@ export const CODECS: readonly LayerCodec[] = [
   normalizationCodec,
   embeddingCodec,
   mergeCodec,
+  attentionCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 

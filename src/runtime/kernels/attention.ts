@@ -11,6 +11,7 @@
  *
  * Sums accumulate in float64; results are float32.
  */
+import { optionalWeight, weightF32, type NodeCompiler } from '../step.js';
 
 /** A (batch, steps, features) tensor. */
 export interface Seq {
@@ -191,3 +192,28 @@ export function multiHeadAttention(query: Seq, value: Seq, key: Seq, w: MhaWeigh
   }
   return { output: Float32Array.from(out64), scores };
 }
+
+/** MultiHeadAttention as a plan step (inputs: query, value, key). */
+export const compileMultiHeadAttention: NodeCompiler<'MultiHeadAttention'> = (ctx, node, inShapes) => {
+  const a = node.attrs;
+  const w = (p: string): { kernel: Float32Array; bias: Float32Array | null } => ({ kernel: weightF32(ctx, node, `${p}_kernel`), bias: optionalWeight(ctx, node, `${p}_bias`, a.useBias) });
+  const [wq, wk, wv, wo] = [w('query'), w('key'), w('value'), w('output')];
+  const weights: MhaWeights = { queryKernel: wq.kernel, queryBias: wq.bias, keyKernel: wk.kernel, keyBias: wk.bias, valueKernel: wv.kernel, valueBias: wv.bias, outputKernel: wo.kernel, outputBias: wo.bias };
+  const seqOf = (data: Float32Array, s: readonly number[]): Seq => ({ data, batch: s[0], steps: s[1], features: s[2] });
+  return (inputs, output) => {
+    const r = multiHeadAttention(seqOf(inputs[0], inShapes[0]), seqOf(inputs[1], inShapes[1]), seqOf(inputs[2], inShapes[2]), weights, a);
+    output.set(a.returns === 'scores' ? r.scores : r.output);
+  };
+};
+
+/** Attention / AdditiveAttention as a plan step (inputs: query, value, key). */
+export const compileAttention: NodeCompiler<'Attention'> = (ctx, node, inShapes) => {
+  const a = node.attrs;
+  const scale = a.useScale ? weightF32(ctx, node, 'scale') : null;
+  const concat = a.scoreMode === 'concat' ? weightF32(ctx, node, 'concat_score_weight')[0] : 1;
+  const seqOf = (data: Float32Array, s: readonly number[]): Seq => ({ data, batch: s[0], steps: s[1], features: s[2] });
+  return (inputs, output) => {
+    const r = denseAttention(seqOf(inputs[0], inShapes[0]), seqOf(inputs[1], inShapes[1]), seqOf(inputs[2], inShapes[2]), { scoreMode: a.scoreMode, scale, concatScoreWeight: concat, causal: a.causal });
+    output.set(a.returns === 'scores' ? r.weights : r.output);
+  };
+};

@@ -6,6 +6,7 @@
 import type { OpType } from '../../ir/ops/index.js';
 import { unsupportedError } from '../../ir/shapes.js';
 import type { NodeCompiler } from '../step.js';
+import { compileAttention, compileMultiHeadAttention } from './attention.js';
 import { compileConv1D, compileDepthwiseConv1D, compileSeparableConv1D } from './conv1d.js';
 import { compileConv1DTranspose } from './conv1d-transpose.js';
 import { compileDense } from './dense.js';
@@ -44,6 +45,8 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   RepeatVector: compileRepeatVector,
   Merge: compileMerge,
   Concatenate: compileConcatenate,
+  MultiHeadAttention: compileMultiHeadAttention,
+  Attention: compileAttention,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },
