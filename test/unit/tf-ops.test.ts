@@ -88,3 +88,21 @@ describe('TF call arguments', () => {
     expect(getItem(x, [all, { newAxis: true }, { index: -1 }]).shape).toEqual([1, 1]);
   });
 });
+
+describe('a TF op kconv does not run', () => {
+  it('loads, and running names it (UNSUPPORTED_LAYER)', async () => {
+    const { strToU8, unzipSync, zipSync } = await import('fflate');
+    const { load } = await import('../../src/index.js');
+    const c = goldenCases('keras2-keras').find((x) => x.json.env === 'tf2.15' && x.json.baseId === 'model-tfop-math')!;
+    const files = unzipSync(c.bytes(c.json.files.model!));
+    const cfg = JSON.parse(new TextDecoder().decode(files['config.json']));
+    const layer = cfg.config.layers.find((l: { config: { function?: string } }) => l.config.function === 'math.tanh');
+    layer.config.function = 'signal.stft';
+    files['config.json'] = strToU8(JSON.stringify(cfg));
+    const m = await load(zipSync(files), { filename: 'stft.keras' });
+    expect(m.inspect().unsupported.map((u) => u.className)).toContain('tf.signal.stft');
+    const e = await m.predict(c.inputs()).catch((x) => x);
+    expect(e.code).toBe('UNSUPPORTED_LAYER');
+    expect(e.message).toMatch(/tf\.signal\.stft/);
+  });
+});

@@ -30,6 +30,7 @@ import { PReLU } from './prelu.js';
 import { RepeatVector } from './repeat-vector.js';
 import { Reshape } from './reshape.js';
 import { SeparableConv1D } from './separable-conv1d.js';
+import { TfOp } from './tf-op.js';
 import { Unsupported } from './unsupported.js';
 import { UpSampling1D } from './up-sampling1d.js';
 import { ZeroPadding1D } from './zero-padding1d.js';
@@ -63,6 +64,7 @@ export const OPS = {
   Concatenate,
   MultiHeadAttention,
   Attention,
+  TfOp,
   Unsupported,
 };
 
@@ -107,6 +109,7 @@ export type { PReLUAttrs } from './prelu.js';
 export type { RepeatVectorAttrs } from './repeat-vector.js';
 export type { ReshapeAttrs } from './reshape.js';
 export type { SeparableConv1DAttrs } from './separable-conv1d.js';
+export type { TfOpAttrs } from './tf-op.js';
 export type { UnsupportedAttrs } from './unsupported.js';
 export type { UpSampling1DAttrs } from './up-sampling1d.js';
 export type { PadCrop1DAttrs } from './zero-padding1d.js';

@@ -9,9 +9,11 @@
  * an argument kconv does not model, is refused naming it (UNSUPPORTED_LAYER / UNSUPPORTED_FEATURE);
  * nothing is ever executed.
  */
-import { KconvError } from '../../errors.js';
+import { isKconvError, KconvError } from '../../errors.js';
 import type { BinaryFn, CastDType, Operand, ReduceFn, SliceItem, TfOpSpec, UnaryFn } from '../../ir/tf-op.js';
-import { isTensorValue, type CallValue, type NodeCall, type TensorRef } from '../node-calls.js';
+import { callTensors, isTensorValue, type CallValue, type NodeCall, type TensorRef } from '../node-calls.js';
+import { refuse } from '../targets.js';
+import { codec, mapped } from './codec.js';
 
 export interface TfOpCall {
   spec: TfOpSpec;
@@ -153,7 +155,7 @@ class Inputs {
 }
 
 /** A constant's values and shape, from a number or a nested list of numbers. */
-function constantOf(v: CallValue, where: string): { constant: Float32Array; shape: number[] } {
+function constantOf(v: CallValue, where: string): { constant: number[]; shape: number[] } {
   const shape: number[] = [];
   let probe: CallValue = v;
   while (Array.isArray(probe)) {
@@ -172,7 +174,8 @@ function constantOf(v: CallValue, where: string): { constant: Float32Array; shap
     x.forEach((y) => walk(y, depth + 1));
   };
   walk(v, 0);
-  return { constant: Float32Array.from(flat), shape };
+  // float32, as TensorFlow converts a Python float next to a float32 tensor
+  return { constant: flat.map(Math.fround), shape };
 }
 
 function operand(v: CallValue | undefined, inputs: Inputs, what: string, where: string): Operand {
@@ -323,3 +326,42 @@ export function tfOpFromCall(fn: string, call: NodeCall, where: string): TfOpCal
   }
   throw new KconvError('UNSUPPORTED_LAYER', `tf.${fn} is not one of the TensorFlow ops kconv runs (${TF_OP_FUNCTIONS.length} are: see the README)`, { where });
 }
+
+/**
+ * The TF-op layers' codec. `read` keeps the recorded function name; each call is planned from its
+ * arguments (a TF op layer is called once, but nothing here assumes it). A function or argument
+ * kconv does not run still loads, as an Unsupported node naming it.
+ */
+export const tfOpCodec = codec({
+  classes: ['TFOpLambda', 'SlicingOpLambda'],
+  ops: ['TfOp'],
+  read(className, cfg, w) {
+    w.none();
+    const fn = cfg.string('function');
+    return mapped('TfOp', { function: fn, spec: { kind: 'unary', fn: 'abs' } }, {});
+  },
+  planCall(layer, call, ctx) {
+    const fn = (layer.attrs as { function: string }).function;
+    let op: TfOpCall;
+    try {
+      op = tfOpFromCall(fn, call, ctx.where);
+    } catch (e) {
+      if (!isKconvError(e) || (e.code !== 'UNSUPPORTED_LAYER' && e.code !== 'UNSUPPORTED_FEATURE')) throw e;
+      // loads, refuses to run (UNSUPPORTED_LAYER naming the op) when the model is compiled
+      const tensors = callTensors(call);
+      return {
+        inputs: tensors,
+        nodes: [{ op: 'Unsupported', suffix: '', inputs: tensors.map((_, i) => ({ call: i })), attrs: { className: `tf.${fn}`, reason: e.message }, weights: {}, output: 0 }],
+      };
+    }
+    return { inputs: op.inputs, nodes: [{ op: 'TfOp', suffix: '', inputs: op.inputs.map((_, i) => ({ call: i })), attrs: { function: fn, spec: op.spec }, weights: {}, output: 0 }] };
+  },
+  write: {
+    TfOp: (node) => {
+      throw new KconvError('NOT_REPRESENTABLE', `layer '${node.name}' (tf.${node.attrs.function}): writing TF-op layers is not implemented yet`, { where: node.name });
+    },
+  },
+  check(node, target) {
+    refuse(node, target, `tf.${node.attrs.function} (a TFOpLambda layer: kconv reads and runs it; writing it is not implemented yet)`, {});
+  },
+});

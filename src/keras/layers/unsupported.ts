@@ -12,8 +12,6 @@ import { codec, type MappedLayer, type StoredWeight } from './codec.js';
 /** Classes whose config/weights kconv knows but cannot run, with the reason given to the user. */
 const KNOWN_UNRUNNABLE: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code, which kconv never executes',
-  TFOpLambda: 'TFOpLambda layers wrap TensorFlow ops recorded as Python calls, which kconv never executes',
-  SlicingOpLambda: 'SlicingOpLambda layers wrap Python slicing, which kconv never executes',
   LSTM: 'recurrent layers are not implemented',
   GRU: 'recurrent layers are not implemented',
   SimpleRNN: 'recurrent layers are not implemented',

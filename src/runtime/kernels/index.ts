@@ -7,6 +7,7 @@ import type { OpType } from '../../ir/ops/index.js';
 import { unsupportedError } from '../../ir/shapes.js';
 import type { NodeCompiler } from '../step.js';
 import { compileAttention, compileMultiHeadAttention } from './attention.js';
+import { compileTfOp } from './tf-ops.js';
 import { compileConv1D, compileDepthwiseConv1D, compileSeparableConv1D } from './conv1d.js';
 import { compileConv1DTranspose } from './conv1d-transpose.js';
 import { compileDense } from './dense.js';
@@ -47,6 +48,7 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   Concatenate: compileConcatenate,
   MultiHeadAttention: compileMultiHeadAttention,
   Attention: compileAttention,
+  TfOp: compileTfOp,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },

@@ -5,6 +5,7 @@
  * truncate toward zero, as TensorFlow's cast does. Elementwise binary ops broadcast like NumPy.
  */
 import { KconvError } from '../../errors.js';
+import type { NodeCompiler } from '../step.js';
 import type { BinaryFn, CastDType, ReduceFn, SliceItem, TfOpSpec, UnaryFn } from '../../ir/tf-op.js';
 
 export interface NdArray {
@@ -379,9 +380,10 @@ export function getItem(x: NdArray, spec: SliceItem[], where = 'getitem'): NdArr
       continue;
     }
     const n = x.shape[d];
-    if ('index' in s) {
-      const i = s.index < 0 ? s.index + n : s.index;
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new KconvError('INVALID_GRAPH', `index ${s.index} is out of range for axis ${d} of size ${n}`, { where });
+    if ('index' in s || 'middle' in s) {
+      const index = 'middle' in s ? Math.floor(n / 2) : s.index;
+      const i = index < 0 ? index + n : index;
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new KconvError('INVALID_GRAPH', `index ${index} is out of range for axis ${d} of size ${n}`, { where });
       axes.push({ begin: i, count: 1, step: 1, keep: false });
     } else if ('start' in s) {
       const [begin, count, step] = sliceBounds(n, s.start, s.stop, s.step, where);
@@ -409,7 +411,7 @@ export function getItem(x: NdArray, spec: SliceItem[], where = 'getitem'): NdArr
 
 /** Runs one TF op on its tensor inputs (constants are part of the spec). */
 export function runTfOp(spec: TfOpSpec, inputs: NdArray[], where = 'tf op'): NdArray {
-  const operand = (o: Extract<TfOpSpec, { kind: 'binary' }>['a']): NdArray => ('input' in o ? inputs[o.input] : { shape: o.shape, data: o.constant });
+  const operand = (o: Extract<TfOpSpec, { kind: 'binary' }>['a']): NdArray => ('input' in o ? inputs[o.input] : { shape: o.shape, data: Float32Array.from(o.constant) });
   switch (spec.kind) {
     case 'unary':
       return unary(spec.fn, inputs[0]);
@@ -441,3 +443,12 @@ export function runTfOp(spec: TfOpSpec, inputs: NdArray[], where = 'tf op'): NdA
       return getItem(inputs[0], spec.spec, where);
   }
 }
+
+/** A TF op as a plan step (its tensor inputs in order; constants are in the spec). */
+export const compileTfOp: NodeCompiler<'TfOp'> = (_ctx, node, inShapes) => {
+  const where = `nodes/${node.name}`;
+  return (inputs, output) => {
+    const r = runTfOp(node.attrs.spec, inputs.map((data, i) => ({ shape: [...inShapes[i]], data })), where);
+    output.set(r.data);
+  };
+};
