@@ -321,7 +321,7 @@ class GraphBuilder {
     if (!codec.planCall) return this.addLayer(e, scope, namePrefix, callIndex, positionalTensors(call).map(resolve) as string[], nOutputs);
     const m = this.mapOnce(e, scope);
     const where = `${e.where}.inbound_nodes[${callIndex}]`;
-    const plan = codec.planCall(m.layer, call, { generation: this.generation, backend: this.backend, where });
+    const plan = codec.planCall(m.layer, call, { generation: this.generation, backend: this.backend, where }, e.config);
     return this.addPlanned(e, scope, namePrefix, callIndex, plan, plan.inputs.map(resolve) as string[], nOutputs, m);
   }
 
@@ -361,7 +361,7 @@ class GraphBuilder {
         outputs: [valueOf(p.suffix)],
         attrs: p.attrs,
         weights: keys,
-        keras: this.bag(e, scope, callIndex, m.weightNames),
+        keras: plan.expandedFrom ? { ...this.bag(e, scope, callIndex, m.weightNames), expandedFrom: plan.expandedFrom } : this.bag(e, scope, callIndex, m.weightNames),
       } as Node);
     }
     return outputs;

@@ -5,7 +5,6 @@
  */
 export const NOT_YET_RUNNABLE: Record<string, string> = {
   'model-normalization': 'Normalization not run yet',
-  'model-keras-tcn': 'TCN expansion in src/keras/layers/tcn.ts, not wired into the readers yet',
 };
 
 /** Runs `f` and returns the KconvError code it threw, or 'ran' when it did not throw. */

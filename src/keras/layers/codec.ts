@@ -98,6 +98,11 @@ export interface CallPlan {
   /** The tensors the call reads, in the order PlannedNode inputs number them. */
   inputs: TensorRef[];
   nodes: PlannedNode[];
+  /**
+   * Set when the nodes stand for a layer Keras keeps whole (keras-tcn's TCN): the writers then
+   * refuse the model, since they would write the parts instead of the layer.
+   */
+  expandedFrom?: string;
 }
 
 export interface LayerCodec<K extends OpType = OpType> {
@@ -124,7 +129,7 @@ export interface LayerCodec<K extends OpType = OpType> {
    * it reads and the node(s) it becomes. Without it a call reads its positional tensors and is one
    * node of the mapped op.
    */
-  planCall?(layer: MappedLayer, call: NodeCall, ctx: LayerContext): CallPlan;
+  planCall?(layer: MappedLayer, call: NodeCall, ctx: LayerContext, config: Config): CallPlan;
 }
 
 /** Declares a codec (keeps K inferred from `ops`). */

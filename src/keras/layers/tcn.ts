@@ -15,11 +15,15 @@
  *   y = sum(skip_i) if use_skip_connections else x
  *   y = y[:, -1] (causal) or y[:, floor(steps / 2)] (same) unless return_sequences
  *
- * Dropout is the identity at inference. go_backwards (reverse the steps first) and a final step
- * taken from an unknown number of steps are refused until kconv has a slicing op.
+ * Dropout is the identity at inference; go_backwards reverses the steps first. The steps are
+ * reversed and the final step taken by TfOp getitem nodes, so nothing needs the input length.
  */
 import { KconvError } from '../../errors.js';
-import type { Activation, OpAttrMap, OpType } from '../../ir/ops/index.js';
+import type { Activation, OpAttrMap } from '../../ir/ops/index.js';
+import type { SliceItem } from '../../ir/tf-op.js';
+import { isTensorValue } from '../node-calls.js';
+import { codec, type PlannedNode } from './codec.js';
+import { unsupported } from './unsupported.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { activationByName } from '../activations.js';
 import type { KerasGeneration } from '../generation.js';
@@ -175,84 +179,51 @@ export function identifyTcnWeights(names: string[], norm: TcnSpec['norm'], where
   return out;
 }
 
-/** One op of the expansion: an IR op with its wiring and canonical weights by role. */
-export interface TcnOp<K extends OpType = OpType> {
-  op: K;
-  name: string;
-  inputs: string[];
-  output: string;
-  attrs: OpAttrMap[K];
-  weights: Record<string, Tensor>;
-}
-
-export interface TcnExpansion {
-  ops: TcnOp[];
-  /** The value holding the TCN's output. */
-  output: string;
-}
-
 /**
- * Expands a TCN layer named `name`, reading `input` (channels `inChannels`, `steps` or null when
- * unknown), into ops. `weights` holds every stored weight by its stored name.
+ * Expands a TCN into planned nodes (src/keras/layers/codec.ts): the call's input is `{call: 0}`,
+ * every other node is named by its path in keras-tcn (`residual_block_0/conv1D_0`, ...). The
+ * input's channels come from the first kernel, whether a block has a 1x1 matching conv from its
+ * weights (keras-tcn adds one exactly when the block changes the channel count).
  */
-export function expandTcn(
-  spec: TcnSpec,
-  name: string,
-  input: string,
-  inChannels: number,
-  steps: number | null,
-  weights: Map<string, Tensor>,
-  where: string,
-): TcnExpansion {
-  if (spec.goBackwards) {
-    throw new KconvError('UNSUPPORTED_FEATURE', `TCN go_backwards (reversing the steps) is not implemented`, { where: `${where}.go_backwards` });
-  }
-  if (!spec.returnSequences && steps === null) {
-    throw new KconvError('UNSUPPORTED_FEATURE', 'TCN return_sequences=false over an unknown number of steps is not implemented (give the input a fixed length)', { where });
-  }
+export function expandTcn(spec: TcnSpec, weights: Map<string, Tensor>, where: string): PlannedNode[] {
   const ids = identifyTcnWeights([...weights.keys()], spec.norm, where);
   const byId = new Map<string, Tensor>();
   for (const [stored, id] of ids) byId.set(`${id.block}/${id.part}/${id.role}`, weights.get(stored)!);
   const take = (block: number, part: string, role: string): Tensor => {
     const t = byId.get(`${block}/${part}/${role}`);
-    if (!t) throw new KconvError('BAD_CONFIG', `expected the TCN weight residual_block_${block}/${part} ${role}, found none`, { where });
+    if (!t) throw new KconvError('BAD_WEIGHTS', `expected the TCN weight residual_block_${block}/${part} ${role}, found none`, { where });
     return t;
   };
   const used = new Set<string>();
-  const ops: TcnOp[] = [];
-  const add = <K extends OpType>(op: K, opName: string, inputs: string[], attrs: OpAttrMap[K], w: Record<string, Tensor> = {}) => {
-    const full = `${name}/${opName}`;
-    ops.push({ op, name: full, inputs, output: full, attrs, weights: w } as TcnOp);
-    return full;
+  const nodes: PlannedNode[] = [];
+  type Ref = PlannedNode['inputs'][number];
+  const add = (op: PlannedNode['op'], suffix: string, inputs: Ref[], attrs: unknown, w: Record<string, Tensor> = {}): Ref => {
+    nodes.push({ op, suffix, inputs, attrs, weights: w });
+    return { node: suffix };
   };
-  const act = (opName: string, x: string) => add('Activation', opName, [x], { activation: spec.activation });
-  const conv = (block: number, part: string, x: string, cin: number, filters: number, kernelSize: number, dilation: number, padding: 'causal' | 'same') => {
+  const act = (suffix: string, x: Ref) => add('Activation', suffix, [x], { activation: spec.activation });
+  const conv = (block: number, part: string, x: Ref, filters: number, kernelSize: number, dilation: number, padding: 'causal' | 'same') => {
     const kernel = take(block, part, 'kernel');
     const bias = take(block, part, 'bias');
     used.add(`${block}/${part}/kernel`).add(`${block}/${part}/bias`);
-    if (kernel.shape.join() !== [kernelSize, cin, filters].join() || bias.shape.join() !== String(filters)) {
-      throw new KconvError('BAD_CONFIG', `expected TCN residual_block_${block}/${part} kernel [${kernelSize}, ${cin}, ${filters}] and bias [${filters}], found [${kernel.shape}] and [${bias.shape}]`, { where });
+    if (kernel.shape.length !== 3 || kernel.shape[0] !== kernelSize || kernel.shape[2] !== filters || bias.shape.join() !== String(filters)) {
+      throw new KconvError('BAD_WEIGHTS', `expected TCN residual_block_${block}/${part} kernel [${kernelSize}, in, ${filters}] and bias [${filters}], found [${kernel.shape}] and [${bias.shape}]`, { where });
     }
-    return add(
-      'Conv1D',
-      `residual_block_${block}/${part}`,
-      [x],
-      {
-        kernelSize,
-        stride: 1,
-        dilation,
-        padding: padding === 'same' ? { kind: 'same' } : { kind: 'explicit', before: dilation * (kernelSize - 1), after: 0 },
-        layout: 'NWC',
-        filters,
-        inChannels: cin,
-        groups: 1,
-        activation: { fn: 'linear' },
-        useBias: true,
-      },
-      { kernel, bias },
-    );
+    const attrs: OpAttrMap['Conv1D'] = {
+      kernelSize,
+      stride: 1,
+      dilation,
+      padding: padding === 'same' ? { kind: 'same' } : { kind: 'explicit', before: dilation * (kernelSize - 1), after: 0 },
+      layout: 'NWC',
+      filters,
+      inChannels: kernel.shape[1],
+      groups: 1,
+      activation: { fn: 'linear' },
+      useBias: true,
+    };
+    return add('Conv1D', `residual_block_${block}/${part}`, [x], attrs, { kernel, bias });
   };
-  const normOp = (block: number, k: 0 | 1, x: string) => {
+  const normOp = (block: number, k: 0 | 1, x: Ref) => {
     const part = `norm_${k}`;
     const roles = spec.norm === 'batch' ? NORM_ROLES.batch : NORM_ROLES.layer;
     const w: Record<string, Tensor> = {};
@@ -264,42 +235,60 @@ export function expandTcn(
     if (spec.norm === 'batch') return add('BatchNormalization', `residual_block_${block}/${part}`, [x], { axis: 2, epsilon: 1e-3, center: true, scale: true }, w);
     return add('LayerNormalization', `residual_block_${block}/${part}`, [x], { axes: [2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, w);
   };
+  const all = { start: null, stop: null, step: null };
+  const slice = (suffix: string, x: Ref, items: SliceItem[], fn: string) => add('TfOp', suffix, [x], { function: fn, spec: { kind: 'getitem', spec: items } });
 
-  let x = input;
-  let channels = inChannels;
-  const skips: string[] = [];
+  let x: Ref = { call: 0 };
+  if (spec.goBackwards) x = slice('reverse', x, [all, { start: null, stop: null, step: -1 }], 'reverse');
+  const skips: Ref[] = [];
   let block = 0;
   for (let s = 0; s < spec.stacks; s++) {
     for (let i = 0; i < spec.dilations.length; i++, block++) {
       const f = spec.filters[i];
       const d = spec.dilations[i];
       let h = x;
-      let cin = channels;
       for (const k of [0, 1] as const) {
-        h = conv(block, `conv1D_${k}`, h, cin, f, spec.kernelSize, d, spec.padding);
-        cin = f;
+        h = conv(block, `conv1D_${k}`, h, f, spec.kernelSize, d, spec.padding);
         if (spec.norm !== 'none') h = normOp(block, k, h);
         h = act(`residual_block_${block}/Act_Conv1D_${k}`, h);
       }
       h = act(`residual_block_${block}/Act_Conv_Blocks`, h);
-      const residual = f !== channels ? conv(block, 'matching_conv1D', x, channels, f, 1, 1, 'same') : x;
+      const residual = byId.has(`${block}/matching_conv1D/kernel`) ? conv(block, 'matching_conv1D', x, f, 1, 1, 'same') : x;
       const sum = add('Merge', `residual_block_${block}/Add_Res`, [residual, h], { mode: 'add' });
       x = act(`residual_block_${block}/Act_Res_Block`, sum);
-      channels = f;
       skips.push(h);
     }
   }
   const unused = [...byId.keys()].filter((k) => !used.has(k));
-  if (unused.length) {
-    throw new KconvError('BAD_CONFIG', `TCN weights the config does not use: ${unused.join(', ')}`, { where });
-  }
+  if (unused.length) throw new KconvError('BAD_WEIGHTS', `TCN weights the config does not use: ${unused.join(', ')}`, { where });
   let y = x;
   if (spec.useSkipConnections) y = skips.length > 1 ? add('Merge', 'Add_Skip_Connections', skips, { mode: 'add' }) : skips[0];
   if (!spec.returnSequences) {
-    const t = steps!;
-    const index = spec.padding === 'causal' ? t - 1 : Math.floor(t / 2);
-    const cropped = add('Cropping1D', 'Slice_Output', [y], { before: index, after: t - index - 1, layout: 'NWC' });
-    y = add('Flatten', 'Slice_Output/flatten', [cropped], { layout: 'NWC' });
+    y = slice('Slice_Output', y, [all, spec.padding === 'causal' ? { index: -1 } : { middle: true }], '__operators__.getitem');
   }
-  return { ops, output: y };
+  // the layer's output: the last node, or the call's input itself for a TCN without blocks
+  if ('node' in y) {
+    const last = nodes.find((n) => n.suffix === (y as { node: string }).node)!;
+    last.output = 0;
+  } else {
+    add('Identity', 'output', [y], { kind: 'TCN' });
+    nodes[nodes.length - 1].output = 0;
+  }
+  return nodes;
 }
+
+/** Reads keras-tcn's TCN layer of any Keras generation; each call expands into kconv ops. */
+export const tcnCodec = codec({
+  classes: ['TCN', 'Custom>TCN'],
+  ops: [],
+  read(className, cfg, w) {
+    return unsupported(className, 'expanded into Conv1D, normalization, activation and Add nodes when the layer is called', w.stored);
+  },
+  planCall(layer, call, ctx, config) {
+    const spec = parseTcnConfig(config, ctx.generation, ctx.where);
+    const tensors = call.args.length > 0 && isTensorValue(call.args[0]) ? [call.args[0].tensor] : [];
+    if (tensors.length !== 1) throw new KconvError('BAD_CONFIG', 'expected a TCN to be called on one tensor', { where: ctx.where });
+    return { inputs: tensors, nodes: expandTcn(spec, new Map(Object.entries(layer.weights)), ctx.where), expandedFrom: 'TCN' };
+  },
+  write: {},
+});
