@@ -164,7 +164,10 @@ class GraphBuilder {
         this.recordScope(e, scope);
         current = this.buildModel(e.className, e.config, [...scope, e.name], [current], e.where, joinName(namePrefix, e.name))[0];
       } else {
-        current = this.addLayer(e, scope, namePrefix, 0, [current], 1)[0];
+        // a Sequential calls each layer on the previous output alone
+        const previous = current;
+        const call: NodeCall = { args: [{ tensor: ['', 0, 0] }], kwargs: {} };
+        current = this.addCall(e, scope, namePrefix, 0, call, () => previous, 1)[0];
       }
     }
     return [current];

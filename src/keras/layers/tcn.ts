@@ -268,8 +268,10 @@ export function expandTcn(spec: TcnSpec, weights: Map<string, Tensor>, where: st
   }
   // the layer's output: the last node, or the call's input itself for a TCN without blocks
   if ('node' in y) {
+    // the output node keeps the layer's name (nothing after it refers to it by suffix)
     const last = nodes.find((n) => n.suffix === (y as { node: string }).node)!;
     last.output = 0;
+    last.suffix = '';
   } else {
     add('Identity', 'output', [y], { kind: 'TCN' });
     nodes[nodes.length - 1].output = 0;
