@@ -8,7 +8,6 @@ import type { Graph } from '../../src/ir/graph.js';
 import { loadWeightsInto, readKerasH5 } from '../../src/keras/h5-model.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '../helpers/cases.js';
-import { NOT_YET_RUNNABLE, refusalOf } from './pending.js';
 
 async function load(c: GoldenCase): Promise<Graph> {
   const files = c.json.files;
@@ -34,13 +33,6 @@ describe('golden legacy .h5 cases', () => {
   });
 
   for (const c of cases) {
-    const pending = NOT_YET_RUNNABLE[c.json.baseId as string];
-    if (pending) {
-      it(`${c.entry.env} ${c.entry.id} is refused with a typed error (${pending})`, async () => {
-        expect(await refusalOf(async () => runGraph(await load(c), c.inputs()))).not.toBe('ran');
-      });
-      continue;
-    }
     it(`${c.entry.env} ${c.entry.id}`, async () => {
       const key = `${c.entry.env}/${c.entry.format}`;
       const s = stats.get(key) ?? { matched: 0, viaReload: 0, total: 0, maxAbs: 0 };

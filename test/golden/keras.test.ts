@@ -10,7 +10,6 @@ import type { Graph } from '../../src/ir/graph.js';
 import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '../helpers/cases.js';
-import { NOT_YET_RUNNABLE, refusalOf } from './pending.js';
 
 const cases = goldenCases('keras', 'keras2-keras', 'weights-h5').filter(savedByKeras);
 
@@ -34,13 +33,6 @@ describe('golden cases in Keras v3 formats (.keras, .weights.h5)', () => {
   });
 
   for (const c of cases) {
-    const pending = NOT_YET_RUNNABLE[c.json.baseId as string];
-    if (pending) {
-      it(`${c.entry.env} ${c.entry.id} is refused with a typed error (${pending})`, async () => {
-        expect(await refusalOf(async () => runGraph(await load(c), c.inputs()))).not.toBe('ran');
-      });
-      continue;
-    }
     it(`${c.entry.env} ${c.entry.id}`, async () => {
       const outputs = runGraph(await load(c), c.inputs());
       const cmp = compareWithKeras(c, outputs);

@@ -25,6 +25,7 @@ import { LayerNormalization } from './layer-normalization.js';
 import { MaxPooling1D } from './max-pooling1d.js';
 import { Merge } from './merge.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
+import { Normalization } from './normalization.js';
 import { Permute } from './permute.js';
 import { PReLU } from './prelu.js';
 import { RepeatVector } from './repeat-vector.js';
@@ -65,6 +66,7 @@ export const OPS = {
   MultiHeadAttention,
   Attention,
   TfOp,
+  Normalization,
   Unsupported,
 };
 
@@ -90,6 +92,7 @@ export type { Dim, OpDef, OpNode, SymShape } from './define.js';
 export type { ActivationAttrs } from './activation.js';
 export type { AttentionAttrs } from './attention.js';
 export type { MultiHeadAttentionAttrs } from './multi-head-attention.js';
+export type { NormalizationAttrs } from './normalization.js';
 export type { BatchNormAttrs } from './batch-normalization.js';
 export type { ConcatenateAttrs } from './concatenate.js';
 export type { Conv1DAttrs } from './conv1d.js';

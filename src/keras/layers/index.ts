@@ -12,6 +12,7 @@ import type { DType } from '../../ir/tensor.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import { activationLayersCodec } from './activation-layers.js';
 import { attentionCodec } from './attention.js';
+import { preprocessingNormalizationCodec } from './normalization-preprocessing.js';
 import { tcnCodec } from './tcn.js';
 import { tfOpCodec } from './tf-op.js';
 import { WeightList, type LayerCodec, type LayerContext, type MappedLayer, type StoredWeight } from './codec.js';
@@ -41,6 +42,7 @@ export const CODECS: readonly LayerCodec[] = [
   attentionCodec,
   tfOpCodec,
   tcnCodec,
+  preprocessingNormalizationCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 

@@ -14,7 +14,7 @@ import { compileDense } from './dense.js';
 import { compileActivation, compileMerge, compilePReLU } from './elementwise.js';
 import { compileEmbedding } from './embedding.js';
 import { compileAlias, compileConcatenate, compileCropping, compileFlatten, compilePermute, compileRepeatVector, compileUpSampling, compileZeroPadding } from './layout.js';
-import { compileBatchNorm, compileLayerNorm } from './normalization.js';
+import { compileBatchNorm, compileLayerNorm, compileNormalization } from './normalization.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
 
 /** Op name → compiler. */
@@ -49,6 +49,7 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   MultiHeadAttention: compileMultiHeadAttention,
   Attention: compileAttention,
   TfOp: compileTfOp,
+  Normalization: compileNormalization,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },
