@@ -51,16 +51,3 @@ export class KconvError extends Error {
 export function isKconvError(e: unknown): e is KconvError {
   return e instanceof KconvError;
 }
-
-/**
- * Re-throws `e` as a KconvError located at `where` when it is one without a location, so that
- * low-level readers need not know the path of what they read. Non-kconv errors become `code`.
- */
-export function withLocation(e: unknown, where: string, code: KconvErrorCode = 'CORRUPT_FILE'): never {
-  if (e instanceof KconvError) {
-    if (e.where) throw e;
-    throw new KconvError(e.code, e.message, { where, file: e.file, cause: e.cause });
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  throw new KconvError(code, message, { where, cause: e });
-}

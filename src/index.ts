@@ -10,7 +10,7 @@
  * console.log(model.summary());
  * const [y] = await model.predict({ dtype: 'float32', shape: [1, 100, 4], data: x });
  * const { kernel, bias } = model.weights('conv1d');   // kernel: [k, inChannels/groups, filters]
- * const keras3 = await save(model, { format: 'keras3' }); // Uint8Array of a .keras file
+ * const keras3 = await save(model, { format: 'keras-v3' }); // Uint8Array of a .keras file
  * ```
  *
  * @packageDocumentation
@@ -18,7 +18,8 @@
 
 export { load, type LoadOptions, type ModelFiles, type ModelSource } from './api/load.js';
 export { Model, type PredictInputs } from './api/model.js';
-export { save, saveWithWarnings, extensionFor, targetFor, SAVE_FORMATS, type SaveFormat, type SaveOptions, type SaveResult } from './api/save.js';
+export { save, saveWithWarnings, extensionFor, targetFor, SAVE_FORMATS, type SaveFormat, type DeprecatedSaveFormat, type SaveOptions, type SaveResult } from './api/save.js';
+export { MODEL_FORMATS, WRITE_FORMATS, DEPRECATED_WRITE_ALIASES, caseFormat, type ModelFormat, type ModelFormatInfo, type WriteFormat } from './model-formats.js';
 export type { InspectReport, LayerInfo, Conv1DInfo, TensorInfo, WeightsSummary, UnsupportedInfo, Shape } from './api/inspect.js';
 export { formatReport } from './api/inspect.js';
 export { sniffFormat, describeFormat, type SniffedFormat } from './formats/sniff.js';

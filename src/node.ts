@@ -4,14 +4,15 @@
  * outputs safely (never half-written, never over the input, never over an existing file unless
  * forced). The CLI is built on these.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { KconvError } from './errors.js';
 import { load, type LoadOptions } from './api/load.js';
 import type { Model } from './api/model.js';
 import { readNpy, writeNpy } from './formats/npy.js';
 import { sniffFormat } from './formats/sniff.js';
 import { resolveCheckpoint } from './node/checkpoint-files.js';
+import { writeFileSafely, type WriteFileOptions } from './node/write-file.js';
 import type { Tensor } from './ir/tensor.js';
 import { useThreads } from './runtime/threads/index.js';
 
@@ -22,6 +23,9 @@ useThreads();
 
 export * from './index.js';
 export { resolveCheckpoint } from './node/checkpoint-files.js';
+export { listCheckpointTensors, type CheckpointTensorsReport } from './node/checkpoint-tensors.js';
+export { writeFileSafely, type WriteFileOptions } from './node/write-file.js';
+export { saveFile, type SaveFileOptions } from './node/save-file.js';
 
 /** Reads a whole file, turning a missing or unreadable file into a KconvError (IO_ERROR). */
 export function readBytes(path: string): Uint8Array {
@@ -108,64 +112,7 @@ export function readNpyFile(path: string): Tensor {
   return readNpy(readBytes(path), path);
 }
 
-export interface WriteOptions {
-  /** Overwrite an existing output file. The input files are never overwritten, forced or not. */
-  force?: boolean;
-  /** Paths that must not be written to (the inputs of the command). */
-  inputs?: string[];
-}
-
-/**
- * Writes `bytes` to `path` atomically: to a temporary file next to it, then renamed into place,
- * so a crash or error never leaves a half-written output. Refuses to overwrite an input, and an
- * existing file unless `force`.
- */
-export function writeFileSafely(path: string, bytes: Uint8Array, options: WriteOptions = {}): void {
-  const target = resolve(path);
-  for (const input of options.inputs ?? []) {
-    if (resolve(input) === target) throw new KconvError('OUTPUT_EXISTS', `refusing to write '${path}': it is an input of this command`);
-  }
-  if (existsSync(target)) {
-    if (statSync(target).isDirectory()) throw new KconvError('IO_ERROR', `cannot write '${path}': it is a directory`);
-    if (!options.force) throw new KconvError('OUTPUT_EXISTS', `'${path}' already exists (pass --force to overwrite it)`);
-  }
-  if (!existsSync(dirname(target))) throw new KconvError('IO_ERROR', `cannot write '${path}': directory '${dirname(path)}' does not exist`);
-  const temp = join(dirname(target), `.${basename(target)}.kconv-${process.pid}-${Date.now()}.tmp`);
-  try {
-    // Write, flush to disk, and read back: the file renamed into place is known to hold exactly
-    // `bytes` (a full disk or a flaky mount shows up here, not when the user next loads it).
-    const fd = openSync(temp, 'wx');
-    try {
-      writeFileSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (!Buffer.from(readFileSync(temp)).equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) {
-      throw new Error('the bytes read back differ from the bytes written');
-    }
-    if (options.force) renameSync(temp, target);
-    else {
-      // No --force: link() fails if the target appeared meanwhile, so an existing file is never
-      // replaced even by a race; the temporary name is then removed.
-      try {
-        linkSync(temp, target);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
-        // A file system without hard links: the earlier existence check has to do.
-        renameSync(temp, target);
-      }
-      rmSync(temp, { force: true });
-    }
-  } catch (e) {
-    rmSync(temp, { force: true });
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new KconvError('OUTPUT_EXISTS', `'${path}' already exists (pass --force to overwrite it)`);
-    throw new KconvError('IO_ERROR', `cannot write '${path}': ${(e as Error).message}`, { cause: e });
-  }
-}
-
 /** Writes a tensor as a `.npy` file (safely, see `writeFileSafely`). */
-export function writeNpyFile(path: string, t: Tensor, options: WriteOptions = {}): void {
-  writeFileSafely(path, writeNpy(t), options);
+export async function writeNpyFile(path: string, t: Tensor, options: Omit<WriteFileOptions, 'verify'> = {}): Promise<void> {
+  await writeFileSafely(path, writeNpy(t), options);
 }

@@ -7,7 +7,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Padding } from '../ir/ops/index.js';
 import { paddingName } from '../ir/padding.js';
 import { DTYPE_SIZE, numElements, type DType } from '../ir/tensor.js';
-import { weightsOnlyInfo } from '../keras/weights-only.js';
+import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 
 /** A shape without interpretation: `null` marks a dimension unknown until run time (batch, steps). */
 export type Shape = (number | null)[];
@@ -92,7 +92,7 @@ export interface InspectReport {
   schema: 1;
   /** File name given to `load`, if any. */
   file: string | null;
-  /** Source format, e.g. `keras-h5`, `keras-v3`, `tf1-checkpoint`, `kir`. */
+  /** Source format: a name of src/model-formats.ts, e.g. `keras-h5`, `keras-v3`, `tf1-checkpoint`. */
   format: string;
   /** `keras_version` recorded by the writer, or null when the file does not say. */
   kerasVersion: string | null;

@@ -7,7 +7,7 @@ import type { Graph } from '../ir/graph.js';
 import { Model } from './model.js';
 import { readCheckpointModel, readHdf5Model, readKirModel, readZipModel, type ReaderOptions } from './readers.js';
 import { describeFormat, sniffFormat } from '../formats/sniff.js';
-import { checkpointFromNamedFiles, type CheckpointFiles } from '../keras/tf-checkpoint.js';
+import { checkpointFromNamedFiles, type CheckpointFiles } from '../tf/checkpoint.js';
 import { parseJsonSafely, resolveLimits, TensorBudget, type Limits } from '../limits.js';
 
 export interface LoadOptions {

@@ -8,7 +8,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { tensor, type Tensor } from '../ir/tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
-import { weightsOnlyInfo } from '../keras/weights-only.js';
+import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 import { buildReport, formatReport, type InspectReport } from './inspect.js';
 
 /** Inputs to `predict`: one tensor (single-input models), tensors in model input order, or tensors by input name. */

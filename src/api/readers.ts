@@ -7,11 +7,11 @@ import { KconvError, isKconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { readKir } from '../ir/kir.js';
 import { validateGraph } from '../ir/validate.js';
-import { loadWeightsInto, readKerasH5File } from '../keras/h5-model.js';
-import { listKerasWeightsH5, readKerasArchive, readKerasWeightsH5 } from '../keras/keras-archive.js';
-import { listLegacyWeights, weightsOnlyGraph } from '../keras/weights-only.js';
-import { checkpointGraph, type CheckpointFiles } from '../keras/tf-checkpoint.js';
-import type { Tf1ModelSpec } from '../keras/tf1-nometa.js';
+import { loadWeightsInto, readKerasH5File } from '../keras/read/h5.js';
+import { listKerasWeightsH5, readKerasArchive, readKerasWeightsH5 } from '../keras/read/v3-archive.js';
+import { listLegacyWeights, weightsOnlyGraph } from '../keras/read/weights-only.js';
+import { checkpointGraph, type CheckpointFiles } from '../tf/checkpoint.js';
+import type { Tf1ModelSpec } from '../tf/tf1-nometa.js';
 import type { TensorBudget } from '../limits.js';
 
 export interface ReaderOptions {

@@ -1,27 +1,32 @@
 /**
- * `save`: an IR graph (or a loaded `Model`) out to the bytes of a target format, with the
- * user-facing names `kconv convert --to` uses. The writers live in src/keras/save.ts.
+ * `save`: an IR graph (or a loaded `Model`) out to the bytes of a target format named as in
+ * src/model-formats.ts (`kconv convert --to` uses the same names). The writers live in
+ * src/keras/write/save.ts.
  */
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { saveWithReport, type SaveFormat as WriterFormat } from '../keras/save.js';
+import { saveWithReport, type SaveReport } from '../keras/write/save.js';
+import { extensionOf, resolveWriteFormat, WRITE_FORMATS, type WriteFormat } from '../model-formats.js';
 import { Model } from './model.js';
 
-/** Target formats `save` (and `kconv convert --to`) can write. */
-export const SAVE_FORMATS = ['keras3', 'keras2', 'weights', 'kir'] as const;
-export type SaveFormat = (typeof SAVE_FORMATS)[number];
+/** Formats `save` (and `kconv convert --to`) write: the writable names of src/model-formats.ts. */
+export const SAVE_FORMATS = WRITE_FORMATS;
+/** A writable format name, or (deprecated, accepted with a warning) a kconv 0.1 name. */
+export type SaveFormat = WriteFormat | DeprecatedSaveFormat;
+/** @deprecated kconv 0.1's names: `keras3` = `keras-v3`, `keras2` = `keras-h5`, `weights` = `keras-v3-weights` (`keras-h5-weights` for a Keras 2 target). */
+export type DeprecatedSaveFormat = 'keras3' | 'keras2' | 'weights';
 
 export interface SaveOptions {
   /**
-   * `keras3`: a `.keras` archive; `keras2`: a legacy full-model `.h5`; `weights`: weights only
-   * (Keras 3 `.weights.h5`, or a legacy `save_weights` `.h5` when `targetVersion` is 2.x);
-   * `kir`: kconv's own IR file.
+   * `keras-v3`: a `.keras` archive; `keras-h5`: a legacy full-model `.h5`; `keras-v3-weights`: a
+   * Keras 3 `.weights.h5`; `keras-h5-weights`: a legacy `save_weights` `.h5`; `kir`: kconv's own
+   * IR file (descriptions: MODEL_FORMATS).
    */
   format: SaveFormat;
   /**
    * The Keras version that must load the file: `2.2.4` (standalone Keras), `2.13`/`2.15`
    * (tf.keras), `3.0`, `3.3`... or a writer target id such as `tf_keras`. Defaults: Keras 3 for
-   * `keras3`/`weights`, tf.keras 2.15 for `keras2`.
+   * `keras-v3`/`keras-v3-weights`, tf.keras 2.15 for `keras-h5`/`keras-h5-weights`.
    */
   targetVersion?: string;
 }
@@ -43,42 +48,39 @@ export function targetFor(version: string): string {
   throw new KconvError('USAGE', `target Keras version '${version}' is not one kconv writes (2.x or 3.x)`);
 }
 
-/** The file extension kconv uses for each target format. */
-export function extensionFor(format: SaveFormat, targetVersion?: string): string {
-  switch (format) {
-    case 'keras3':
-      return '.keras';
-    case 'keras2':
-      return '.h5';
-    case 'weights':
-      return targetVersion?.startsWith('2') ? '.h5' : '.weights.h5';
-    case 'kir':
-      return '.kir';
+/** The canonical format and writer target for `options`, and the warning a deprecated name earns. */
+function resolveSave(options: SaveOptions): { format: WriteFormat; target?: string; warning?: string } {
+  const v = options.targetVersion;
+  const target = v === undefined ? undefined : targetFor(v);
+  const resolved = resolveWriteFormat(String(options.format), target === undefined || target.startsWith('keras-3'));
+  if (!resolved) {
+    throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
   }
+  if (resolved.format === 'kir') return { format: 'kir', warning: resolved.warning };
+  const fallback = resolved.format === 'keras-v3' || resolved.format === 'keras-v3-weights' ? 'keras-3' : 'tf-keras-2.15';
+  return { ...resolved, target: target ?? fallback };
 }
 
-function writerFormat(options: SaveOptions): { format: WriterFormat; target?: string } {
-  const v = options.targetVersion;
-  switch (options.format) {
-    case 'keras3':
-      return { format: 'keras', target: v === undefined ? 'keras-3' : targetFor(v) };
-    case 'keras2':
-      return { format: 'h5', target: v === undefined ? 'tf-keras-2.15' : targetFor(v) };
-    case 'weights':
-      if (v === undefined) return { format: 'weights-h5', target: 'keras-3' };
-      return targetFor(v).startsWith('keras-3') ? { format: 'weights-h5', target: targetFor(v) } : { format: 'h5-weights', target: targetFor(v) };
-    case 'kir':
-      return { format: 'kir' };
-  }
+/** The file extension kconv gives a file written with `format` (and `targetVersion`, for a deprecated name). */
+export function extensionFor(format: SaveFormat, targetVersion?: string): string {
+  return extensionOf(resolveSave({ format, targetVersion }).format);
+}
+
+/**
+ * Serializes a model, returning with the bytes the graph, format and target the writer used:
+ * what src/node/save-file.ts needs to read the written file back and check every weight.
+ */
+export async function writeModel(model: Model | Graph, options: SaveOptions): Promise<SaveReport & { graph: Graph }> {
+  const graph = model instanceof Model ? model.graph : model;
+  const { format, target, warning } = resolveSave(options);
+  const report = await saveWithReport(graph, { format, target });
+  if (warning) report.warnings.unshift(warning);
+  return { ...report, graph };
 }
 
 /** Serializes a model and reports what was dropped. Throws NOT_REPRESENTABLE when the target cannot express it. */
 export async function saveWithWarnings(model: Model | Graph, options: SaveOptions): Promise<SaveResult> {
-  const graph = model instanceof Model ? model.graph : model;
-  if (!SAVE_FORMATS.includes(options.format)) {
-    throw new KconvError('USAGE', `unknown target format '${String(options.format)}': expected one of ${SAVE_FORMATS.join(', ')}`);
-  }
-  const report = await saveWithReport(graph, writerFormat(options));
+  const report = await writeModel(model, options);
   return { bytes: report.bytes, warnings: report.warnings };
 }
 

@@ -1,7 +1,7 @@
 /**
  * kconv's own contenders in the benchmark:
  *   kconv-blocked the runtime's blocked typed-array kernel (src/runtime/kernels/conv1d-blocked.ts)
- *   kconv-typed  the tuned typed-array kernel (src/runtime/typed/conv1d-tuned.ts)
+ *   kconv-typed  the tuned typed-array kernel (src/bench/conv1d-tuned.ts)
  *   kconv-wasm   the WASM SIMD kernel on the calling thread: the default path in browsers
  *   kconv-threads the same kernel split over Node worker threads: the default path in Node
  *                (src/node.ts calls useThreads())
@@ -12,7 +12,7 @@ import { conv1dReference } from '../runtime/kernels/conv1d-reference.js';
 import type { Conv1DParams } from '../runtime/kernels/conv1d-types.js';
 import type { PreparedConv1D } from '../runtime/conv1d-spec.js';
 import { defaultThreadPool, prepareConv1dThreaded } from '../runtime/threads/index.js';
-import { prepareConv1dTyped } from '../runtime/typed/conv1d-tuned.js';
+import { prepareConv1dTyped } from './conv1d-tuned.js';
 import { prepareConv1dWasm } from '../runtime/wasm/engine.js';
 import type { BenchProblem, Runner } from './peers.js';
 
@@ -55,8 +55,4 @@ export function kconvPaths(p: BenchProblem): { runtime: string; run: Runner; dis
     { runtime: 'kconv-blocked', run: () => (blocked(p.x, yBlocked), yBlocked), dispose: () => {} },
     ...paths.map(([runtime, prepared]) => ({ runtime, run: runner(prepared, p), dispose: () => prepared.dispose() })),
   ];
-}
-
-export async function closeKconv(): Promise<void> {
-  await defaultThreadPool().close();
 }

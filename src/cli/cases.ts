@@ -6,11 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { KconvError } from '../errors.js';
-import type { Limits } from '../index.js';
-import { toFloat32 } from '../ir/tensor.js';
-import { loadFile, readNpyFile } from '../node.js';
-import { compareArrays, type Tolerance } from '../verify/tolerance.js';
+import { caseFormat, compareArrays, KconvError, loadFile, readNpyFile, toFloat32, type Limits, type Tolerance } from '../node.js';
 import { parseTolerance } from './context.js';
 
 export interface CaseFiles {
@@ -106,7 +102,8 @@ export function readCase(dir: string): CaseSpec {
   return {
     id: typeof json.id === 'string' ? json.id : basename(dir),
     dir,
-    format: typeof json.format === 'string' ? json.format : '?',
+    // In the one vocabulary (src/model-formats.ts): the fixture generators' short names are translated.
+    format: typeof json.format === 'string' ? caseFormat(json.format) : '?',
     env: typeof json.env === 'string' ? json.env : '',
     files: {
       model: typeof files.model === 'string' ? files.model : undefined,
@@ -117,6 +114,7 @@ export function readCase(dir: string): CaseSpec {
     },
     tolerance: typeof json.tolerance === 'string' ? json.tolerance : 'close',
     expectError: json.expectError === true,
+    // The one thing the short name says that the format name does not: the checkpoint has no graph.
     tf1Layers: json.format === 'tf1-ckpt-nometa' ? tf1Spec(json.tf1) : undefined,
   };
 }

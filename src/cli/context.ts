@@ -6,9 +6,7 @@
  *   1  a check failed (`verify` found a failing case, `run --expected` found a mismatch)
  *   2  usage or input error (bad flags, unreadable or unsupported file, bad model...)
  */
-import { KconvError } from '../errors.js';
-import type { Limits } from '../index.js';
-import { tolerance, type Tolerance } from '../verify/tolerance.js';
+import { KconvError, tolerance, type Limits, type Tolerance } from '../index.js';
 import { createProgress, type Progress } from './progress.js';
 
 export const EXIT_OK = 0;

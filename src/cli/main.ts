@@ -5,10 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { SAVE_FORMATS, type SaveFormat } from '../api/save.js';
-import { isKconvError } from '../errors.js';
-import { VERSION } from '../index.js';
-import { TOLERANCES } from '../verify/tolerance.js';
+import { DEPRECATED_WRITE_ALIASES, isKconvError, MODEL_FORMATS, SAVE_FORMATS, TOLERANCES, VERSION, type SaveFormat } from '../index.js';
 import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -89,12 +86,17 @@ function buildParser(args: string[], io: Io, setExit: (code: number) => void): A
       (y) =>
         y
           .positional('input', { type: 'string', describe: 'model file, TF checkpoint, or directory of model files', demandOption: true })
-          .option('to', { choices: SAVE_FORMATS as unknown as SaveFormat[], demandOption: true, describe: 'target format' })
+          .option('to', {
+            // kconv 0.1's names stay accepted (with a warning) so scripts keep working; help lists them last.
+            choices: [...SAVE_FORMATS, ...Object.keys(DEPRECATED_WRITE_ALIASES)] as SaveFormat[],
+            demandOption: true,
+            describe: `target format (${SAVE_FORMATS.map((f) => `${f}: ${MODEL_FORMATS[f].extension}`).join(', ')}; deprecated: ${Object.keys(DEPRECATED_WRITE_ALIASES).join(', ')})`,
+          })
           .option('target-version', { type: 'string', describe: 'Keras version the output must load in (e.g. 2.15, 3.0)' })
           .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output file (or directory when the input is a directory)' })
           .option('force', { type: 'boolean', default: false, describe: 'overwrite existing output files (never the input)' })
           .option('architecture', { type: 'string', describe: 'architecture JSON for a weights-only input' })
-          .example('$0 convert old.h5 --to keras3 -o new.keras', '')
+          .example('$0 convert old.h5 --to keras-v3 -o new.keras', '')
           .example('$0 convert models/ --to kir -o kir/', 'a whole directory'),
       handle(convertCommand),
     )

@@ -4,7 +4,7 @@
  *
  * Files are created with the earliest library-version bound (superblock 0, symbol-table groups,
  * v1 object headers), like h5py's default, so that every HDF5 library that ever read a Keras
- * file reads ours. Attribute string kinds follow the Keras writers (keras-formats.md §1.5):
+ * file reads ours. Attribute string kinds follow the Keras writers (docs/keras-formats.md §1.5):
  * - `vlen-ascii`: scalar variable-length ASCII (Python `bytes`, e.g. `model_config`);
  * - `vlen-utf8`: scalar variable-length UTF-8 (Python `str`, e.g. TF2 root `keras_version`);
  * - `fixed`: 1-D fixed-length NUL-padded byte strings (h5py 2.x name lists, chunked `name0…`);

@@ -2,7 +2,7 @@
  * Reading HDF5 files from bytes: groups, attributes and datasets, with every value normalized the
  * way Keras readers need it, whatever h5py version wrote the file.
  *
- * Attribute normalization (keras-formats.md §1.5): fixed-length (NUL-padded) and variable-length
+ * Attribute normalization (docs/keras-formats.md §1.5): fixed-length (NUL-padded) and variable-length
  * strings, ASCII ("bytes" in Python) or UTF-8 ("str"), all decode to JS strings (as UTF-8: Keras
  * wrote bytes with `.encode('utf8')`); a scalar gives one value, a 1-D array a list; an empty
  * numeric array (h5py's `numpy.asarray([])`, float64 of shape (0,)) gives `[]`, which is how

@@ -49,7 +49,7 @@ export type Node = { [K in OpType]: NodeOf<K> }[OpType];
 
 /** Where the model came from. */
 export interface Provenance {
-  /** Container/dialect, e.g. 'keras-h5', 'keras-h5-weights', 'keras-v3', 'keras-weights-h5', 'tf1-checkpoint', 'kir'. */
+  /** The format read: a name of src/model-formats.ts ('keras-h5', 'keras-v3-weights', 'tf1-checkpoint', ...), or 'builder' / 'keras-config' for a graph built in memory. */
   format: string;
   /** `keras_version` as recorded by the writer, when recorded. */
   kerasVersion?: string;
@@ -79,21 +79,4 @@ export interface Graph {
   nodes: Node[];
   weights: Map<string, Tensor>;
   provenance: Provenance;
-}
-
-/** The node that produces each value. */
-export function producers(graph: Graph): Map<string, Node> {
-  const map = new Map<string, Node>();
-  for (const node of graph.nodes) for (const out of node.outputs) map.set(out, node);
-  return map;
-}
-
-/** A node's weight tensor by role, or undefined. */
-export function nodeWeight(graph: Graph, node: Node, role: string): Tensor | undefined {
-  const key = node.weights[role];
-  return key === undefined ? undefined : graph.weights.get(key);
-}
-
-export function isOp<K extends OpType>(node: Node, op: K): node is Extract<Node, { op: K }> {
-  return node.op === op;
 }

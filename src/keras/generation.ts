@@ -1,7 +1,7 @@
 /**
  * Which Keras generation wrote a config, and the read options every Keras reader shares.
  *
- * Per-version defaults depend on the *writer's* generation (keras-formats.md §3): e.g.
+ * Per-version defaults depend on the *writer's* generation (docs/keras-formats.md §3): e.g.
  * `hard_sigmoid` is clip(0.2x + 0.5) in Keras 1/2 and relu6(x + 3) / 6 in Keras 3; Keras 1 uses
  * other config keys (`nb_filter`, `border_mode`, ...) and other weight layouts.
  */

@@ -13,7 +13,7 @@
  *   legacy-h5 weight names `kernel` (3.0–3.2) vs `conv1d/kernel` (3.3+); dtype policy dicts from
  *   3.4; `vars/@name` from 3.6; InputLayer `ragged` from 3.9, `optional` from 3.13.
  *
- * Sources for every boundary: /work/shared/docs/keras-formats.md §1–§5 (git-tag checked). Where
+ * Sources for every boundary: docs/keras-formats.md §1–§5 (git-tag checked). Where
  * the boundary is not checked against a tagged source, `verified: false` says so.
  */
 import { KconvError } from '../errors.js';

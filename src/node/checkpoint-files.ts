@@ -17,7 +17,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { KconvError } from '../errors.js';
 import { readTable } from '../formats/sstable.js';
 import { decodeProto } from '../formats/tf-protos.js';
-import type { CheckpointFiles } from '../keras/tf-checkpoint.js';
+import type { CheckpointFiles } from '../tf/checkpoint.js';
 
 export interface ResolvedCheckpoint extends CheckpointFiles {
   prefix: string;

@@ -1,26 +1,29 @@
 /**
- * Node-only: save a graph to a path — write with `save`, then `writeFileSafely` (temporary file,
- * fsync, rename; existing output refused without `force`; the input never overwritten), checking
- * the file read back from disk weight by weight before it takes the output's name.
+ * Node-only: save a model to a path, the way `kconv convert` does — serialize with the API's
+ * `save`, then `writeFileSafely` (temporary file, fsync, rename, directory fsync; an existing
+ * output refused without `force`; an input never overwritten), checking the file read back from
+ * disk weight by weight, with kconv's own readers, before it takes the output's name.
  */
 import type { Graph } from '../ir/graph.js';
-import { saveWithReport, type SaveOptions } from '../keras/save.js';
-import { verifyWritten } from '../keras/verify-written.js';
+import type { Model } from '../api/model.js';
+import { writeModel, type SaveOptions } from '../api/save.js';
+import { verifyWritten } from '../keras/write/verify-written.js';
 import { writeFileSafely } from './write-file.js';
 
 export interface SaveFileOptions extends SaveOptions {
+  /** Overwrite an existing output (never an input). */
   force?: boolean;
-  /** The file(s) the graph was read from: never overwritten. */
+  /** The file(s) the model was read from: never overwritten. */
   inputs?: string[];
 }
 
-/** Writes `graph` to `path`; returns the writer's warnings (e.g. dropped optimizer state). */
-export async function saveFile(graph: Graph, path: string, options: SaveFileOptions): Promise<{ warnings: string[] }> {
-  const report = await saveWithReport(graph, options);
+/** Writes `model` to `path`; returns the writer's warnings (e.g. dropped optimizer state). */
+export async function saveFile(model: Model | Graph, path: string, options: SaveFileOptions): Promise<{ warnings: string[] }> {
+  const report = await writeModel(model, options);
   await writeFileSafely(path, report.bytes, {
     force: options.force,
     inputs: options.inputs,
-    verify: (written) => verifyWritten(written, report.format, report.target, graph, path),
+    verify: (written) => verifyWritten(written, report.format, report.target, report.graph, path),
   });
   return { warnings: report.warnings };
 }

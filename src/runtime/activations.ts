@@ -191,10 +191,6 @@ export function applyGlu(input: Float32Array, output: Float32Array, lastDim: num
   }
 }
 
-export function isLinear(act: Activation): boolean {
-  return act.fn === 'linear';
-}
-
 /** Applies an elementwise activation in place to data[start, end). */
 export function applyElementwise(act: Activation, data: Float32Array, start = 0, end = data.length): void {
   if (act.fn === 'linear') return;

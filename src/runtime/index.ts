@@ -166,4 +166,4 @@ export function runGraph(graph: Graph, inputs: Tensor[], options: CompileOptions
 export type { Conv1DImpl, Conv1DParams, Conv1DGeometry, Conv1DRun } from './kernels/conv1d-types.js';
 export { conv1dBlocked } from './kernels/conv1d-blocked.js';
 export { conv1dReference } from './kernels/conv1d-reference.js';
-export { conv1dWasmSimd, conv1dTuned, defaultConv1d, setDefaultConv1d } from './select-conv1d.js';
+export { conv1dWasmSimd, defaultConv1d, setDefaultConv1d } from './select-conv1d.js';

@@ -10,14 +10,10 @@
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { conv1dBlocked } from './kernels/conv1d-blocked.js';
 import { implFromPrepare } from './prepared-impl.js';
-import { prepareConv1dTyped } from './typed/conv1d-tuned.js';
 import { prepareConv1dWasm, wasmSimdSupported } from './wasm/engine.js';
 
 /** The WASM SIMD kernel on the calling thread. */
 export const conv1dWasmSimd = implFromPrepare('wasm-simd', (s, k, b) => prepareConv1dWasm(s, k, b));
-
-/** The tuned typed-array kernel (pure JS, panel-packed like the WASM kernel). */
-export const conv1dTuned = implFromPrepare('typed-tuned', prepareConv1dTyped);
 
 let chosen: Conv1DImpl<unknown> | null = null;
 

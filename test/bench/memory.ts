@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { conv1dBlocked } from '../../src/runtime/kernels/conv1d-blocked.js';
 import { ThreadPool, prepareConv1dThreaded } from '../../src/runtime/threads/index.js';
-import { prepareConv1dTyped } from '../../src/runtime/typed/conv1d-tuned.js';
+import { prepareConv1dTyped } from '../../src/bench/conv1d-tuned.js';
 import { prepareConv1dWasm } from '../../src/runtime/wasm/engine.js';
 import { benchProblem, SHAPES } from '../../src/bench/shapes.js';
 

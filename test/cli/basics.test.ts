@@ -32,7 +32,7 @@ describe('kconv as a process', () => {
       expect(r.code, cmd).toBe(0);
       expect(r.stdout).toContain(`kconv ${cmd}`);
     }
-    expect(kconv(['convert', '--help']).stdout).toMatch(/--to.*keras3.*keras2.*weights.*kir/s);
+    expect(kconv(['convert', '--help']).stdout).toMatch(/--to.*keras-v3.*keras-h5.*keras-v3-weights.*keras-h5-weights.*kir/s);
   });
 
   it('--version prints the package version', () => {
@@ -130,7 +130,7 @@ describe('kconv verify without a runnable model', () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^CASE\s+FORMAT\s+RESULT\s+MAX ABS ERR\s+MAX REL ERR\s+NOTE$/);
-    expect(r.stdout).toMatch(/broken\s+h5\s+ERROR\s+-\s+-\s+\[UNSUPPORTED_FORMAT\]/);
+    expect(r.stdout).toMatch(/broken\s+keras-h5\s+ERROR\s+-\s+-\s+\[UNSUPPORTED_FORMAT\]/);
     expect(r.stdout).toMatch(/keras-error\s+none\s+SKIP/);
     expect(r.stdout).toContain('Summary: 0 of 2 cases passed, 1 could not run, 1 skipped.');
   });
@@ -142,7 +142,7 @@ describe('kconv verify without a runnable model', () => {
     expect(doc.ok).toBe(false);
     expect(doc.summary).toEqual({ total: 2, passed: 0, failed: 0, errors: 1, skipped: 1 });
     const broken = doc.cases.find((c: { id: string }) => c.id === 'broken');
-    expect(broken).toMatchObject({ status: 'error', code: 'UNSUPPORTED_FORMAT', format: 'h5', tolerance: 'close', maxAbsError: null });
+    expect(broken).toMatchObject({ status: 'error', code: 'UNSUPPORTED_FORMAT', format: 'keras-h5', tolerance: 'close', maxAbsError: null });
   });
 
   it('a manifest lists case directories relative to itself', () => {
@@ -213,7 +213,8 @@ describe('kconv verify on the golden fixtures (real Keras outputs)', () => {
     expect(failing.map((c: { id: string; message?: string }) => `${c.id}: ${c.message}`)).toEqual([]);
     expect(r.code).toBe(0);
     const formats = new Set(doc.cases.filter((c: { status: string }) => c.status === 'pass').map((c: { format: string }) => c.format));
-    for (const f of ['h5', 'h5-weights', 'keras2-keras', 'tf1-ckpt', 'tf1-ckpt-nometa', 'tf2-ckpt']) expect(formats, f).toContain(f);
+    // Printed in the one vocabulary (src/model-formats.ts), whatever short name the fixture's case.json uses.
+    for (const f of ['keras-h5', 'keras-h5-weights', 'keras-v3', 'tf1-checkpoint', 'tf2-checkpoint']) expect(formats, f).toContain(f);
     expect(doc.summary.passed).toBeGreaterThanOrEqual(200);
     // Skipped cases are only those that document an error Keras itself raised (no model file).
     for (const c of doc.cases.filter((x: { status: string }) => x.status === 'skip')) {
@@ -229,9 +230,9 @@ describe('kconv convert on the bundled example (a real Keras 2.15 file)', () => 
   const expected = join(EXAMPLE, 'expected.npy');
 
   it.each([
-    ['keras3', 'model.keras', []],
-    ['keras3', 'model-3.0.keras', ['--target-version', '3.0']],
-    ['keras2', 'model-2.2.4.h5', ['--target-version', '2.2.4']],
+    ['keras-v3', 'model.keras', []],
+    ['keras-v3', 'model-3.0.keras', ['--target-version', '3.0']],
+    ['keras-h5', 'model-2.2.4.h5', ['--target-version', '2.2.4']],
     ['kir', 'model.kir', []],
   ])('--to %s (%s) writes a file that still matches what Keras computed', (to, name, extra) => {
     const dir = mkdtempSync(join(tmpdir(), 'kconv-convert-'));
@@ -245,10 +246,10 @@ describe('kconv convert on the bundled example (a real Keras 2.15 file)', () => 
     expect(r.stdout).toContain('MATCH');
   });
 
-  it('--to weights writes weights only: inspect lists its tensors, running asks for the architecture', () => {
+  it('--to keras-v3-weights writes weights only: inspect lists its tensors, running asks for the architecture', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kconv-convert-'));
     const out = join(dir, 'model.weights.h5');
-    expect(kconv(['convert', model, '--to', 'weights', '-o', out]).code).toBe(0);
+    expect(kconv(['convert', model, '--to', 'keras-v3-weights', '-o', out]).code).toBe(0);
     const r = kconv(['inspect', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Weight tensors (weights only, no architecture):');
@@ -261,8 +262,26 @@ describe('kconv convert on the bundled example (a real Keras 2.15 file)', () => 
     const r = kconv(['convert', model, '--to', 'kir', '-o', out, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ converted: [{ input: model, output: out }] });
-    const bad = kconv(['convert', model, '--to', 'keras2', '--target-version', '7.1', '-o', join(dir, 'y.h5')]);
+    const bad = kconv(['convert', model, '--to', 'keras-h5', '--target-version', '7.1', '-o', join(dir, 'y.h5')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^kconv: error USAGE: /);
+  });
+
+  it.each([
+    ['keras3', [], 'keras-v3', 'model.keras'],
+    ['keras2', [], 'keras-h5', 'model.h5'],
+    ['weights', [], 'keras-v3-weights', 'model.weights.h5'],
+    ['weights', ['--target-version', '2.15'], 'keras-h5-weights', 'weights.h5'],
+  ])('the kconv 0.1 name --to %s %j still works, warning that it is now %s', (to, extra, now, name) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kconv-convert-'));
+    const old = join(dir, `old-${name}`);
+    const c = kconv(['convert', model, '--to', to, ...extra, '-o', old]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain(`format '${to}' is deprecated: use '${now}'`);
+    const fresh = join(dir, name);
+    expect(kconv(['convert', model, '--to', now, ...extra, '-o', fresh, '--quiet']).code).toBe(0);
+    // Same writer: same size and magic (not the same bytes: archives carry the time they were written).
+    const [a, b] = [readFileSync(old), readFileSync(fresh)];
+    expect([a.length, a.subarray(0, 8).toString('hex')]).toEqual([b.length, b.subarray(0, 8).toString('hex')]);
   });
 });

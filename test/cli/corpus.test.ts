@@ -177,10 +177,10 @@ describe.runIf(corpusAvailable())('kconv on ../shared/corpus', () => {
     expect(r.stderr).toContain(first.className);
   });
 
-  it('convert --to keras2 writes a file that computes exactly the same outputs; it never overwrites', () => {
+  it('convert --to keras-h5 writes a file that computes exactly the same outputs; it never overwrites', () => {
     const model = join(WILD, 'dl4j-tfkeras-2.5-doublecount', 'cnn_1d_doublecount.h5.h5');
     const out = join(tmp, 'doublecount.h5');
-    const c = kconv(['convert', model, '--to', 'keras2', '-o', out]);
+    const c = kconv(['convert', model, '--to', 'keras-h5', '-o', out]);
     expect(c.code, c.stderr).toBe(0);
     expect(statSync(out).size).toBeGreaterThan(0);
     const report = JSON.parse(kconv(['inspect', model, '--json']).stdout);
@@ -190,18 +190,18 @@ describe.runIf(corpusAvailable())('kconv on ../shared/corpus', () => {
     const again = kconv(['run', out, '-i', x, '--expected', y, '--tolerance', 'exact']);
     expect(again.code, again.stdout + again.stderr).toBe(0);
 
-    const exists = kconv(['convert', model, '--to', 'keras2', '-o', out]);
+    const exists = kconv(['convert', model, '--to', 'keras-h5', '-o', out]);
     expect(exists.code).toBe(2);
     expect(exists.stderr).toMatch(/^kconv: error OUTPUT_EXISTS: /);
-    expect(kconv(['convert', model, '--to', 'keras2', '-o', out, '--force']).code).toBe(0);
-    const self = kconv(['convert', out, '--to', 'keras2', '-o', out, '--force']);
+    expect(kconv(['convert', model, '--to', 'keras-h5', '-o', out, '--force']).code).toBe(0);
+    const self = kconv(['convert', out, '--to', 'keras-h5', '-o', out, '--force']);
     expect(self.code).toBe(2);
     expect(self.stderr).toMatch(/^kconv: error OUTPUT_EXISTS: refusing to write .* it is an input/);
   });
 
   it('convert DIR -o OUTDIR converts every model file in it', () => {
     const out = join(tmp, 'grid-out');
-    const r = kconv(['convert', join(WILD, 'dl4j-tfkeras-2.2.4-cnn1d-grid'), '--to', 'keras2', '--target-version', '2.15', '-o', out]);
+    const r = kconv(['convert', join(WILD, 'dl4j-tfkeras-2.2.4-cnn1d-grid'), '--to', 'keras-h5', '--target-version', '2.15', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     const written = readdirSync(out).sort();
     expect(written.length).toBe(12);
@@ -210,7 +210,7 @@ describe.runIf(corpusAvailable())('kconv on ../shared/corpus', () => {
     for (const f of written) expect(kconv(['inspect', join(out, f), '--json']).code).toBe(0);
   }, 180_000);
 
-  it('.keras archives from the wild inspect; a runnable one converts to keras2 with identical outputs', () => {
+  it('.keras archives from the wild inspect; a runnable one converts to keras-h5 with identical outputs', () => {
     const archives = readdirSync(WILD)
       .flatMap((d) => readdirSync(join(WILD, d)).map((f) => join(WILD, d, f)))
       .filter((p) => p.endsWith('.keras'));
@@ -229,7 +229,7 @@ describe.runIf(corpusAvailable())('kconv on ../shared/corpus', () => {
     const y = join(tmp, 'ecg-y.npy');
     expect(kconv(['run', model, '-i', x, '-o', y]).code).toBe(0);
     const h5 = join(tmp, 'ecg.h5');
-    const c = kconv(['convert', model, '--to', 'keras2', '-o', h5]);
+    const c = kconv(['convert', model, '--to', 'keras-h5', '-o', h5]);
     expect(c.code, c.stderr).toBe(0);
     const again = kconv(['run', h5, '-i', x, '--expected', y, '--tolerance', 'exact']);
     expect(again.code, again.stdout + again.stderr).toBe(0);

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { ERROR_CODES, isKconvError, load, save, type KconvErrorCode, type Model } from '../../src/index.js';
 import { Model as ModelClass } from '../../src/api/model.js';
 import { readBytes, writeFileSafely } from '../../src/node.js';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { CORPUS, corpusAvailable, FIXTURES } from '../helpers/paths.js';
 import { parseZipEntries, writeZipEntries } from './bytes-util.js';
 
@@ -74,7 +74,7 @@ const triggers: Record<KconvErrorCode, () => unknown> = {
     config.crc = (config.crc ^ 1) >>> 0;
     return loadAny(writeZipEntries(entries), 'cnn1d_model.keras');
   },
-  NOT_REPRESENTABLE: async () => save(await load(patch(read('dl4j-tfkeras-2.2.4-cnn1d-grid', 'cnn1d_24.h5'), '"dilation_rate": [1]', '"dilation_rate": [2]')), { format: 'keras3' }),
+  NOT_REPRESENTABLE: async () => save(await load(patch(read('dl4j-tfkeras-2.2.4-cnn1d-grid', 'cnn1d_24.h5'), '"dilation_rate": [1]', '"dilation_rate": [2]')), { format: 'keras-v3' }),
   LIMIT_EXCEEDED: () => {
     const json = new TextDecoder().decode(read('deeplift-keras2.1.6-weights-only', 'keras2_conv1d_record_5_model_PQzyq_modelJson.json'));
     const deep = json.replace('"config"', `"deep": ${'['.repeat(5000)}${']'.repeat(5000)}, "config"`);

@@ -1,13 +1,13 @@
 // Run by interrupt.test.ts (bundled): `convert <in.h5> <out.keras>` converts a model the way
-// `kconv convert` does; `big <out> <MB>` writes a large pattern file. Both through writeFileSafely.
-import { loadFile, save, writeFileSafely } from '../../src/node.js';
+// `kconv convert` does (saveFile); `big <out> <MB>` writes a large pattern file. Both through writeFileSafely.
+import { loadFile, saveFile, writeFileSafely } from '../../src/node.js';
 
 const [mode, a, b] = process.argv.slice(2);
 if (mode === 'convert') {
   const model = await loadFile(a);
-  writeFileSafely(b, await save(model, { format: 'keras3' }), { inputs: [a] });
+  await saveFile(model, b, { format: 'keras-v3', inputs: [a] });
 } else {
-  writeFileSafely(a, bigPattern(Number(b)));
+  await writeFileSafely(a, bigPattern(Number(b)));
 }
 
 export function bigPattern(mb: number): Uint8Array {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { CORPUS, corpusAvailable, ROOT } from '../helpers/paths.js';
 
 let worker = '';

@@ -8,7 +8,7 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openZip } from '../../src/formats/zip.js';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { ROOT } from '../helpers/paths.js';
 import { Rng } from '../helpers/random.js';
 

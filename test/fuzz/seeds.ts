@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { load } from '../../src/index.js';
 import { save } from '../../src/api/save.js';
+import type { WriteFormat } from '../../src/model-formats.js';
 import { writeKir } from '../../src/ir/kir.js';
 import { CORPUS, FIXTURES, ROOT } from '../helpers/paths.js';
 import { entryContent, parseZipEntries } from './bytes-util.js';
@@ -127,17 +128,17 @@ async function generatedSeeds(from: Seed[]): Promise<Seed[]> {
     }
     used += 1;
     const base = seed.id.replace(/^[a-z]+:/, '');
-    const attempt = async (format: 'keras3' | 'weights' | 'kir' | 'keras2') => {
+    const attempt = async (format: WriteFormat) => {
       try {
         return await save(model, { format });
       } catch {
         return undefined;
       }
     };
-    const keras = await attempt('keras3');
+    const keras = await attempt('keras-v3');
     if (keras) {
       out.push({ id: `generated:${base}:keras`, format: 'keras', origin: 'generated', files: [{ name: 'model.keras', role: 'model', bytes: keras }] });
-      const weights = await attempt('weights');
+      const weights = await attempt('keras-v3-weights');
       const config = configFromKeras(keras);
       if (weights && config) {
         out.push({
@@ -156,7 +157,7 @@ async function generatedSeeds(from: Seed[]): Promise<Seed[]> {
       // a graph .kir cannot hold: no kir seed from this model
     }
     if (kir) out.push({ id: `generated:${base}:kir`, format: 'kir', origin: 'generated', files: [{ name: 'model.kir', role: 'model', bytes: kir }] });
-    const h5 = await attempt('keras2');
+    const h5 = await attempt('keras-h5');
     if (h5) out.push({ id: `generated:${base}:h5`, format: 'h5', origin: 'generated', files: [{ name: 'model.h5', role: 'model', bytes: h5 }] });
   }
   return out;

@@ -9,7 +9,7 @@
  */
 import { isKconvError, KconvError, load, type Model } from '../../src/index.js';
 import { Model as ModelClass } from '../../src/api/model.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { readBundle } from '../../src/formats/tf-bundle.js';
 import { readV1Checkpoint } from '../../src/formats/tf-checkpoint-v1.js';
 import { decodeProto } from '../../src/formats/tf-protos.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
-import { loadWeightsInto, readKerasH5 } from '../../src/keras/h5-model.js';
+import { loadWeightsInto, readKerasH5 } from '../../src/keras/read/h5.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '../helpers/cases.js';
 

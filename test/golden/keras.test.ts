@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/ir/graph.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '../helpers/cases.js';
 

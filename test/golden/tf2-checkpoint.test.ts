@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkpointGraph } from '../../src/keras/tf-checkpoint.js';
+import { checkpointGraph } from '../../src/tf/checkpoint.js';
 import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases } from '../helpers/cases.js';

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { tensorsIdentical } from '../../src/ir/tensor.js';
-import { saveWithReport } from '../../src/keras/save.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
 import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
@@ -24,7 +24,7 @@ import { toFloat32 } from '../../src/ir/tensor.js';
 import { architectureFor, readNpyFile, readSource, sourceCases, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
-const EXT: Record<string, string> = { h5: 'model.h5', 'h5-weights': 'weights.h5', keras: 'model.keras', 'weights-h5': 'model.weights.h5' };
+const EXT: Record<string, string> = { 'keras-h5': 'model.h5', 'keras-h5-weights': 'weights.h5', 'keras-v3': 'model.keras', 'keras-v3-weights': 'model.weights.h5' };
 
 function venvFor(env: string): string {
   const script = join(ROOT, 'fixtures', 'generate', 'venv.sh');
@@ -111,8 +111,8 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
     });
     const wanted = (c: SourceCase, wt: WriteTarget) => {
       if (all || !isConv(c)) return true;
-      if (wt.format === 'h5-weights' || wt.format === 'weights-h5') return false;
-      if (c.env === 'keras3') return wt.target.family !== 'keras3' || (wt.target.id === 'keras-3.0' && wt.format === 'keras');
+      if (wt.format === 'keras-h5-weights' || wt.format === 'keras-v3-weights') return false;
+      if (c.env === 'keras3') return wt.target.family !== 'keras3' || (wt.target.id === 'keras-3.0' && wt.format === 'keras-v3');
       return true;
     };
     expect(cases.length, 'golden cases are needed for this tier').toBeGreaterThan(0);
@@ -145,7 +145,7 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
           const model = join(dir, EXT[wt.format]);
           writeFileSync(model, bytes);
           const job: Job = { id: `${c.id} → ${wt.target.id} ${wt.format}`, model, kind: 'model', inputs: c.inputs, out: join(dir, 'out'), source: c, graph, wt };
-          if (wt.format === 'h5-weights' || wt.format === 'weights-h5') {
+          if (wt.format === 'keras-h5-weights' || wt.format === 'keras-v3-weights') {
             job.kind = 'weights';
             job.architecture = join(dir, 'architecture.json');
             writeFileSync(job.architecture, architectureFor(graph, wt));

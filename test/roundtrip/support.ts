@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { tensorsIdentical, type Tensor } from '../../src/ir/tensor.js';
-import { loadWeightsInto, readKerasH5 } from '../../src/keras/h5-model.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
-import { checkpointGraph } from '../../src/keras/tf-checkpoint.js';
+import { loadWeightsInto, readKerasH5 } from '../../src/keras/read/h5.js';
+import { readKerasArchive, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
+import { checkpointGraph } from '../../src/tf/checkpoint.js';
 import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { readKir } from '../../src/ir/kir.js';
 import { emitModel } from '../../src/keras/emit/model.js';
-import type { SaveFormat } from '../../src/keras/save.js';
+import type { SaveFormat } from '../../src/keras/write/save.js';
 import { parseTarget, type Target } from '../../src/keras/targets.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -40,22 +40,22 @@ export interface WriteTarget {
 }
 
 export const WRITE_TARGETS: WriteTarget[] = [
-  { target: parseTarget('keras-2.2.4'), format: 'h5', env: null },
+  { target: parseTarget('keras-2.2.4'), format: 'keras-h5', env: null },
   { target: parseTarget('keras-3'), format: 'kir', env: null },
-  { target: parseTarget('tf-keras-2.13'), format: 'h5', env: 'tf2.13' },
-  { target: parseTarget('tf-keras-2.13'), format: 'h5-weights', env: 'tf2.13' },
-  { target: parseTarget('tf-keras-2.15'), format: 'h5', env: 'tf2.15' },
-  { target: parseTarget('tf-keras-2.15'), format: 'h5-weights', env: 'tf2.15' },
-  { target: parseTarget('tf_keras'), format: 'h5', env: 'tfkeras' },
-  { target: parseTarget('tf_keras'), format: 'h5-weights', env: 'tfkeras' },
-  { target: parseTarget('keras-3.0'), format: 'keras', env: 'keras3.0' },
-  { target: parseTarget('keras-3.0'), format: 'h5', env: 'keras3.0' },
-  { target: parseTarget('keras-3.0'), format: 'weights-h5', env: 'keras3.0' },
-  { target: parseTarget('keras-3.2'), format: 'keras', env: 'keras3.2' },
-  { target: parseTarget('keras-3'), format: 'keras', env: 'keras3' },
-  { target: parseTarget('keras-3'), format: 'weights-h5', env: 'keras3' },
-  { target: parseTarget('keras-3'), format: 'h5', env: 'keras3' },
-  { target: parseTarget('keras-3'), format: 'h5-weights', env: 'keras3' },
+  { target: parseTarget('tf-keras-2.13'), format: 'keras-h5', env: 'tf2.13' },
+  { target: parseTarget('tf-keras-2.13'), format: 'keras-h5-weights', env: 'tf2.13' },
+  { target: parseTarget('tf-keras-2.15'), format: 'keras-h5', env: 'tf2.15' },
+  { target: parseTarget('tf-keras-2.15'), format: 'keras-h5-weights', env: 'tf2.15' },
+  { target: parseTarget('tf_keras'), format: 'keras-h5', env: 'tfkeras' },
+  { target: parseTarget('tf_keras'), format: 'keras-h5-weights', env: 'tfkeras' },
+  { target: parseTarget('keras-3.0'), format: 'keras-v3', env: 'keras3.0' },
+  { target: parseTarget('keras-3.0'), format: 'keras-h5', env: 'keras3.0' },
+  { target: parseTarget('keras-3.0'), format: 'keras-v3-weights', env: 'keras3.0' },
+  { target: parseTarget('keras-3.2'), format: 'keras-v3', env: 'keras3.2' },
+  { target: parseTarget('keras-3'), format: 'keras-v3', env: 'keras3' },
+  { target: parseTarget('keras-3'), format: 'keras-v3-weights', env: 'keras3' },
+  { target: parseTarget('keras-3'), format: 'keras-h5', env: 'keras3' },
+  { target: parseTarget('keras-3'), format: 'keras-h5-weights', env: 'keras3' },
 ];
 
 /** Where golden cases live: the repo's fixtures, or (for development only) KCONV_CASES_DIR. */
@@ -113,10 +113,10 @@ export function architectureFor(graph: Graph, wt: WriteTarget): string {
 
 /** Reads a file kconv wrote back with kconv's readers; null when no reader exists for the format yet. */
 export async function readBack(bytes: Uint8Array, wt: WriteTarget, original: Graph): Promise<Graph | null> {
-  if (wt.format === 'h5') return readKerasH5(bytes, { filename: 'written.h5' });
-  if (wt.format === 'h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
-  if (wt.format === 'keras') return readKerasArchive(bytes, { filename: 'written.keras' });
-  if (wt.format === 'weights-h5') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5' });
+  if (wt.format === 'keras-h5') return readKerasH5(bytes, { filename: 'written.h5' });
+  if (wt.format === 'keras-h5-weights') return loadWeightsInto(architectureFor(original, wt), bytes, { filename: 'written.h5' });
+  if (wt.format === 'keras-v3') return readKerasArchive(bytes, { filename: 'written.keras' });
+  if (wt.format === 'keras-v3-weights') return readKerasWeightsH5(bytes, architectureFor(original, wt), { filename: 'written.weights.h5' });
   if (wt.format === 'kir') return readKir(bytes);
   return null;
 }

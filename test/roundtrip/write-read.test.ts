@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import { emitModel } from '../../src/keras/emit/model.js';
-import { saveWithReport } from '../../src/keras/save.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
 import { sourceFamily } from '../../src/keras/targets.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { graphDiff, jsonDiff, readBack, readSource, sourceCases, WRITE_TARGETS, type WriteTarget } from './support.js';
@@ -62,13 +62,13 @@ describe('write → read back is the identity on the IR', () => {
 });
 
 describe('A → B → A across Keras generations is lossless', () => {
-  const find = (id: string, format: string) => WRITE_TARGETS.find((t) => t.target.id === id && t.format === format)!;
-  const keras2Back = find('tf-keras-2.15', 'h5');
-  const keras3Back = find('keras-3.15', 'keras');
+  const find = (id: string, format: WriteTarget['format']) => WRITE_TARGETS.find((t) => t.target.id === id && t.format === format)!;
+  const keras2Back = find('tf-keras-2.15', 'keras-h5');
+  const keras3Back = find('keras-3.15', 'keras-v3');
   /** Through the other generation and back to the source's own. */
   function hopsFor(graph: Graph): [WriteTarget, WriteTarget][] {
-    if (sourceFamily(graph) === 'keras3') return [[keras2Back, keras3Back], [find('tf-keras-2.13', 'h5'), keras3Back], [find('tf-keras-2.21', 'h5-weights'), keras3Back]];
-    return [[keras3Back, keras2Back], [find('keras-3.0', 'keras'), keras2Back], [find('keras-3.15', 'h5'), keras2Back], [find('keras-3.15', 'weights-h5'), keras2Back]];
+    if (sourceFamily(graph) === 'keras3') return [[keras2Back, keras3Back], [find('tf-keras-2.13', 'keras-h5'), keras3Back], [find('tf-keras-2.21', 'keras-h5-weights'), keras3Back]];
+    return [[keras3Back, keras2Back], [find('keras-3.0', 'keras-v3'), keras2Back], [find('keras-3.15', 'keras-h5'), keras2Back], [find('keras-3.15', 'keras-v3-weights'), keras2Back]];
   }
   it.each(envs)('every golden model from %s: source → other generation → source generation keeps config and weights', async (env) => {
     const failures: string[] = [];

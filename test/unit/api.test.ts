@@ -70,6 +70,10 @@ describe('Model.inspect / summary', () => {
     expect(report.runnable).toBe(true);
   });
 
+  it('keeps a None steps axis unknown in the output shapes (no sample length is guessed)', () => {
+    expect(report.layers.map((l) => l.outputShapes)).toEqual([[[null, null, 3]], [[null, null, 4]], [[null, null, 1]]]);
+  });
+
   it('is plain JSON (survives a round trip unchanged)', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
@@ -145,24 +149,24 @@ describe('progress bar', () => {
 });
 
 describe('writeFileSafely', () => {
-  it('writes, refuses to overwrite unless forced, and never writes over an input', () => {
+  it('writes, refuses to overwrite unless forced, and never writes over an input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kconv-write-'));
     const out = join(dir, 'out.bin');
-    writeFileSafely(out, new Uint8Array([1]));
+    await writeFileSafely(out, new Uint8Array([1]));
     expect([...readFileSync(out)]).toEqual([1]);
-    expect(() => writeFileSafely(out, new Uint8Array([2]))).toThrow(expect.objectContaining({ code: 'OUTPUT_EXISTS' }));
-    writeFileSafely(out, new Uint8Array([3]), { force: true });
+    await expect(writeFileSafely(out, new Uint8Array([2]))).rejects.toThrow(expect.objectContaining({ code: 'OUTPUT_EXISTS' }));
+    await writeFileSafely(out, new Uint8Array([3]), { force: true });
     expect([...readFileSync(out)]).toEqual([3]);
     const input = join(dir, 'in.h5');
     writeFileSync(input, 'model');
-    expect(() => writeFileSafely(input, new Uint8Array([4]), { force: true, inputs: [input] })).toThrow(/it is an input/);
+    await expect(writeFileSafely(input, new Uint8Array([4]), { force: true, inputs: [input] })).rejects.toThrow(/it is an input/);
     expect(readFileSync(input, 'utf8')).toBe('model');
     // No temporary files are left behind.
     expect(readdirSync(dir).sort()).toEqual(['in.h5', 'out.bin']);
   });
-  it('fails with IO_ERROR when the directory does not exist, leaving nothing', () => {
+  it('fails with IO_ERROR when the directory does not exist, leaving nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kconv-write-'));
-    expect(() => writeFileSafely(join(dir, 'missing', 'x'), new Uint8Array([1]))).toThrow(expect.objectContaining({ code: 'IO_ERROR' }));
+    await expect(writeFileSafely(join(dir, 'missing', 'x'), new Uint8Array([1]))).rejects.toThrow(expect.objectContaining({ code: 'IO_ERROR' }));
     expect(existsSync(join(dir, 'missing'))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { openCheckpoint } from '../../src/keras/tf-checkpoint.js';
+import { openCheckpoint } from '../../src/tf/checkpoint.js';
 import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { f32bytes, writeBundle } from '../helpers/tf-writer.js';
 import { caught } from '../helpers/errors.js';

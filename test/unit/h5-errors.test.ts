@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { loadWeightsInto, readKerasH5, readKerasH5File } from '../../src/keras/h5-model.js';
+import { loadWeightsInto, readKerasH5, readKerasH5File } from '../../src/keras/read/h5.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 import { buildHdf5 } from '../helpers/hdf5.js';
 

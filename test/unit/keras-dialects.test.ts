@@ -1,7 +1,7 @@
 /**
  * Config normalization per Keras generation. Configs come from real files of the shared corpus
  * (read at test time) where one exists; the Keras 3 dict-style Functional and nested-model
- * configs, which no corpus .h5 has, follow keras-formats.md §4.
+ * configs, which no corpus .h5 has, follow docs/keras-formats.md §4.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { Node } from '../../src/ir/graph.js';
 import { float32, type Tensor } from '../../src/ir/tensor.js';
 import { activationFromConfig } from '../../src/keras/activations.js';
 import { generationOf } from '../../src/keras/generation.js';
-import { readKerasH5 } from '../../src/keras/h5-model.js';
+import { readKerasH5 } from '../../src/keras/read/h5.js';
 import { mapLayer } from '../../src/keras/layers/index.js';
 import { graphFromKerasConfig, type LayerWeightSource } from '../../src/keras/model-config.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';

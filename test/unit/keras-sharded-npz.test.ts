@@ -9,7 +9,7 @@ import { KconvError } from '../../src/errors.js';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { toFloat32 } from '../../src/ir/tensor.js';
-import { readKerasArchive, readKerasShardedWeights, readKerasWeightsH5 } from '../../src/keras/keras-archive.js';
+import { readKerasArchive, readKerasShardedWeights, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
@@ -42,7 +42,7 @@ describe('sharded weights (.weights.json, Keras >= 3.10)', () => {
     expect(index.weight_map['/layers/conv1d/vars']).toHaveLength(2);
     const shards = Object.fromEntries(SHARDS.map((s) => [s, read(s)]));
     const graph = await readKerasShardedWeights(read('sharded.weights.json'), shards, read('model.json'), { filename: 'sharded.weights.json' });
-    expect(graph.provenance.format).toBe('keras-weights-sharded');
+    expect(graph.provenance.format).toBe('keras-v3-sharded-weights');
     expect(graph.weights.size).toBe(10);
     expectMatchesKeras(graph);
   });

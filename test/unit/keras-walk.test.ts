@@ -10,7 +10,7 @@ import { openHdf5 } from '../../src/formats/hdf5.js';
 import { readNpy } from '../../src/formats/npy.js';
 import { openZip } from '../../src/formats/zip.js';
 import { toFloat32 } from '../../src/ir/tensor.js';
-import { readKerasArchive, readKerasDirectory } from '../../src/keras/keras-archive.js';
+import { readKerasArchive, readKerasDirectory } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';

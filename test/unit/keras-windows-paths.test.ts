@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/formats/npy.js';
 import { toFloat32 } from '../../src/ir/tensor.js';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';

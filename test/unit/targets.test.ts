@@ -7,7 +7,7 @@ import { KconvError } from '../../src/errors.js';
 import type { Graph, KerasBag, Node } from '../../src/ir/graph.js';
 import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops/index.js';
 import { float32, tensor } from '../../src/ir/tensor.js';
-import { save } from '../../src/keras/save.js';
+import { save } from '../../src/keras/write/save.js';
 import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
 import { oldestTargetFor, parseTarget } from '../../src/keras/targets.js';
 
@@ -178,6 +178,14 @@ describe('target table refusals', () => {
     accepts(graphWith('LayerNormalization', { axes: [2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, { weights: { gamma: [4], beta: [4] } }), 'keras-3.15', 'h5');
   });
 
+  it('Rescaling: keras.layers.Rescaling from tf.keras 2.6, and in Keras 3; not in standalone Keras 2', () => {
+    const g = graphWith('Rescaling', { scale: 0.5, offset: -1 });
+    expectRefusal(g, 'keras-2.2.4', /Rescaling layer/, 'tf-keras-2.6');
+    expectRefusal(g, 'tf-keras-2.5', /Rescaling layer/, 'tf-keras-2.6');
+    accepts(g, 'tf-keras-2.6', 'h5');
+    accepts(g, 'keras-3.0', 'keras');
+  });
+
   it('Conv1DTranspose output_padding: not in Keras 3.0–3.2', () => {
     const attrs = { kernelSize: 3, stride: 2, dilation: 1, padding: 'valid' as const, outputPadding: 1, layout: 'NWC' as const, filters: 2, inChannels: 4, activation: { fn: 'linear' as const }, useBias: true };
     const g = graphWith('Conv1DTranspose', attrs, { weights: { kernel: [3, 2, 4], bias: [2] } });
@@ -198,14 +206,14 @@ describe('target table refusals', () => {
 describe('writers refuse before writing', () => {
   it('save() throws NOT_REPRESENTABLE and returns no bytes', async () => {
     const g = graphWith('Conv1D', conv({ groups: 2 }), { weights: { kernel: [3, 2, 4], bias: [4] } });
-    await expect(save(g, { format: 'h5', target: 'keras-2.2.4' })).rejects.toMatchObject({ code: 'NOT_REPRESENTABLE' });
-    const bytes = await save(g, { format: 'h5', target: 'tf-keras-2.15' });
+    await expect(save(g, { format: 'keras-h5', target: 'keras-2.2.4' })).rejects.toMatchObject({ code: 'NOT_REPRESENTABLE' });
+    const bytes = await save(g, { format: 'keras-h5', target: 'tf-keras-2.15' });
     expect(bytes.length).toBeGreaterThan(0);
   });
 
   it('unknown targets and Keras-3-only formats for Keras 2 targets are usage errors', async () => {
     const g = graphWith('Conv1D', conv(), { weights: { kernel: [3, 4, 4], bias: [4] } });
     expect(() => parseTarget('keras-9')).toThrow(KconvError);
-    await expect(save(g, { format: 'keras', target: 'tf-keras-2.15' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(save(g, { format: 'keras-v3', target: 'tf-keras-2.15' })).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

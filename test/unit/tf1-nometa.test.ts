@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { readBundle } from '../../src/formats/tf-bundle.js';
-import { checkpointFromNamedFiles, checkpointGraph } from '../../src/keras/tf-checkpoint.js';
-import { graphFromTf1Spec, type Tf1ModelSpec } from '../../src/keras/tf1-nometa.js';
+import { checkpointFromNamedFiles, checkpointGraph } from '../../src/tf/checkpoint.js';
+import { graphFromTf1Spec, type Tf1ModelSpec } from '../../src/tf/tf1-nometa.js';
 import { f32bytes, writeBundle } from '../helpers/tf-writer.js';
 import { caught } from '../helpers/errors.js';
 

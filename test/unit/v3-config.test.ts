@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { parseJsonDocument, readMetadata, readModelDocument, readShardIndex, v3Generation } from '../../src/keras/v3-config.js';
+import { parseJsonDocument, readMetadata, readModelDocument, readShardIndex, v3Generation } from '../../src/keras/read/v3-config.js';
 
 const conv = (module: string, registered: string | null) => ({ module, class_name: 'Conv1D', config: { name: 'conv1d' }, registered_name: registered });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { float32, type Tensor } from '../../src/ir/tensor.js';
-import { mergeWeightTrees, toSnakeCase, V3WeightMap, weightTreeFromArrays, type V3Group } from '../../src/keras/v3-weights.js';
+import { mergeWeightTrees, toSnakeCase, V3WeightMap, weightTreeFromArrays, type V3Group } from '../../src/keras/read/v3-weights.js';
 
 /** A weights tree from `path → shape` (values 0, 1, 2, … so tensors are distinguishable). */
 function tree(vars: Record<string, number[]>, names: Record<string, string> = {}): V3Group {

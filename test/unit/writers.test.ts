@@ -9,9 +9,9 @@ import { arraySplit, buildHdf5, HDF5_OBJECT_HEADER_LIMIT } from '../../src/forma
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { float32 } from '../../src/ir/tensor.js';
-import { readKerasH5 } from '../../src/keras/h5-model.js';
-import { saveWithReport } from '../../src/keras/save.js';
-import { assertSameWeights } from '../../src/keras/verify-written.js';
+import { readKerasH5 } from '../../src/keras/read/h5.js';
+import { saveWithReport } from '../../src/keras/write/save.js';
+import { assertSameWeights } from '../../src/keras/write/verify-written.js';
 
 function tinyModel(extra: Partial<Graph['provenance']> = {}): Graph {
   const kernel = float32([3, 2, 4], Array.from({ length: 24 }, (_, i) => i / 7));
@@ -57,20 +57,20 @@ describe('what travels and what is dropped', () => {
   it('legacy .h5 keeps training_config for the same Keras generation, drops it with a warning otherwise', async () => {
     const tc = { loss: 'mse', optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.001 } } };
     const g = tinyModel({ trainingConfig: tc });
-    const same = await saveWithReport(g, { format: 'h5', target: 'tf-keras-2.15' });
+    const same = await saveWithReport(g, { format: 'keras-h5', target: 'tf-keras-2.15' });
     expect((await readKerasH5(same.bytes)).provenance.trainingConfig).toEqual(tc);
-    const other = await saveWithReport(g, { format: 'h5', target: 'keras-3' });
+    const other = await saveWithReport(g, { format: 'keras-h5', target: 'keras-3' });
     expect((await readKerasH5(other.bytes)).provenance.trainingConfig).toBeUndefined();
     expect(other.warnings.join('\n')).toMatch(/training_config dropped/);
   });
 
   it('optimizer state is dropped with a warning that says so', async () => {
-    const r = await saveWithReport(tinyModel({ extra: { optimizerWeightNames: ['Adam/iterations:0'] } }), { format: 'keras', target: 'keras-3' });
+    const r = await saveWithReport(tinyModel({ extra: { optimizerWeightNames: ['Adam/iterations:0'] } }), { format: 'keras-v3', target: 'keras-3' });
     expect(r.warnings.join('\n')).toMatch(/optimizer state dropped/);
   });
 
   it('layer names, trainable, initializer and regularizer configs survive into the file', async () => {
-    const r = await saveWithReport(tinyModel(), { format: 'keras', target: 'keras-3' });
+    const r = await saveWithReport(tinyModel(), { format: 'keras-v3', target: 'keras-3' });
     const files = unzipSync(r.bytes);
     expect(Object.keys(files)).toEqual(['metadata.json', 'config.json', 'model.weights.h5']);
     const config = JSON.parse(strFromU8(files['config.json']));
@@ -81,7 +81,7 @@ describe('what travels and what is dropped', () => {
     expect(conv.kernel_initializer).toMatchObject({ class_name: 'HeNormal', config: { seed: 3 } });
     expect(JSON.parse(strFromU8(files['metadata.json'])).keras_version).toBe('3.15.1');
     // Keras 2.2.4 has no HeNormal class: the VarianceScaling it stands for.
-    const old = await readKerasH5((await saveWithReport(tinyModel(), { format: 'h5', target: 'keras-2.2.4' })).bytes);
+    const old = await readKerasH5((await saveWithReport(tinyModel(), { format: 'keras-h5', target: 'keras-2.2.4' })).bytes);
     expect(old.nodes[1].keras?.config.kernel_initializer).toEqual({ class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'normal', seed: 3 } });
   });
 });
@@ -89,7 +89,7 @@ describe('what travels and what is dropped', () => {
 describe('read-back check', () => {
   it('catches a weight that differs by one bit', async () => {
     const g = tinyModel();
-    const back = await readKerasH5((await saveWithReport(g, { format: 'h5', target: 'tf-keras-2.15' })).bytes);
+    const back = await readKerasH5((await saveWithReport(g, { format: 'keras-h5', target: 'tf-keras-2.15' })).bytes);
     expect(() => assertSameWeights(g, back)).not.toThrow();
     const bias = back.weights.get(back.nodes[1].weights.bias)!;
     new Uint32Array(bias.data.buffer, bias.data.byteOffset, bias.data.length)[3] ^= 1;

@@ -12,7 +12,7 @@ import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/ir/tensor.js';
-import { loadWeightsInto, readKerasH5File } from '../../src/keras/h5-model.js';
+import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
 import { compile } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 import { Rng } from '../helpers/random.js';

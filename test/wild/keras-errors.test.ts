@@ -8,7 +8,7 @@ import { strToU8, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openZip } from '../../src/formats/zip.js';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 
 const available = corpusAvailable();

@@ -10,7 +10,7 @@ import { openHdf5 } from '../../src/formats/hdf5.js';
 import { openZip } from '../../src/formats/zip.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { float32, numElements, toFloat32 } from '../../src/ir/tensor.js';
-import { readKerasArchive } from '../../src/keras/keras-archive.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 import { Rng } from '../helpers/random.js';

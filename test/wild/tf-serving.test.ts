@@ -10,7 +10,7 @@ import { KconvError } from '../../src/errors.js';
 import { readBundle } from '../../src/formats/tf-bundle.js';
 import { parseTensorName, readMetaGraph, readSavedModelGraph, type TfGraph } from '../../src/formats/tf-graph.js';
 import { decodeProto } from '../../src/formats/tf-protos.js';
-import { checkpointGraph, inspectCheckpoint, openCheckpoint } from '../../src/keras/tf-checkpoint.js';
+import { checkpointGraph, inspectCheckpoint, openCheckpoint } from '../../src/tf/checkpoint.js';
 import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 import { caught } from '../helpers/errors.js';

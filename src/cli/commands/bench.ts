@@ -7,7 +7,7 @@
  * Progress goes to stderr (silenced by --quiet); the Markdown report, or with --json an array of
  * {shape, runtime, medianMs, gflops}, goes to stdout.
  */
-import { KconvError } from '../../errors.js';
+import { KconvError } from '../../index.js';
 import { EXIT_OK, type Context } from '../context.js';
 
 export interface BenchArgs {

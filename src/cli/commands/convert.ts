@@ -1,14 +1,11 @@
 /**
- * `kconv convert IN --to keras3|keras2|weights|kir [--target-version V] -o OUT [--force]`.
+ * `kconv convert IN --to keras-v3|keras-h5|keras-v3-weights|keras-h5-weights|kir [--target-version V] -o OUT [--force]`.
  * IN may be a directory: every model file in it (recursively) is converted into OUT, keeping the
  * relative paths and replacing the extension.
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { extensionFor, saveWithWarnings, type SaveFormat } from '../../api/save.js';
-import { sniffFormat } from '../../formats/sniff.js';
-import { KconvError } from '../../errors.js';
-import { isCheckpointDirectory, loadFile, readHead, writeFileSafely } from '../../node.js';
+import { extensionFor, isCheckpointDirectory, KconvError, loadFile, readHead, saveFile, sniffFormat, type SaveFormat } from '../../node.js';
 import { EXIT_OK, type Context } from '../context.js';
 
 export interface ConvertArgs {
@@ -46,9 +43,14 @@ function modelFilesIn(dir: string): string[] {
 
 async function convertOne(ctx: Context, input: string, output: string, args: ConvertArgs): Promise<void> {
   const model = await loadFile(input, { ...ctx.loadOptions(), architecture: args.architecture });
-  const { bytes, warnings } = await saveWithWarnings(model, { format: args.to, targetVersion: args.targetVersion });
+  // The one safe writer: temporary file, fsync, read back weight by weight, rename, directory fsync.
+  const { warnings } = await saveFile(model, output, {
+    format: args.to,
+    targetVersion: args.targetVersion,
+    force: args.force,
+    inputs: [input, ...(args.architecture ? [args.architecture] : [])],
+  });
   for (const w of warnings) ctx.warn(`${input}: ${w}`);
-  writeFileSafely(output, bytes, { force: args.force, inputs: [input, ...(args.architecture ? [args.architecture] : [])] });
 }
 
 export async function convertCommand(ctx: Context, args: ConvertArgs): Promise<number> {

@@ -5,10 +5,7 @@
  * or a graph that is not a Conv1D model) is still described: its tensors, with every checksum
  * verified, and the reason it cannot be loaded as a model as a warning.
  */
-import { KconvError, isKconvError } from '../../errors.js';
-import { inspectCheckpoint, openCheckpoint } from '../../keras/tf-checkpoint.js';
-import { resolveLimits, TensorBudget, type Limits } from '../../limits.js';
-import { isCheckpointPath, loadFile, resolveCheckpoint } from '../../node.js';
+import { isCheckpointPath, isKconvError, listCheckpointTensors, loadFile, type CheckpointTensorsReport, type KconvError, type Limits } from '../../node.js';
 import { EXIT_OK, type Context } from '../context.js';
 
 export interface InspectArgs {
@@ -16,28 +13,10 @@ export interface InspectArgs {
   architecture?: string;
 }
 
-/** The `--json` document for a checkpoint listed as tensors (schema 1, like the model report). */
-export interface CheckpointTensorsReport {
-  schema: 1;
-  file: string;
-  format: 'tf-checkpoint-tensors';
-  checkpoint: { version: 'v1' | 'v2'; shards: number; endianness: string; graph: boolean };
-  tensors: { name: string; dtype: string; shape: number[]; shard: number; bytes: number; partitioned: boolean }[];
-  warnings: string[];
-}
-
 function checkpointTensors(path: string, why: KconvError, limits?: Partial<Limits>): CheckpointTensorsReport {
-  const files = resolveCheckpoint(path);
-  // Listing verifies every checksum, so it reads every tensor: under the same limits as a load.
-  const listing = inspectCheckpoint(openCheckpoint(files, new TensorBudget(resolveLimits(limits))));
-  return {
-    schema: 1,
-    file: path,
-    format: 'tf-checkpoint-tensors',
-    checkpoint: { version: listing.format, shards: listing.numShards, endianness: listing.endianness, graph: Boolean(files.meta || files.savedModel) },
-    tensors: listing.tensors,
-    warnings: [...files.warnings, `not loadable as a model: ${why.code}: ${why.message}`],
-  };
+  const report = listCheckpointTensors(path, { limits });
+  report.warnings.push(`not loadable as a model: ${why.code}: ${why.message}`);
+  return report;
 }
 
 export async function inspectCommand(ctx: Context, args: InspectArgs): Promise<number> {

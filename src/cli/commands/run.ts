@@ -4,11 +4,7 @@
  * `name=path`. Without `--output` the outputs are described on stdout; with `--expected` each
  * output is compared with a reference (e.g. Keras's own prediction) and a mismatch exits 1.
  */
-import { KconvError } from '../../errors.js';
-import { loadFile, readNpyFile, writeNpyFile } from '../../node.js';
-import type { Tensor } from '../../ir/tensor.js';
-import { compareArrays } from '../../verify/tolerance.js';
-import { toFloat32 } from '../../ir/tensor.js';
+import { compareArrays, KconvError, loadFile, readNpyFile, toFloat32, writeNpyFile, type Tensor } from '../../node.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, parseTolerance, type Context } from '../context.js';
 
 export interface RunArgs {
@@ -99,7 +95,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
 
   const used = [args.model, ...inputPaths.values(), ...expectedPaths.values()];
   for (const [name, path] of outputPaths) {
-    writeNpyFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
+    await writeNpyFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
   }
 
   let failed = false;

@@ -29,6 +29,7 @@ import { Normalization } from './normalization.js';
 import { Permute } from './permute.js';
 import { PReLU } from './prelu.js';
 import { RepeatVector } from './repeat-vector.js';
+import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { SeparableConv1D } from './separable-conv1d.js';
 import { TfOp } from './tf-op.js';
@@ -67,6 +68,7 @@ export const OPS = {
   Attention,
   TfOp,
   Normalization,
+  Rescaling,
   Unsupported,
 };
 
@@ -110,6 +112,7 @@ export type { MergeAttrs, MergeMode } from './merge.js';
 export type { PermuteAttrs } from './permute.js';
 export type { PReLUAttrs } from './prelu.js';
 export type { RepeatVectorAttrs } from './repeat-vector.js';
+export type { RescalingAttrs } from './rescaling.js';
 export type { ReshapeAttrs } from './reshape.js';
 export type { SeparableConv1DAttrs } from './separable-conv1d.js';
 export type { TfOpAttrs } from './tf-op.js';

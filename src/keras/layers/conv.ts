@@ -12,6 +12,7 @@
 import { paddingName } from '../../ir/padding.js';
 import { allocate, type Tensor } from '../../ir/tensor.js';
 import type { NodeOf } from '../../ir/graph.js';
+import type { WindowAttrs } from '../../ir/ops/index.js';
 import { checkActivationName, FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';
 import { activationFromConfig } from '../activations.js';
 import { KconvError } from '../../errors.js';
@@ -74,6 +75,11 @@ function conv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext, keras1Keys:
   return mapped('Conv1D', attrs, { kernel, bias });
 }
 
+/** The window of a Keras 2/3-only convolution (no Keras 1 key spellings). */
+function windowAttrs(cfg: ConfigReader, kernelSize: number, dilation: number): WindowAttrs {
+  return { kernelSize, stride: cfg.int('strides', 1), dilation, padding: convPadding(cfg, kernelSize, dilation), layout: layoutOf(cfg) };
+}
+
 function separableConv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext): MappedLayer<'SeparableConv1D'> {
   const filters = cfg.int('filters');
   const kernelSize = cfg.int('kernel_size');
@@ -87,18 +93,7 @@ function separableConv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext): M
   w.expectShape(1, [1, inChannels * depthMultiplier, filters]);
   if (bias) w.expectShape(2, [filters]);
   const depthwise = ctx.backend === 'theano' ? reverseAxis0(dw) : dw;
-  const attrs = {
-    kernelSize,
-    stride: cfg.int('strides', 1),
-    dilation,
-    padding: convPadding(cfg, kernelSize, dilation),
-    layout: layoutOf(cfg),
-    filters,
-    inChannels,
-    depthMultiplier,
-    activation: activationOf(cfg, ctx),
-    useBias,
-  };
+  const attrs = { ...windowAttrs(cfg, kernelSize, dilation), filters, inChannels, depthMultiplier, activation: activationOf(cfg, ctx), useBias };
   return mapped('SeparableConv1D', attrs, { depthwise_kernel: depthwise, pointwise_kernel: pw, bias });
 }
 
@@ -112,17 +107,7 @@ function depthwiseConv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext): M
   const inChannels = dw.shape[1];
   w.expectShape(0, [kernelSize, inChannels, depthMultiplier]);
   if (bias) w.expectShape(1, [inChannels * depthMultiplier]);
-  const attrs = {
-    kernelSize,
-    stride: cfg.int('strides', 1),
-    dilation,
-    padding: convPadding(cfg, kernelSize, dilation),
-    layout: layoutOf(cfg),
-    inChannels,
-    depthMultiplier,
-    activation: activationOf(cfg, ctx),
-    useBias,
-  };
+  const attrs = { ...windowAttrs(cfg, kernelSize, dilation), inChannels, depthMultiplier, activation: activationOf(cfg, ctx), useBias };
   return mapped('DepthwiseConv1D', attrs, { depthwise_kernel: ctx.backend === 'theano' ? reverseAxis0(dw) : dw, bias });
 }
 

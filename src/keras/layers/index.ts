@@ -23,6 +23,7 @@ import { embeddingCodec } from './embedding.js';
 import { mergeCodec } from './merge.js';
 import { normalizationCodec } from './normalization.js';
 import { poolingCodec } from './pooling.js';
+import { rescalingCodec } from './rescaling.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
 
@@ -43,6 +44,7 @@ export const CODECS: readonly LayerCodec[] = [
   tfOpCodec,
   tcnCodec,
   preprocessingNormalizationCodec,
+  rescalingCodec,
   unsupportedCodec,
 ] as LayerCodec[];
 

@@ -16,6 +16,7 @@ import { compileEmbedding } from './embedding.js';
 import { compileAlias, compileConcatenate, compileCropping, compileFlatten, compilePermute, compileRepeatVector, compileUpSampling, compileZeroPadding } from './layout.js';
 import { compileBatchNorm, compileLayerNorm, compileNormalization } from './normalization.js';
 import { compileAveragePool, compileGlobalAveragePool, compileGlobalMaxPool, compileMaxPool } from './pool.js';
+import { compileRescaling } from './rescaling.js';
 
 /** Op name → compiler. */
 export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
@@ -50,6 +51,7 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   Attention: compileAttention,
   TfOp: compileTfOp,
   Normalization: compileNormalization,
+  Rescaling: compileRescaling,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);
   },
