@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { load } from '../../src/index.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { float32, toFloat32, type Tensor } from '../../src/ir/tensor.js';
-import { identifyMhaWeights } from '../../src/keras/layers/attention.js';
 import { denseAttention, multiHeadAttention, type Seq } from '../../src/runtime/kernels/attention.js';
 import { compareWithKeras, loadCase, type GoldenCase } from '../helpers/cases.js';
 import { FIXTURES } from '../helpers/paths.js';
@@ -38,49 +37,29 @@ async function graphOf(c: GoldenCase): Promise<Graph> {
 
 const seq = (t: Tensor): Seq => ({ data: toFloat32(t), batch: t.shape[0], steps: t.shape[1], features: t.shape[2] });
 
-/** The node's weights in file order (Keras writes them in creation order). */
-function weightsOf(g: Graph, n: Node): Float32Array[] {
-  return Object.values(n.weights).map((k) => toFloat32(g.weights.get(k)!));
-}
+/** The attention layers' output nodes in graph order (a call returning scores adds a 'scores' node). */
+const layerNodes = (g: Graph) => g.nodes.filter((n) => (n.op === 'MultiHeadAttention' || n.op === 'Attention') && n.attrs.returns === 'output');
 
-/** The attention layers in graph order, skipping the Input nodes. */
-const layerNodes = (g: Graph) => g.nodes.filter((n) => n.op !== 'Input');
-
-function configOf(n: Node): Record<string, unknown> {
-  return n.keras!.config;
-}
+const f32 = (g: Graph, n: Node, role: string): Float32Array | null => (n.weights[role] === undefined ? null : toFloat32(g.weights.get(n.weights[role])!));
 
 function mha(g: Graph, n: Node, q: Tensor, v: Tensor, k: Tensor, causal: boolean) {
-  const cfg = configOf(n);
-  const heads = cfg.num_heads as number;
-  const keyDim = cfg.key_dim as number;
-  const valueDim = (cfg.value_dim as number | null) ?? keyDim;
-  const ids = identifyMhaWeights(Object.keys(n.weights), n.name);
-  const get = (projection: string, role: string): Float32Array | null => {
-    const stored = [...ids].find(([, id]) => id.projection === projection && id.role === role)?.[0];
-    return stored === undefined ? null : toFloat32(g.weights.get(n.weights[stored])!);
-  };
-  const w = (p: string) => ({ kernel: get(p, 'kernel')!, bias: get(p, 'bias') });
+  if (n.op !== 'MultiHeadAttention') throw new Error(`${n.name} is ${n.op}`);
+  const a = n.attrs;
+  const w = (p: string) => ({ kernel: f32(g, n, `${p}_kernel`)!, bias: f32(g, n, `${p}_bias`) });
   const [wq, wk, wv, wo] = [w('query'), w('key'), w('value'), w('output')];
-  const outputDim = wo.kernel.length / (heads * valueDim);
   return multiHeadAttention(
     seq(q),
     seq(v),
     seq(k),
     { queryKernel: wq.kernel, queryBias: wq.bias, keyKernel: wk.kernel, keyBias: wk.bias, valueKernel: wv.kernel, valueBias: wv.bias, outputKernel: wo.kernel, outputBias: wo.bias },
-    { heads, keyDim, valueDim, outputDim, causal },
+    { heads: a.heads, keyDim: a.keyDim, valueDim: a.valueDim, outputDim: a.outputDim, causal },
   );
 }
 
 function dense(g: Graph, n: Node, q: Tensor, v: Tensor, k: Tensor, causal: boolean): Float32Array {
-  const cfg = configOf(n);
-  const additive = n.keras!.className === 'AdditiveAttention';
-  const scoreMode = additive ? 'additive' : ((cfg.score_mode as 'dot' | 'concat' | undefined) ?? 'dot');
-  const w = weightsOf(g, n);
-  // Keras creates `scale` (when use_scale) before `concat_score_weight` (when score_mode concat)
-  const scale = cfg.use_scale ? w[0] : null;
-  const concat = scoreMode === 'concat' ? w[cfg.use_scale ? 1 : 0][0] : 1;
-  return denseAttention(seq(q), seq(v), seq(k), { scoreMode, scale, concatScoreWeight: concat, causal }).output;
+  if (n.op !== 'Attention') throw new Error(`${n.name} is ${n.op}`);
+  const concat = f32(g, n, 'concat_score_weight');
+  return denseAttention(seq(q), seq(v), seq(k), { scoreMode: n.attrs.scoreMode, scale: f32(g, n, 'scale'), concatScoreWeight: concat ? concat[0] : 1, causal }).output;
 }
 
 const asTensor = (data: Float32Array, shape: number[]): Tensor => float32(shape, data);
@@ -128,8 +107,9 @@ describe('Attention / AdditiveAttention kernels vs real Keras', () => {
       const exp = c.expected();
       const outs = nodes.map((n, i) => {
         const [q, v, k] = n.inputs.map((name) => inputs.get(name)!);
-        // in this case the self-attention calls ([q, q], [k, k]) are exactly the causal ones
-        const causal = n.inputs.length === 2 && n.inputs[0] === n.inputs[1];
+        // the self-attention calls ([q, q], [k, k]) are the causal ones (use_causal_mask=True)
+        const causal = n.inputs[0] === n.inputs[1];
+        expect(n.op === 'Attention' && n.attrs.causal).toBe(causal);
         return asTensor(dense(g, n, q, v, k ?? v, causal), exp[i].shape);
       });
       const r = compareWithKeras(c, outs);

@@ -151,6 +151,7 @@ const MHA_PARAMS: Record<'keras2' | 'keras3', string[]> = {
 };
 
 export const attentionCodec = codec({
+  readOnly: 'writing attention layers is not implemented yet',
   classes: ['MultiHeadAttention', 'Attention', 'AdditiveAttention'],
   ops: ['MultiHeadAttention', 'Attention'],
   read(className, cfg, w) {

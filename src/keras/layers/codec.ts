@@ -130,6 +130,8 @@ export interface LayerCodec<K extends OpType = OpType> {
    * node of the mapped op.
    */
   planCall?(layer: MappedLayer, call: NodeCall, ctx: LayerContext, config: Config): CallPlan;
+  /** Why kconv reads and runs this family but does not write it (every target refuses it). */
+  readOnly?: string;
 }
 
 /** Declares a codec (keeps K inferred from `ops`). */

@@ -31,6 +31,7 @@ function statistic(cfg: ConfigReader, key: string): Tensor {
 }
 
 export const preprocessingNormalizationCodec = codec({
+  readOnly: 'writing Normalization is not implemented yet',
   classes: ['Normalization'],
   ops: ['Normalization'],
   read(_className, cfg, w) {

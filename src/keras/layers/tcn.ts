@@ -281,6 +281,7 @@ export function expandTcn(spec: TcnSpec, weights: Map<string, Tensor>, where: st
 
 /** Reads keras-tcn's TCN layer of any Keras generation; each call expands into kconv ops. */
 export const tcnCodec = codec({
+  readOnly: 'kconv expands it into its parts when reading',
   classes: ['TCN', 'Custom>TCN'],
   ops: [],
   read(className, cfg, w) {

@@ -333,6 +333,7 @@ export function tfOpFromCall(fn: string, call: NodeCall, where: string): TfOpCal
  * kconv does not run still loads, as an Unsupported node naming it.
  */
 export const tfOpCodec = codec({
+  readOnly: 'the writers cannot record TF-op call arguments yet',
   classes: ['TFOpLambda', 'SlicingOpLambda'],
   ops: ['TfOp'],
   read(className, cfg, w) {
