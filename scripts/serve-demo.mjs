@@ -11,5 +11,6 @@ if (!existsSync(join(root, 'dist', 'browser', 'kconv.js'))) {
   process.exit(2);
 }
 const port = Number(process.env.PORT ?? 8080);
-const { url } = await startStaticServer(root, port);
+// Cross-origin isolated (COOP/COEP headers): the page then runs Conv1D over Web Workers.
+const { url } = await startStaticServer(root, port, { isolate: true });
 console.log(`kconv demo: ${url}/demo/  (Ctrl-C to stop)`);

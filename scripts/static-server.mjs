@@ -15,8 +15,12 @@ const TYPES = {
   '.wasm': 'application/wasm',
 };
 
-/** Starts serving `root`; resolves to {url, close()}. Port 0 picks a free port. */
-export function startStaticServer(root, port = 0) {
+/**
+ * Starts serving `root`; resolves to {url, close()}. Port 0 picks a free port. With `isolate`,
+ * every response carries the COOP/COEP headers that make the page cross-origin isolated
+ * (crossOriginIsolated, SharedArrayBuffer: WebAssembly threads).
+ */
+export function startStaticServer(root, port = 0, { isolate = false } = {}) {
   const base = normalize(root + sep);
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -49,6 +53,7 @@ export function startStaticServer(root, port = 0) {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': size,
       'cache-control': 'no-store',
+      ...(isolate ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   OUTPUT_EXISTS: 'The output file already exists (or is the input). Pass --force to overwrite an existing output; the input is never overwritten.',
   IO_ERROR: 'A file could not be read or written.',
   USAGE: 'The command line or API call is malformed.',
+  DISPOSED: 'The model or plan was disposed (dispose() freed its memory), so it cannot run any more. Load the model (or compile the graph) again.',
 } as const;
 
 export type KconvErrorCode = keyof typeof ERROR_CODES;

@@ -26,7 +26,7 @@ export { sniffFormat, describeFormat, type SniffedFormat } from './formats/sniff
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { KconvError, ERROR_CODES, isKconvError, type KconvErrorCode, type KconvErrorOptions } from './errors.js';
 export { readNpy, writeNpy, isNpy } from './formats/npy.js';
-export { tensor, float32, toFloat32, numElements, type Tensor, type DType, type TypedArray } from './ir/tensor.js';
+export { tensor, float32, toFloat32, numElements, type Tensor, type DType, type TypedArray } from './tensor.js';
 export type { Graph, Node, KerasBag, Provenance } from './ir/graph.js';
 export type { OpType, OpAttrMap, Activation, Padding, Layout } from './ir/ops/index.js';
 export { TOLERANCES, tolerance, compareArrays, type Tolerance, type ToleranceName, type Comparison } from './verify/tolerance.js';

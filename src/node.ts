@@ -13,13 +13,19 @@ import { readNpy, writeNpy } from './formats/npy.js';
 import { sniffFormat } from './formats/sniff.js';
 import { resolveCheckpoint } from './node/checkpoint-files.js';
 import { writeFileSafely, type WriteFileOptions } from './node/write-file.js';
-import type { Tensor } from './ir/tensor.js';
+import type { Tensor } from './tensor.js';
 import { useThreads } from './runtime/threads/index.js';
+import * as zlib from 'node:zlib';
+import { useNativeCrc32 } from './formats/zip.js';
 
 // In Node, Conv1D runs on the WASM SIMD kernel split over worker threads (one per core, the
 // caller included); browsers keep the single-thread kernel. The pool starts on the first Conv1D
 // compile, its idle workers never keep the process alive, and small problems stay on the caller.
 useThreads();
+
+// zlib's CRC-32 (Node ≥ 20.15) checks .keras members at twice the speed of the JS one.
+const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+if (typeof zlibCrc32 === 'function') useNativeCrc32((data) => zlibCrc32(data) >>> 0);
 
 export * from './index.js';
 export { resolveCheckpoint } from './node/checkpoint-files.js';

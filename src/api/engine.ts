@@ -4,13 +4,15 @@
  */
 import type { Graph } from '../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Limits } from '../limits.js';
 import { compile } from '../runtime/index.js';
 
 /** Something `predict` can run again and again for inputs of one set of shapes. */
 export interface CompiledModel {
   run(inputs: Tensor[]): Tensor[];
+  /** Frees the plan's WebAssembly memory now (see Plan.dispose). */
+  dispose(): void;
 }
 
 /** Compiles (or reuses the runtime's cached plan for) `graph` at these input shapes. */

@@ -6,7 +6,7 @@
 import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Padding } from '../ir/ops/index.js';
 import { paddingName } from '../ir/padding.js';
-import { DTYPE_SIZE, numElements, type DType } from '../ir/tensor.js';
+import { DTYPE_SIZE, numElements, type DType } from '../tensor.js';
 import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 
 /** A shape without interpretation: `null` marks a dimension unknown until run time (batch, steps). */

@@ -38,6 +38,12 @@ export interface LoadOptions {
    * ```
    */
   limits?: Partial<Limits>;
+  /**
+   * TF1 checkpoints with a `.meta` graph: the name of the placeholder that is the model's input.
+   * Needed when the graph has several rank-3 placeholders, as a training graph does (its labels).
+   * Any other kind of file refuses it (USAGE).
+   */
+  inputNode?: string;
 }
 
 /**
@@ -77,12 +83,16 @@ export async function load(source: ModelSource, options: LoadOptions = {}): Prom
   }
   // Resolved once: every reader of this load checks its tensors against one budget, and the
   // model runs under the same limits.
+  if (options.inputNode !== undefined && (typeof options.inputNode !== 'string' || options.inputNode === '')) {
+    throw new KconvError('USAGE', `inputNode must be a placeholder name, got ${JSON.stringify(options.inputNode)}`);
+  }
   const limits = resolveLimits(options.limits);
   const readerOptions: ReaderOptions = {
     filename: options.filename,
     backend: options.backend,
     architecture: parseArchitecture(options.architecture, limits),
     budget: new TensorBudget(limits),
+    ...(options.inputNode !== undefined ? { inputNode: options.inputNode } : {}),
   };
   const filename = options.filename ?? null;
   const model = (graph: Graph) => new Model(graph, filename, limits);
@@ -100,6 +110,9 @@ export async function load(source: ModelSource, options: LoadOptions = {}): Prom
     return model(await readCheckpointModel(checkpointFromNamedFiles(files), readerOptions));
   }
   const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+  if (options.inputNode !== undefined) {
+    throw new KconvError('USAGE', 'inputNode names the input placeholder of a TF1 checkpoint; this is a single file, not a checkpoint', { file: options.filename });
+  }
   const format = sniffFormat(bytes);
   switch (format) {
     case 'hdf5':

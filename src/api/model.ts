@@ -5,7 +5,7 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { tensor, type Tensor } from '../ir/tensor.js';
+import { tensor, type Tensor } from '../tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
 import { weightsOnlyInfo } from '../keras/read/weights-only.js';
@@ -25,6 +25,7 @@ export class Model {
   readonly filename: string | null;
   private readonly plans = new Map<string, CompiledModel>();
   private report: InspectReport | undefined;
+  private isDisposed = false;
 
   /** The limits the model was loaded under; `predict` sizes its working buffers within them. */
   readonly limits: Readonly<Limits>;
@@ -67,6 +68,9 @@ export class Model {
    * `limits.maxBufferBytes` (LIMIT_EXCEEDED beyond).
    */
   async predict(inputs: PredictInputs): Promise<Tensor[]> {
+    if (this.isDisposed) {
+      throw new KconvError('DISPOSED', `this model${this.filename ? ` (${this.filename})` : ''} was disposed: model.dispose() freed its working memory, so it cannot predict; load it again to run it (its graph and weights stay readable)`);
+    }
     if (weightsOnlyInfo(this.graph)) {
       throw new KconvError('USAGE', `${this.filename ?? 'this file'} holds weights only, without the model architecture: load it with the architecture (option \`architecture\`, CLI --architecture) to run it`);
     }
@@ -79,6 +83,22 @@ export class Model {
       this.plans.set(key, plan);
     }
     return plan.run(ordered);
+  }
+
+  /**
+   * Frees the WebAssembly memory of every plan `predict` compiled (packed weights, working
+   * buffers) now, instead of whenever the garbage collector runs. Afterwards `predict` refuses
+   * with DISPOSED; `graph`, `weights()`, `inspect()` still work. Calling it twice is harmless.
+   */
+  dispose(): void {
+    this.isDisposed = true;
+    for (const plan of this.plans.values()) plan.dispose();
+    this.plans.clear();
+  }
+
+  /** Whether dispose() was called. */
+  get disposed(): boolean {
+    return this.isDisposed;
   }
 
   /**

@@ -26,6 +26,8 @@ export interface ReaderOptions {
   architecture?: unknown;
   /** The load's limits and the tensor bytes read so far: every reader checks each tensor against it before allocating. */
   budget: TensorBudget;
+  /** TF1 checkpoints: the placeholder that is the model input (LoadOptions.inputNode). */
+  inputNode?: string;
 }
 
 /** HDF5: legacy full-model `.h5`, weights-only `.h5` (with an architecture), Keras 3 `.weights.h5` (with an architecture). */
@@ -93,7 +95,10 @@ function isTf1Spec(a: unknown): a is Tf1ModelSpec {
 /** TensorFlow checkpoints (V2 index + shards or V1 tables, with an optional `.meta` or SavedModel graph). */
 export async function readCheckpointModel(files: CheckpointFiles, options: ReaderOptions): Promise<Graph> {
   const a = options.architecture;
-  const budget = options.budget;
-  if (a === undefined) return checkpointGraph(files, { budget });
-  return isTf1Spec(a) ? checkpointGraph(files, { layers: a, budget }) : checkpointGraph(files, { architecture: a, budget });
+  const common = { budget: options.budget, ...(options.inputNode !== undefined ? { inputNode: options.inputNode } : {}) };
+  if (a === undefined) return checkpointGraph(files, common);
+  if (options.inputNode !== undefined && !isTf1Spec(a)) {
+    throw new KconvError('USAGE', 'inputNode names the input placeholder of a TF1 checkpoint\'s graph; a TF2 checkpoint with an architecture has none', { file: files.name });
+  }
+  return isTf1Spec(a) ? checkpointGraph(files, { layers: a, ...common }) : checkpointGraph(files, { architecture: a, ...common });
 }

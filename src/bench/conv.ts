@@ -10,11 +10,13 @@
  * noisy 2-core machine hits all of them alike; the reported time is the median over rounds.
  * Ratios come from the same run. Not part of `npm test`.
  */
-import { compareArrays, TOLERANCES } from '../verify/tolerance.js';
 import { conv1dFlops } from '../runtime/conv1d-spec.js';
 import { kconvPaths, referenceConv1d } from './kconv-paths.js';
-import { ncwToNwc, ortRunner, peerUnavailable, tfjsRunner, type BenchProblem, type Runner } from './peers.js';
+import { ncwToNwc, ortRunner, peerUnavailable, tfjsRunner, type BenchProblem } from './peers.js';
 import { benchProblem, SHAPES, type BenchShape } from './shapes.js';
+import { checkAndTime, type Contender } from './timing.js';
+
+export { checkAndTime, median, timeCalls, type Contender } from './timing.js';
 
 export interface BenchResult {
   shape: string;
@@ -31,13 +33,6 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export interface Contender {
-  runtime: string;
-  run: Runner;
-  /** Turns the runtime's raw output into NWC for the check. */
-  toNwc?: (y: Float32Array) => Float32Array;
-  dispose?: () => unknown;
-}
 
 async function contenders(p: BenchProblem, log: (l: string) => void): Promise<Contender[]> {
   const list: Contender[] = [];
@@ -60,56 +55,8 @@ async function contenders(p: BenchProblem, log: (l: string) => void): Promise<Co
   return list;
 }
 
-/** Times `calls` back-to-back calls; returns ms per call. */
-export async function timeCalls(run: Runner, calls: number): Promise<number> {
-  const t0 = performance.now();
-  for (let i = 0; i < calls; i++) {
-    const r = run();
-    if (r instanceof Promise) await r;
-  }
-  return (performance.now() - t0) / calls;
-}
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-/**
- * Checks every contender's output against `expected` (tolerance `close`; the first call is also
- * the warm-up), then times those that agree in interleaved rounds for about `budgetMs`.
- * Returns the median ms per call of each contender that agreed, in the given order.
- */
-export async function checkAndTime(
-  label: string,
-  all: Contender[],
-  expected: Float32Array,
-  budgetMs: number,
-  log: (line: string) => void,
-): Promise<{ runtime: string; medianMs: number }[]> {
-  const timed: { c: Contender; calls: number; samples: number[] }[] = [];
-  for (const c of all) {
-    // warm-up doubles as the correctness check (and lets the JITs tier up)
-    let y = c.run();
-    if (y instanceof Promise) y = await y;
-    const got = c.toNwc ? c.toNwc(y) : y;
-    const cmp = compareArrays(got, expected, TOLERANCES.close);
-    if (!cmp.pass) {
-      log(`(${label}) ${c.runtime} DISAGREES with the reference: ${cmp.message ?? `max abs error ${cmp.maxAbsError}`}`);
-      continue;
-    }
-    const once = await timeCalls(c.run, 1);
-    const calls = Math.max(1, Math.min(2000, Math.ceil(5 / Math.max(once, 1e-3))));
-    await timeCalls(c.run, calls); // warm-up at the measured batch size
-    timed.push({ c, calls, samples: [] });
-  }
-  const t0 = performance.now();
-  for (let round = 0; round < 3 || (performance.now() - t0 < budgetMs && round < 200); round++) {
-    for (const t of timed) t.samples.push(await timeCalls(t.c.run, t.calls));
-  }
-  return timed.map((t) => ({ runtime: t.c.runtime, medianMs: median(t.samples) }));
-}
 
 export async function benchShape(sh: BenchShape, opts: BenchOptions = {}): Promise<BenchResult[]> {
   const log = opts.log ?? (() => {});

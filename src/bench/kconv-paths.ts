@@ -3,6 +3,10 @@
  *   kconv-blocked the runtime's blocked typed-array kernel (src/runtime/kernels/conv1d-blocked.ts)
  *   kconv-typed  the tuned typed-array kernel (src/bench/conv1d-tuned.ts)
  *   kconv-wasm   the WASM SIMD kernel on the calling thread: the default path in browsers
+ *                without relaxed SIMD
+ *   kconv-fma    its relaxed-SIMD build (fused multiply-adds), only where the engine validates it
+ *                (Node 20 with --experimental-wasm-relaxed-simd, Node ≥ 22, Chromium): there it is
+ *                the default, on the calling thread and on the threads
  *   kconv-threads the same kernel split over Node worker threads: the default path in Node
  *                (src/node.ts calls useThreads())
  * and the reference kernel every contender's output is checked against.
@@ -13,7 +17,7 @@ import type { Conv1DParams } from '../runtime/kernels/conv1d-types.js';
 import type { PreparedConv1D } from '../runtime/conv1d-spec.js';
 import { defaultThreadPool, prepareConv1dThreaded } from '../runtime/threads/index.js';
 import { prepareConv1dTyped } from './conv1d-tuned.js';
-import { prepareConv1dWasm } from '../runtime/wasm/engine.js';
+import { prepareConv1dWasm, wasmFmaSupported } from '../runtime/wasm/engine.js';
 import type { BenchProblem, Runner } from './peers.js';
 
 /** kconv's default Conv1D path in Node (src/node.ts calls useThreads()); browsers use kconv-wasm. */
@@ -48,7 +52,8 @@ export function kconvPaths(p: BenchProblem): { runtime: string; run: Runner; dis
   const yBlocked = new Float32Array(s.batch * s.outLength * s.filters);
   const paths: [string, PreparedConv1D][] = [
     ['kconv-typed', prepareConv1dTyped(p.spec, p.kernel, p.bias)],
-    ['kconv-wasm', prepareConv1dWasm(p.spec, p.kernel, p.bias)],
+    ['kconv-wasm', prepareConv1dWasm(p.spec, p.kernel, p.bias, { flavor: 'simd' })],
+    ...(wasmFmaSupported() ? ([['kconv-fma', prepareConv1dWasm(p.spec, p.kernel, p.bias, { flavor: 'fma' })]] as [string, PreparedConv1D][]) : []),
     ['kconv-threads', prepareConv1dThreaded(p.spec, p.kernel, p.bias, defaultThreadPool())],
   ];
   return [

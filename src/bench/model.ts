@@ -11,22 +11,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { load } from '../api/load.js';
-import type { Graph, Node } from '../ir/graph.js';
-import { resolvePadding } from '../ir/padding.js';
-import type { Activation, Conv1DAttrs, MergeAttrs } from '../ir/ops/index.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Conv1DAttrs } from '../ir/ops/index.js';
+import type { Tensor } from '../tensor.js';
 import { readNpy } from '../formats/npy.js';
 import { compile } from '../runtime/index.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';
 import { conv1dReference } from '../runtime/kernels/conv1d-reference.js';
 import type { Conv1DImpl } from '../runtime/kernels/conv1d-types.js';
-import { conv1dWasmSimd } from '../runtime/select-conv1d.js';
+import { conv1dWasm } from '../runtime/select-conv1d.js';
+import { wasmFmaSupported } from '../runtime/wasm/engine.js';
 import { conv1dTuned } from './conv1d-tuned.js';
 import { NODE_DEFAULT_PATH } from './kconv-paths.js';
 import { conv1dThreads, defaultThreadPool } from '../runtime/threads/index.js';
 import { compareArrays, TOLERANCES } from '../verify/tolerance.js';
 import { checkAndTime, type Contender } from './conv.js';
-import { loadTf, peerUnavailable, type Tf } from './peers.js';
+import { loadTf, peerUnavailable } from './peers.js';
+import { tfjsModel } from './tfjs-model.js';
 import { seededRandom } from './shapes.js';
 
 export interface ModelBenchOptions {
@@ -75,7 +76,8 @@ interface CaseFiles {
 const KCONV_PATHS: [string, () => Conv1DImpl<unknown>][] = [
   ['kconv-blocked', () => conv1dBlocked as Conv1DImpl<unknown>],
   ['kconv-typed', () => conv1dTuned as Conv1DImpl<unknown>],
-  ['kconv-wasm', () => conv1dWasmSimd as Conv1DImpl<unknown>],
+  ['kconv-wasm', () => conv1dWasm('simd')],
+  ...(wasmFmaSupported() ? ([['kconv-fma', () => conv1dWasm('fma')]] as [string, () => Conv1DImpl<unknown>][]) : []),
   ['kconv-threads', () => conv1dThreads(defaultThreadPool())],
 ];
 
@@ -134,73 +136,3 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRes
   return times.map((t) => ({ model: label, runtime: t.runtime, medianMs: t.medianMs, gflops: flops / t.medianMs / 1e6 }));
 }
 
-/**
- * The graph rebuilt in tfjs-core ops from the weights kconv read: what a user porting the model
- * to tfjs by hand would write. Covers the ops of the fixture stacks (Conv1D channels-last with
- * relu/linear, Add, relu Activation, inference-time identities); anything else is refused.
- */
-async function tfjsModel(tf: Tf, backend: 'cpu' | 'wasm', graph: Graph): Promise<(x: Tensor) => Float32Array> {
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to initialise`);
-  type T3 = import('@tensorflow/tfjs-core').Tensor3D;
-  const weight = (node: Node, role: string) => {
-    const t = graph.weights.get(node.weights[role]);
-    if (!t) throw new Error(`no ${role} for ${node.name}`);
-    return tf.tensor(t.data as Float32Array, [...t.shape]);
-  };
-  const consts = new Map<string, import('@tensorflow/tfjs-core').Tensor>();
-  const activate = (y: T3, a: Activation): T3 => {
-    if (a.fn === 'linear') return y;
-    if (a.fn === 'relu' && !a.alpha && (a.maxValue ?? null) === null && !a.threshold) return tf.relu(y);
-    throw new Error(`activation ${a.fn} is not in the tfjs translation`);
-  };
-  for (const node of graph.nodes) {
-    if (node.op !== 'Conv1D') continue;
-    const a = node.attrs as Conv1DAttrs;
-    if (a.groups !== 1 || a.layout !== 'NWC') throw new Error(`${node.name}: grouped or channels-first Conv1D is not in the tfjs translation`);
-    activate(tf.zeros([1, 1, 1]) as T3, a.activation).dispose(); // refuse unknown activations now
-    consts.set(`${node.name}/kernel`, weight(node, 'kernel'));
-    if (a.useBias) consts.set(`${node.name}/bias`, weight(node, 'bias'));
-  }
-  const forward = (x: T3): T3 => {
-    const values = new Map<string, T3>([[graph.inputs[0], x]]);
-    for (const node of graph.nodes) {
-      const ins = node.inputs.map((v) => values.get(v)!);
-      let y: T3;
-      switch (node.op) {
-        case 'Input':
-          continue;
-        case 'Conv1D': {
-          const a = node.attrs as Conv1DAttrs;
-          const p = resolvePadding(a.padding, ins[0].shape[1], a.kernelSize, a.stride, a.dilation);
-          const padded = p.before || p.after ? tf.pad(ins[0], [[0, 0], [p.before, p.after], [0, 0]]) : ins[0];
-          y = tf.conv1d(padded, consts.get(`${node.name}/kernel`) as T3, a.stride, 'valid', 'NWC', a.dilation);
-          const b = consts.get(`${node.name}/bias`);
-          if (b) y = tf.add(y, b);
-          y = activate(y, a.activation);
-          break;
-        }
-        case 'Identity':
-          y = ins[0];
-          break;
-        case 'Activation':
-          y = activate(ins[0], (node.attrs as { activation: Activation }).activation);
-          break;
-        case 'Merge':
-          if ((node.attrs as MergeAttrs).mode !== 'add') throw new Error(`merge ${(node.attrs as MergeAttrs).mode} is not in the tfjs translation`);
-          y = tf.addN(ins);
-          break;
-        default:
-          throw new Error(`op ${node.op} is not in the tfjs translation`);
-      }
-      values.set(node.outputs[0], y);
-    }
-    return values.get(graph.outputs[0])!;
-  };
-  return (x: Tensor) => {
-    if (tf.getBackend() !== backend) tf.setBackend(backend);
-    const y = tf.tidy(() => forward(tf.tensor3d(x.data as Float32Array, x.shape as [number, number, number])));
-    const data = y.dataSync() as Float32Array;
-    y.dispose();
-    return data;
-  };
-}

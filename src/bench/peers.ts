@@ -19,8 +19,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Conv1DSpec } from '../runtime/conv1d-spec.js';
 import { onnxConvModel } from './onnx-conv.js';
+import { tfjsConvRunner } from './tfjs-model.js';
 
-export type Runner = () => Float32Array | Promise<Float32Array>;
+export type { Runner } from './timing.js';
+import type { Runner } from './timing.js';
 
 export interface BenchProblem {
   spec: Conv1DSpec;
@@ -59,37 +61,7 @@ export async function loadTf(): Promise<Tf> {
 
 /** A runner for one tfjs backend ('cpu' or 'wasm'); the backend is selected before each call. */
 export async function tfjsRunner(backend: 'cpu' | 'wasm', p: BenchProblem): Promise<{ run: Runner; dispose(): void }> {
-  const tf = await loadTf();
-  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to initialise`);
-  const s = p.spec;
-  const x = tf.tensor3d(p.x, [s.batch, s.inLength, s.inChannels]);
-  const cg = s.inChannels / s.groups;
-  const fg = s.filters / s.groups;
-  const kernel = tf.tensor3d(p.kernel, [s.kernelSize, cg, s.filters]);
-  const filters = s.groups === 1 ? [kernel] : tf.split(kernel, s.groups, 2);
-  const bias = tf.tensor1d(p.bias);
-  const pad = p.padding === 'causal' ? 'valid' : p.padding;
-  const conv = () =>
-    tf.tidy(() => {
-      const input = p.padding === 'causal' ? tf.pad(x, [[0, 0], [s.padBefore, 0], [0, 0]]) : x;
-      const parts = s.groups === 1 ? [input] : tf.split(input, s.groups, 2);
-      const outs = parts.map((part, g) => tf.conv1d(part as import('@tensorflow/tfjs-core').Tensor3D, filters[g] as import('@tensorflow/tfjs-core').Tensor3D, s.stride, pad, 'NWC', s.dilation));
-      const y = outs.length === 1 ? outs[0] : tf.concat(outs, 2);
-      return tf.add(y, bias);
-    });
-  void fg;
-  return {
-    run: () => {
-      if (tf.getBackend() !== backend) tf.setBackend(backend);
-      const y = conv();
-      const data = y.dataSync() as Float32Array;
-      y.dispose();
-      return data;
-    },
-    dispose: () => {
-      tf.dispose([x, kernel, bias, ...filters]);
-    },
-  };
+  return tfjsConvRunner(await loadTf(), backend, p);
 }
 
 /** A runner for onnxruntime-node on the equivalent ONNX Conv (input pre-transposed to NCW). */

@@ -20,6 +20,8 @@ export interface GlobalFlags {
   debug: boolean;
   /** From `--max-memory`: the load limits (tensor data and working buffers). */
   limits?: Partial<Limits>;
+  /** From `--input-node`: the placeholder that is a TF1 checkpoint's model input. */
+  inputNode?: string;
 }
 
 /**
@@ -68,8 +70,8 @@ export class Context {
   }
 
   /** The options every command's `loadFile` takes from the global flags. */
-  loadOptions(): { backend?: 'tensorflow' | 'theano'; limits?: Partial<Limits> } {
-    return { backend: this.flags.backend, limits: this.flags.limits };
+  loadOptions(): { backend?: 'tensorflow' | 'theano'; limits?: Partial<Limits>; inputNode?: string } {
+    return { backend: this.flags.backend, limits: this.flags.limits, ...(this.flags.inputNode !== undefined ? { inputNode: this.flags.inputNode } : {}) };
   }
 
   progress(total: number, title: string): Progress {

@@ -25,6 +25,7 @@ function globalFlags(argv: Record<string, unknown>): GlobalFlags {
     json: argv.json === true,
     debug: argv.debug === true,
     limits: limitsFromMaxMemory(argv.maxMemory),
+    ...(argv.inputNode !== undefined ? { inputNode: String(argv.inputNode) } : {}),
   };
 }
 
@@ -42,6 +43,11 @@ function buildParser(args: string[], io: Io, setExit: (code: number) => void): A
     .option('backend', {
       choices: ['theano', 'tensorflow'] as const,
       describe: 'backend to assume for files that do not record one (Keras 1): theano flips kernels',
+      global: true,
+    })
+    .option('input-node', {
+      type: 'string',
+      describe: 'TF1 checkpoints: the placeholder that is the model input (when the graph has several, e.g. labels)',
       global: true,
     })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar, info or warnings on stderr', global: true })

@@ -30,20 +30,32 @@ const OBJECT_HEADER = 16;
 
 export function checkHdf5Bytes(bytes: Uint8Array, file?: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Only positions holding 'G' or 'H' can start a signature: jump between them with indexOf
-  // (native, many times faster than looking at every byte of megabytes of weights), in order.
-  let g = bytes.indexOf(GCOL[0]);
-  let h = bytes.indexOf(HEAP[0]);
-  while (g >= 0 || h >= 0) {
-    const at = g < 0 ? h : h < 0 ? g : Math.min(g, h);
-    if (at + HEADER > bytes.length) break;
-    if (at === g) g = bytes.indexOf(GCOL[0], at + 1);
-    else h = bytes.indexOf(HEAP[0], at + 1);
-    if (bytes[at + 5] !== 0 || bytes[at + 6] !== 0 || bytes[at + 7] !== 0) continue;
+  const check = (at: number) => {
+    if (at + HEADER > bytes.length) return;
+    if (bytes[at + 5] !== 0 || bytes[at + 6] !== 0 || bytes[at + 7] !== 0) return;
     // Version and zero reserved bytes: anything else is weight data that happens to read "GCOL".
     if (matches(bytes, at, GCOL) && bytes[at + 4] === 1) checkCollection(view, at, file);
     else if (matches(bytes, at, HEAP) && bytes[at + 4] === 0 && at + 32 <= bytes.length) checkLocalHeap(view, at, file);
+  };
+  // Only positions holding 'G' or 'H' can start a signature. Megabytes of weights are scanned
+  // four bytes at a time as 32-bit words: a word holds one of the two letters only if
+  // hasZeroByte(word ^ letters) (a bit trick, exact: it never misses one), about 3 words in 100
+  // of random weights, and only those are looked at byte by byte. This was a tenth of loading
+  // a 10 MB `.keras`, scanning with indexOf for each letter in turn.
+  let i = 0;
+  const head = Math.min(bytes.length, (4 - (bytes.byteOffset % 4)) % 4);
+  for (; i < head; i++) if (bytes[i] === GCOL[0] || bytes[i] === HEAP[0]) check(i);
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >>> 2);
+  for (let w = 0; w < words.length; w++) {
+    const v = words[w];
+    const g = v ^ 0x47474747; // 'GGGG'
+    const h = v ^ 0x48484848; // 'HHHH'
+    if ((((g - 0x01010101) & ~g) | ((h - 0x01010101) & ~h)) & 0x80808080) {
+      const at = i + w * 4;
+      for (let k = at; k < at + 4; k++) if (bytes[k] === GCOL[0] || bytes[k] === HEAP[0]) check(k);
+    }
   }
+  for (let k = i + words.length * 4; k < bytes.length; k++) if (bytes[k] === GCOL[0] || bytes[k] === HEAP[0]) check(k);
 }
 
 function matches(bytes: Uint8Array, at: number, signature: number[]): boolean {

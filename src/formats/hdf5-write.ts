@@ -12,7 +12,7 @@
  */
 import h5wasm from 'h5wasm';
 import { KconvError } from '../errors.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 
 export type AttrValue =
   | { kind: 'vlen-ascii'; value: string }

@@ -17,7 +17,7 @@
  */
 import { checkHdf5Bytes } from './hdf5-preflight.js';
 import { KconvError } from '../errors.js';
-import { DTYPE_SIZE, numElements, tensor, typedView, type DType, type Tensor, type TypedArray } from '../ir/tensor.js';
+import { DTYPE_SIZE, numElements, tensor, typedView, type DType, type Tensor, type TypedArray } from '../tensor.js';
 import { callHdf5, h5Runtime, scratchPath, type H5Module, type H5Runtime } from './hdf5-runtime.js';
 import { checkTensorBytes, TensorBudget } from '../limits.js';
 

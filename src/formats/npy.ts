@@ -7,7 +7,7 @@
  * The header is parsed as data by a tiny literal parser, never evaluated.
  */
 import { KconvError } from '../errors.js';
-import { numElements, type DType, type Tensor, type TypedArray } from '../ir/tensor.js';
+import { numElements, type DType, type Tensor, type TypedArray } from '../tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 

@@ -5,7 +5,7 @@
  * unpickling runs code chosen by whoever wrote the file.
  */
 import { KconvError } from '../errors.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import { TensorBudget } from '../limits.js';
 import { readNpy } from './npy.js';
 import { openZip, zipLimitsFrom } from './zip.js';

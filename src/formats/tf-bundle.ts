@@ -13,7 +13,7 @@
  * The older V1 format (TF <= 0.11) is read by ./tf-checkpoint-v1.ts into the same Bundle shape.
  */
 import { KconvError } from '../errors.js';
-import { allocate, DTYPE_SIZE, numElements, type Tensor, type TypedArray } from '../ir/tensor.js';
+import { allocate, DTYPE_SIZE, numElements, type Tensor, type TypedArray } from '../tensor.js';
 import { TensorBudget } from '../limits.js';
 import { crc32cExtend, unmaskCrc } from './crc32c.js';
 import { readTable, type TableOptions } from './sstable.js';

@@ -8,7 +8,7 @@
  * The result has the same Bundle shape as a V2 bundle, so callers need not care which it was.
  */
 import { KconvError } from '../errors.js';
-import { allocate, DTYPE_SIZE, numElements, type Tensor } from '../ir/tensor.js';
+import { allocate, DTYPE_SIZE, numElements, type Tensor } from '../tensor.js';
 import { TensorBudget } from '../limits.js';
 import { readTable } from './sstable.js';
 import { copySlice, isV1Value, shapeOf, sliceOf, type Bundle, type BundleEntry, type SliceExtent } from './tf-bundle.js';

@@ -2,7 +2,7 @@
  * TensorFlow's DataType enum (types.proto) → a name, its element size on disk, and the IR dtype
  * when kconv can hold it in a Tensor. `_REF` variants (100 + t) appear in graphs, never on disk.
  */
-import type { DType } from '../ir/tensor.js';
+import type { DType } from '../tensor.js';
 
 export interface TfDtypeInfo {
   /** Lower-case TF name without the DT_ prefix, e.g. 'float', 'int64', 'string'. */

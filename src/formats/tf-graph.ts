@@ -8,7 +8,7 @@
  * has to know TF's op registry.
  */
 import { KconvError } from '../errors.js';
-import { allocate, numElements, type Tensor } from '../ir/tensor.js';
+import { allocate, numElements, type Tensor } from '../tensor.js';
 import { tfDtype } from './tf-dtypes.js';
 import { decodeProto, int64 } from './tf-protos.js';
 

@@ -9,7 +9,7 @@
  */
 import type { Graph, KerasBag, Node, NodeOf, Provenance } from './graph.js';
 import type { InputAttrs, OpAttrMap, OpType } from './ops/index.js';
-import type { Tensor } from './tensor.js';
+import type { Tensor } from '../tensor.js';
 
 export class GraphBuilder {
   private readonly nodes: Node[] = [];

@@ -3,7 +3,7 @@
  * Every reader produces a Graph; the runtime, the writers and `inspect` consume it.
  */
 import type { OpAttrMap, OpType } from './ops/index.js';
-import type { Tensor } from './tensor.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * What the source file said about a layer that the IR does not model, so that a conversion

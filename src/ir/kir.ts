@@ -15,7 +15,7 @@ import { DType as FbDType } from './kir-generated/kconv/kir/dtype.js';
 import { Model } from './kir-generated/kconv/kir/model.js';
 import { Node as FbNode } from './kir-generated/kconv/kir/node.js';
 import { Weight as FbWeight } from './kir-generated/kconv/kir/weight.js';
-import { DTYPE_SIZE, numElements, typedView, type DType, type Tensor, type TypedArray } from './tensor.js';
+import { DTYPE_SIZE, numElements, typedView, type DType, type Tensor, type TypedArray } from '../tensor.js';
 import { parseJsonSafely, TensorBudget } from '../limits.js';
 
 export const KIR_IDENTIFIER = 'KIR1';

@@ -11,12 +11,12 @@ export function isObject(v: unknown): v is Config {
 }
 
 /**
- * A config value with tf.keras 2.12's `.keras` wrapping of NumPy scalars undone: it writes e.g. a
- * ReLU `max_value` given as np.float32 as `{"class_name": "__numpy__", "config": {"value": 6.0,
- * "dtype": "float32"}}`, which Keras 2.12 itself cannot reload.
+ * tf.keras 2.12's `.keras` writer (serialization_lib) stores a NumPy scalar held by a layer as
+ * {"class_name": "__numpy__", "config": {"value": 0.0, "dtype": "float32"}} (a ReLU's
+ * negative_slope, seen in files written by real tf.keras 2.12.0): its value.
  */
-export function plainValue(v: unknown): unknown {
-  if (isObject(v) && v.class_name === '__numpy__' && isObject(v.config) && 'value' in v.config) return v.config.value;
+function numpyScalar(v: unknown): unknown {
+  if (isObject(v) && v.class_name === '__numpy__' && isObject(v.config) && typeof v.config.value === 'number') return v.config.value;
   return v;
 }
 
@@ -42,7 +42,7 @@ export class ConfigReader {
 
   /** An integer, also accepting a one-element list (`kernel_size: [3]`). */
   int(key: string, fallback?: number): number {
-    let v = plainValue(this.config[key]);
+    let v = numpyScalar(this.config[key]);
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'an integer');
@@ -53,7 +53,7 @@ export class ConfigReader {
   }
 
   number(key: string, fallback?: number): number {
-    const v = plainValue(this.config[key]);
+    const v = numpyScalar(this.config[key]);
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'a number');
@@ -63,7 +63,7 @@ export class ConfigReader {
   }
 
   optionalNumber(key: string): number | null {
-    const v = plainValue(this.config[key]);
+    const v = numpyScalar(this.config[key]);
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number') this.fail(key, 'a number or null');
     return v;

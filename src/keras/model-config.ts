@@ -29,7 +29,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph, KerasBag, Node } from '../ir/graph.js';
 import { opDef, type OpAttrMap } from '../ir/ops/index.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import { isObject, type Config } from './config-values.js';
 import { generationFromConfig, type KerasGeneration, type ReadOptions } from './generation.js';
 import { shadowedClassWarning } from './shadowed.js';

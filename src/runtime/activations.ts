@@ -4,6 +4,7 @@
  * softmax / log_softmax need an axis and go through `applyActivation`.
  */
 import type { Activation } from '../ir/ops/index.js';
+import { wasmRelu } from './wasm/elementwise.js';
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
@@ -192,9 +193,16 @@ export function applyGlu(input: Float32Array, output: Float32Array, lastDim: num
 }
 
 /** Applies an elementwise activation in place to data[start, end). */
+/** max(x, 0) with none of relu's options (leak, cap, threshold): the relu kernels fuse or vectorize. */
+export function isPlainRelu(act: Activation): boolean {
+  return act.fn === 'relu' && !act.alpha && (act.maxValue ?? null) === null && !act.threshold;
+}
+
 export function applyElementwise(act: Activation, data: Float32Array, start = 0, end = data.length): void {
   if (act.fn === 'linear') return;
-  if (act.fn === 'relu' && !act.alpha && (act.maxValue ?? null) === null && !act.threshold) {
+  if (isPlainRelu(act)) {
+    const range = start === 0 && end === data.length ? data : data.subarray(start, end);
+    if (wasmRelu(range, range)) return; // in a plan's WebAssembly memory: SIMD, in place
     for (let i = start; i < end; i++) if (!(data[i] > 0)) data[i] = data[i] === data[i] ? 0 : data[i];
     return;
   }

@@ -14,10 +14,13 @@
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { inferShapes, neededNodes, unsupportedError, type Shape } from '../ir/shapes.js';
-import { numElements, toFloat32, type Tensor } from '../ir/tensor.js';
+import { numElements, toFloat32, type Tensor } from '../tensor.js';
 import { validateGraph } from '../ir/validate.js';
 import { compileNode, type CompileContext, type PackCache, type StepFn } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
+import { collecting, type Releasable } from './resources.js';
+import { PlanBuffers, withWorkspace } from './workspace.js';
+import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
 
@@ -28,6 +31,13 @@ export interface Plan {
   readonly shapes: ReadonlyMap<string, Shape>;
   /** Runs the model. Inputs in graph input order; outputs (float32, fresh arrays) in output order. */
   run(inputs: Tensor[]): Tensor[];
+  /**
+   * Frees the WebAssembly memory the plan's kernels hold, now rather than when the garbage
+   * collector gets to it. A disposed plan refuses to run (DISPOSED); compiling the graph again
+   * makes a new plan.
+   */
+  dispose(): void;
+  readonly disposed: boolean;
 }
 
 export interface CompileOptions {
@@ -35,6 +45,8 @@ export interface CompileOptions {
   conv1d?: Conv1DImpl<unknown>;
   /** Caps on working buffers (`maxBufferBytes`); DEFAULT_LIMITS when absent. `load` passes its own. */
   limits?: Readonly<Limits>;
+  /** Fold BatchNormalization into the preceding Conv1D/Dense weights (passes/fold-batchnorm.ts); default true. */
+  foldBatchNorm?: boolean;
 }
 
 interface GraphCache {
@@ -43,6 +55,10 @@ interface GraphCache {
 }
 
 const caches = new WeakMap<Graph, GraphCache>();
+
+// What a plan took outside the JS heap (WASM regions) is freed by plan.dispose(), or, for a plan
+// nobody disposes, when the garbage collector finds it unreachable.
+const releaseUncollected = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Releasable[]>((owned) => owned.forEach((r) => r.dispose())) : null;
 const validated = new WeakSet<Graph>();
 
 function cacheOf(graph: Graph): GraphCache {
@@ -67,7 +83,8 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const cache = cacheOf(graph);
   const limits = options.limits ?? DEFAULT_LIMITS;
   // The limit is part of the key: a plan compiled under a generous limit must not serve a tighter one.
-  const key = `${impl.name}|${limits.maxBufferBytes}|${JSON.stringify(inputShapes)}`;
+  const fold = options.foldBatchNorm ?? true;
+  const key = `${impl.name}|${limits.maxBufferBytes}|${fold}|${JSON.stringify(inputShapes)}`;
   const hit = cache.plans.get(key);
   if (hit) return hit;
 
@@ -82,12 +99,16 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   // precompute index tables from the shape).
   for (const [v, shape] of shapes) checkBufferElements(numElements(shape), 4, `value '${v}'`, limits);
 
-  let packCache = cache.packs.get(impl.name);
+  // What runs: the graph with BatchNorms folded into their producers (every value it computes is
+  // one of the original graph's, with the shape inferred above).
+  const runnable = fold ? foldBatchNorm(graph, shapes) : graph;
+  const packKey = `${impl.name}|${fold}`;
+  let packCache = cache.packs.get(packKey);
   if (!packCache) {
     packCache = new Map();
-    cache.packs.set(impl.name, packCache);
+    cache.packs.set(packKey, packCache);
   }
-  const ctx: CompileContext = { graph, packCache, conv1d: impl, limits };
+  const ctx: CompileContext = { graph: runnable, packCache, conv1d: impl, limits };
 
   // Slots: one per value. Aliased values share their source's slot.
   const slotOf = new Map<string, number>();
@@ -98,18 +119,21 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   };
   const inputSlots = graph.inputs.map(newSlot);
   const steps: Step[] = [];
-  for (const node of needed) {
-    if (node.op === 'Input') continue;
-    if (node.outputs.length !== 1) {
-      throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
+  // Everything the steps take outside the JS heap (WASM regions) is owned by this plan.
+  const { owned } = collecting(() => withWorkspace(impl.workspace ?? null, () => {
+    for (const node of runnable === graph ? needed : neededNodes(runnable)) {
+      if (node.op === 'Input') continue;
+      if (node.outputs.length !== 1) {
+        throw new KconvError('INVALID_GRAPH', `node '${node.name}' (${node.op}) lists ${node.outputs.length} outputs; the runtime expects 1`, { where: `nodes/${node.name}` });
+      }
+      const compiled = compileNode(ctx, node, node.inputs.map((v) => shapes.get(v)!), shapes.get(node.outputs[0])!);
+      if (compiled === 'alias') {
+        slotOf.set(node.outputs[0], slotOf.get(node.inputs[0])!);
+        continue;
+      }
+      steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
     }
-    const compiled = compileNode(ctx, node, node.inputs.map((v) => shapes.get(v)!), shapes.get(node.outputs[0])!);
-    if (compiled === 'alias') {
-      slotOf.set(node.outputs[0], slotOf.get(node.inputs[0])!);
-      continue;
-    }
-    steps.push({ node, run: compiled, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlot: newSlot(node.outputs[0]) });
-  }
+  }));
   const outputSlots = graph.outputs.map((v) => slotOf.get(v)!);
 
   // Buffer planning: the size each slot needs, its last reader, then greedy reuse from a pool.
@@ -118,26 +142,84 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const lastUse = new Array<number>(slotCount).fill(-1);
   steps.forEach((s, i) => s.inSlots.forEach((slot) => (lastUse[slot] = i)));
   const pinned = new Set([...inputSlots, ...outputSlots]);
-  const buffers: Float32Array[] = new Array(slotCount);
-  const pool: Float32Array[] = [];
+  // backingOf[slot]: which backing buffer holds the slot (its first slotSize[slot] values)
+  const backingOf = new Array<number>(slotCount).fill(-1);
+  const backingSize: number[] = [];
+  const newBacking = (size: number) => backingSize.push(size) - 1;
+  const workspace = impl.workspace;
+  // With a workspace, the model's inputs get regions too: they are copied in, and from there on
+  // every kernel reads and writes WebAssembly memory.
+  if (workspace) for (const slot of inputSlots) backingOf[slot] = newBacking(slotSize[slot]);
+  const pool: number[] = [];
   steps.forEach((s, i) => {
     const size = slotSize[s.outSlot];
-    const at = pool.findIndex((b) => b.length >= size);
-    const backing = at >= 0 ? pool.splice(at, 1)[0] : new Float32Array(size);
-    buffers[s.outSlot] = backing.length === size ? backing : backing.subarray(0, size);
+    const at = pool.findIndex((b) => backingSize[b] >= size);
+    backingOf[s.outSlot] = at >= 0 ? pool.splice(at, 1)[0] : newBacking(size);
     for (const slot of new Set(s.inSlots)) {
-      if (lastUse[slot] === i && !pinned.has(slot) && buffers[slot]) pool.push(buffers[slot]);
+      if (lastUse[slot] === i && !pinned.has(slot) && backingOf[slot] >= 0) pool.push(backingOf[slot]);
     }
-    if (lastUse[s.outSlot] === -1 && !pinned.has(s.outSlot)) pool.push(buffers[s.outSlot]);
+    if (lastUse[s.outSlot] === -1 && !pinned.has(s.outSlot)) pool.push(backingOf[s.outSlot]);
   });
+  let planBuffers: PlanBuffers | null = null;
+  if (workspace) {
+    const regions: { at: number; length: number }[] = [];
+    try {
+      // Nothing reads a region before a step (or the input copy) has written all of it.
+      for (const size of backingSize) regions.push({ at: workspace.alloc(size * 4, false), length: size });
+      planBuffers = new PlanBuffers(workspace, regions);
+      owned.push(planBuffers);
+    } catch (e) {
+      for (const r of regions) workspace.release(r.at, r.length * 4);
+      // Values too big for the WebAssembly memory (a 32-bit memory, and the threads' shared one
+      // declares at most 1 GiB) stay on the JS heap, as without a workspace: the kernels then
+      // copy in and out, as they did before plans kept their values in WASM memory.
+      if (!(e instanceof KconvError && e.code === 'LIMIT_EXCEEDED')) {
+        for (const r of owned) r.dispose();
+        throw e;
+      }
+    }
+  }
+  const inWorkspace = planBuffers !== null;
+  const backings: readonly Float32Array[] = planBuffers ? planBuffers.views : backingSize.map((size) => new Float32Array(size));
+  const buffers: Float32Array[] = new Array(slotCount);
+  const viewSlots = () => {
+    for (let slot = 0; slot < slotCount; slot++) {
+      const b = backingOf[slot];
+      if (b >= 0) buffers[slot] = backings[b].length === slotSize[slot] ? backings[b] : backings[b].subarray(0, slotSize[slot]);
+    }
+  };
+  viewSlots();
+  // Re-takes the slot views when the workspace memory has grown (see workspace.ts).
+  let viewsOf = planBuffers ? planBuffers.views[0]?.buffer : null;
+  const refresh = planBuffers
+    ? () => {
+        planBuffers.refresh();
+        if (planBuffers.views[0]?.buffer !== viewsOf) {
+          viewsOf = planBuffers.views[0]?.buffer;
+          viewSlots();
+        }
+      }
+    : () => {};
 
   const outputShapes = graph.outputs.map((v) => shapes.get(v)!);
   const frozenInputShapes = inputShapes.map((s) => [...s]);
+  let disposed = false;
   const plan: Plan = {
     inputShapes: frozenInputShapes,
     outputShapes,
     shapes,
+    get disposed() {
+      return disposed;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      releaseUncollected?.unregister(plan);
+      for (const r of owned) r.dispose();
+      if (cache.plans.get(key) === plan) cache.plans.delete(key);
+    },
     run(inputs: Tensor[]): Tensor[] {
+      if (disposed) throw new KconvError('DISPOSED', 'this plan was disposed (plan.dispose() or model.dispose()) and no longer holds its memory: compile the graph again (or load the model again) to run it');
       if (inputs.length !== graph.inputs.length) {
         throw new KconvError('BAD_INPUT', `the model takes ${graph.inputs.length} input(s) (${graph.inputs.join(', ')}), ${inputs.length} given`);
       }
@@ -146,14 +228,18 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
         if (t.shape.length !== want.length || t.shape.some((d, j) => d !== want[j])) {
           throw new KconvError('BAD_INPUT', `input ${i} ('${graph.inputs[i]}') has shape [${t.shape.join(', ')}], the plan was compiled for [${want.join(', ')}]`);
         }
-        buffers[inputSlots[i]] = toFloat32(t);
+        if (!inWorkspace) buffers[inputSlots[i]] = toFloat32(t);
       });
+      refresh();
+      if (inWorkspace) inputs.forEach((t, i) => buffers[inputSlots[i]].set(toFloat32(t)));
       for (const s of steps) {
         s.run(s.inSlots.map((slot) => buffers[slot]), buffers[s.outSlot]);
+        refresh(); // a kernel may have grown the memory (its lazy allocations)
       }
       return outputSlots.map((slot, i) => ({ dtype: 'float32', shape: [...outputShapes[i]], data: buffers[slot].slice() }));
     },
   };
+  releaseUncollected?.register(plan, owned, plan);
   cache.plans.set(key, plan);
   return plan;
 }

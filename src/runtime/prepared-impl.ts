@@ -5,10 +5,12 @@
  * elementwise activation runs right after it, and the path's buffers are released when the
  * runtime drops the prepared function.
  */
-import { applyElementwise } from './activations.js';
+import { applyElementwise, isPlainRelu } from './activations.js';
 import type { Conv1DSpec, PreparedConv1D } from './conv1d-spec.js';
 import type { Conv1DGeometry, Conv1DImpl, Conv1DParams, Conv1DRun } from './kernels/conv1d-types.js';
 import type { Activation } from '../ir/ops/index.js';
+import { own } from './resources.js';
+import type { Workspace } from './workspace.js';
 
 export interface SpecPacked {
   kernel: Float32Array;
@@ -16,10 +18,6 @@ export interface SpecPacked {
 }
 
 export type PrepareFn = (spec: Conv1DSpec, kernel: Float32Array, bias: Float32Array | null) => PreparedConv1D;
-
-function isPlainRelu(a: Activation): boolean {
-  return a.fn === 'relu' && !a.alpha && (a.maxValue ?? null) === null && !a.threshold;
-}
 
 // Releases a path's buffers (WASM memory regions) once the runtime no longer holds its run().
 const releaser = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<PreparedConv1D>((p) => p.dispose()) : null;
@@ -32,9 +30,16 @@ function transpose(src: Float32Array, dst: Float32Array, batch: number, rows: nu
   }
 }
 
-export function implFromPrepare(name: string, prepareSpec: PrepareFn): Conv1DImpl<SpecPacked> {
+/**
+ * `workspace`: the WebAssembly memory the path computes in (WASM paths), so compile() can place
+ * the plan's values there (see workspace.ts); asked for only when a plan is compiled.
+ */
+export function implFromPrepare(name: string, prepareSpec: PrepareFn, workspace?: () => Workspace): Conv1DImpl<SpecPacked> {
   return {
     name,
+    get workspace() {
+      return workspace?.();
+    },
     pack: (_params, kernel, bias) => ({ kernel, bias }),
     prepare(p: Conv1DParams, g: Conv1DGeometry, packed: SpecPacked): Conv1DRun {
       const relu = isPlainRelu(p.activation);
@@ -60,6 +65,8 @@ export function implFromPrepare(name: string, prepareSpec: PrepareFn): Conv1DImp
           if (after) applyElementwise(after, output);
         };
       }
+      // The plan being compiled frees it on dispose(); the GC frees it otherwise.
+      own(prepared);
       releaser?.register(run, prepared);
       return run;
     },

@@ -9,7 +9,7 @@ import { KconvError } from '../errors.js';
 import type { Graph, NodeOf } from '../ir/graph.js';
 import { LINEAR, type Activation, type OpType } from '../ir/ops/index.js';
 import type { Shape } from '../ir/shapes.js';
-import { toFloat32 } from '../ir/tensor.js';
+import { toFloat32 } from '../tensor.js';
 import type { Limits } from '../limits.js';
 import { applySoftmax, isElementwise } from './activations.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';

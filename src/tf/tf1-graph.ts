@@ -7,9 +7,10 @@
  *   conv1d   [Pad] → [SpaceToBatchND] → ExpandDims → Conv2D(filter = ExpandDims(kernel, 0)) → Squeeze
  *            → [BatchToSpaceND] → [BiasAdd(bias) | Add/AddV2(Reshape(bias))] → [activation op]
  *   pooling  ExpandDims → [Transpose] → MaxPool | AvgPool → [Transpose] → Squeeze
- *   dense    MatMul(x, kernel) | Transpose → Reshape → MatMul(·, kernel) → Reshape (tensordot on 3-D)
+ *   dense    MatMul(x, kernel) | [Transpose] → Reshape → MatMul(·, [Reshape][Transpose] kernel) → Reshape
+ *            (the forms of tensordot on 3-D in TF 1.x-2.x)
  *            → [BiasAdd(bias)] → [activation op]
- *   flatten  Reshape(x, Const [-1, n])
+ *   flatten  Reshape(x, Const [-1, n] | Pack(StridedSlice(Shape(x)), -1))
  *   global   Mean | Max over the steps axis
  *   Identity (tf.identity, dropout at inference): passed through
  *   an activation op on its own: an Activation layer
@@ -26,7 +27,7 @@ import { parseTensorName, type TfAttr, type TfGraph, type TfNode } from '../form
 import { GraphBuilder } from '../ir/builder.js';
 import { causalPadding, sameSplitStride1 } from '../ir/padding.js';
 import type { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Config } from '../keras/config-values.js';
 import type { StoredWeight } from '../keras/layers/index.js';
 import { addTf1Layer, BASE_NAMES, LayerNamer, type Tf1Layer, type Tf1LayerClass } from './tf1-layers.js';
@@ -83,6 +84,8 @@ class Tf1Graph {
   /** Checkpoint keys read into the IR, to report the ones left over. */
   readonly usedKeys = new Set<string>();
   private readonly restoreKeys = new Map<string, string>();
+  /** Nodes fed by a placeholder other than the model input (a training graph's loss and gradients). */
+  private readonly offPath = new Set<string>();
 
   constructor(
     readonly g: TfGraph,
@@ -106,9 +109,29 @@ class Tf1Graph {
     return n;
   }
 
-  /** Data-path consumers of a tensor (shape queries excluded). */
+  /** Data-path consumers of a tensor (shape queries and the training subgraph excluded). */
   users(tensor: string): TfNode[] {
-    return (this.consumers.get(tensorKey(tensor)) ?? []).filter((n) => !SHAPE_OPS.has(n.op));
+    return (this.consumers.get(tensorKey(tensor)) ?? []).filter((n) => !SHAPE_OPS.has(n.op) && !this.offPath.has(n.name));
+  }
+
+  /**
+   * Leaves out of the data path everything another placeholder feeds: a training graph's labels
+   * reach the loss, its gradients and the optimizer, which also consume the model's tensors.
+   */
+  excludeFedBy(placeholders: TfNode[]): void {
+    const byNode = new Map<string, TfNode[]>();
+    for (const [tensor, nodes] of this.consumers) {
+      const name = parseTensorName(tensor).node;
+      byNode.set(name, [...(byNode.get(name) ?? []), ...nodes]);
+    }
+    const queue = placeholders.map((p) => p.name);
+    while (queue.length > 0) {
+      for (const n of byNode.get(queue.pop()!) ?? []) {
+        if (this.offPath.has(n.name)) continue;
+        this.offPath.add(n.name);
+        queue.push(n.name);
+      }
+    }
   }
 
   /** The only data-path consumer with op in `ops`, or undefined. */
@@ -413,24 +436,61 @@ function matchPool(ctx: Tf1Graph, start: TfNode, where: string): Match | undefin
   return { layer: { className, config, weights: [], tfScope: nameScopeOf(start), tfNodes: nodes }, end: `${after.name}:0` };
 }
 
+/**
+ * The variable a MatMul operand carries. tf.tensordot in TF 1.x-2.0 sends the kernel through an
+ * identity Transpose([0, 1]) and a Reshape to its own 2-D shape before the MatMul.
+ */
+function kernelOperand(ctx: Tf1Graph, tensor: string): { ref: VariableRef; nodes: string[] } | undefined {
+  const nodes: string[] = [];
+  let n = ctx.node(tensor);
+  for (;;) {
+    if (n.op === 'Reshape') {
+      const shape = ctx.constant(n.inputs[1]);
+      if (!shape || shape.length !== 2 || shape.some((d) => d < 0)) return undefined;
+    } else if (n.op === 'Transpose') {
+      const perm = ctx.constant(n.inputs[1]);
+      if (!perm || perm.length !== 2 || perm[0] !== 0 || perm[1] !== 1) return undefined;
+    } else break;
+    nodes.push(n.name);
+    n = ctx.node(n.inputs[0]);
+  }
+  const ref = ctx.variable(`${n.name}:0`);
+  return ref ? { ref, nodes } : undefined;
+}
+
+/**
+ * tf.layers.dense: MatMul(x, kernel) on 2-D, or one of the forms tf.tensordot(x, kernel, [[2], [0]])
+ * takes on 3-D in TF 1.x-2.x: Transpose(x, identity perm, constant or concatenated from constants)
+ * → Reshape → MatMul → Reshape, or, for a fully static shape in later versions, Reshape → MatMul →
+ * Reshape. The kernel may come through an identity Transpose and a same-shape Reshape.
+ */
 function matchDense(ctx: Tf1Graph, start: TfNode, t: string, where: string): Match | undefined {
   const nodes: string[] = [];
   let matmul: TfNode | undefined;
   let tensordot = false;
   if (start.op === 'MatMul' && tensorKey(start.inputs[0]) === tensorKey(t)) matmul = start;
-  else if (start.op === 'Transpose') {
-    // tf.tensordot(x, kernel, [[rank-1], [0]]): Transpose(x, perm) → Reshape → MatMul → Reshape.
-    const reshape = ctx.soleUser(`${start.name}:0`, ['Reshape']);
+  else if (start.op === 'Transpose' || start.op === 'Reshape') {
+    let reshape: TfNode | undefined = start;
+    if (start.op === 'Transpose') {
+      const perm = ctx.constant(start.inputs[1]);
+      if (!perm || perm.some((p, i) => p !== i)) return undefined;
+      nodes.push(start.name);
+      reshape = ctx.soleUser(`${start.name}:0`, ['Reshape']);
+    }
     const mm = reshape && ctx.soleUser(`${reshape.name}:0`, ['MatMul']);
-    const perm = ctx.constant(start.inputs[1]);
-    if (!reshape || !mm || !perm || perm.some((p, i) => p !== i)) return undefined;
-    nodes.push(start.name, reshape.name);
+    // a Reshape straight into a MatMul is a tensordot only when a Reshape follows the MatMul
+    // (Flatten → Dense is Reshape → MatMul → BiasAdd)
+    if (!reshape || !mm || tensorKey(mm.inputs[0]) !== tensorKey(`${reshape.name}:0`)) return undefined;
+    if (start.op === 'Reshape' && !ctx.soleUser(`${mm.name}:0`, ['Reshape'])) return undefined;
+    nodes.push(reshape.name);
     matmul = mm;
     tensordot = true;
   }
   if (!matmul) return undefined;
-  const kernelRef = ctx.variable(matmul.inputs[1]);
-  if (!kernelRef) return undefined;
+  const operand = kernelOperand(ctx, matmul.inputs[1]);
+  if (!operand) return undefined;
+  const kernelRef = operand.ref;
+  nodes.push(...operand.nodes);
   if ((matmul.attr.transpose_a?.kind === 'b' && matmul.attr.transpose_a.value) || (matmul.attr.transpose_b?.kind === 'b' && matmul.attr.transpose_b.value)) {
     throw new KconvError('UNSUPPORTED_FEATURE', `MatMul ${matmul.name} transposes an operand, which tf.layers.dense never does`, { where });
   }
@@ -453,11 +513,32 @@ function matchDense(ctx: Tf1Graph, start: TfNode, t: string, where: string): Mat
   return { layer: { className: 'Dense', config, weights, tfScope: scopeOf(kernelRef.key), tfNodes: nodes }, end: act.end };
 }
 
+/**
+ * tf.layers.flatten: Reshape(x, [-1, n]) with a constant shape, or (TF 1.x) with the shape built
+ * at run time as Pack(StridedSlice(Shape(x), [0], [1], [1]), -1).
+ */
 function matchFlatten(ctx: Tf1Graph, start: TfNode): Match | undefined {
   if (start.op !== 'Reshape') return undefined;
   const shape = ctx.constant(start.inputs[1]);
-  if (!shape || shape.length !== 2 || (shape[0] !== -1 && shape[1] !== -1)) return undefined;
+  const flat = shape ? shape.length === 2 && (shape[0] === -1 || shape[1] === -1) : batchThenRest(ctx, start);
+  if (!flat) return undefined;
   return { layer: { className: 'Flatten', config: { data_format: 'channels_last' }, weights: [], tfScope: nameScopeOf(start), tfNodes: [start.name] }, end: `${start.name}:0` };
+}
+
+/** Whether a Reshape's shape is Pack(<batch dimension of its input>, -1). */
+function batchThenRest(ctx: Tf1Graph, reshape: TfNode): boolean {
+  const pack = ctx.node(reshape.inputs[1]);
+  if (pack.op !== 'Pack' || pack.inputs.length !== 2) return false;
+  const rest = ctx.constant(pack.inputs[1]);
+  if (!rest || rest.length !== 1 || rest[0] !== -1) return false;
+  const slice = ctx.node(pack.inputs[0]);
+  if (slice.op !== 'StridedSlice') return false;
+  const shapeOf = ctx.node(slice.inputs[0]);
+  const [begin, end, stride] = slice.inputs.slice(1, 4).map((i) => ctx.constant(i));
+  return (
+    shapeOf.op === 'Shape' && tensorKey(shapeOf.inputs[0]) === tensorKey(reshape.inputs[0]) &&
+    begin?.join() === '0' && end?.join() === '1' && stride?.join() === '1'
+  );
 }
 
 function matchGlobalPool(ctx: Tf1Graph, start: TfNode): Match | undefined {
@@ -506,7 +587,7 @@ function findInput(g: TfGraph, ctx: Tf1Graph, wanted?: string): TfNode {
     'UNSUPPORTED_FEATURE',
     candidates.length === 0
       ? `expected a rank-3 placeholder (batch, steps, channels) feeding the model, found ${placeholders.map((n) => `${n.name} (${n.op})`).join(', ') || 'no placeholder'}`
-      : `the graph has several rank-3 placeholders (${candidates.map((n) => n.name).join(', ')}): name the model input with inputNode`,
+      : `the graph has several rank-3 placeholders (${candidates.map((n) => n.name).join(', ')}): name the model input with inputNode (load option) or --input-node (CLI)`,
     { where: 'graph_def' },
   );
 }
@@ -515,6 +596,7 @@ function findInput(g: TfGraph, ctx: Tf1Graph, wanted?: string): TfNode {
 export function graphFromTf1(g: TfGraph, bundle: Bundle, options: Tf1GraphOptions = {}): Graph {
   const ctx = new Tf1Graph(g, bundle);
   const input = findInput(g, ctx, options.inputNode);
+  ctx.excludeFedBy(g.nodes.filter((n) => (n.op === 'Placeholder' || n.op === 'PlaceholderWithDefault') && n !== input));
   const shapeAttr = input.attr.shape;
   const dims = shapeAttr?.kind === 'shape' && shapeAttr.value.dims ? shapeAttr.value.dims : [-1, -1, -1];
   const builder = new GraphBuilder(options.name ?? 'tf1_model');

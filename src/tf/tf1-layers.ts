@@ -8,7 +8,7 @@
  */
 import type { GraphBuilder } from '../ir/builder.js';
 import type { KerasBag } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Config } from '../keras/config-values.js';
 import { mapLayer, type StoredWeight } from '../keras/layers/index.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/formats/npy.js';
-import { float32 } from '../../src/ir/tensor.js';
+import { float32 } from '../../src/tensor.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
 import { kconv } from './run-kconv.js';

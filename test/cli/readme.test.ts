@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { ROOT } from '../helpers/paths.js';
@@ -106,6 +106,36 @@ describe('README', () => {
     const r = kconv(['inspect', excerpt.file, '--json']);
     expect(r.code).toBe(0);
     expectSubset(JSON.parse(r.stdout), excerpt, 'report');
+  });
+
+  // The console blocks are kconv's own output; these numbers are Keras's. keras-summary.json beside
+  // each example model was recorded from real Keras (fixtures/generate/keras_summary.py).
+  it('every `kconv inspect` block shows the layers, output shapes and parameter counts Keras reports', () => {
+    const blocks = consoleBlocks(readme).filter((b) => b.args[0] === 'inspect' && /\.(h5|keras)$/.test(b.args[1] ?? ''));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const b of blocks) {
+      const keras = JSON.parse(readFileSync(join(ROOT, dirname(b.args[1]), 'keras-summary.json'), 'utf8')) as {
+        countParams: number;
+        inputs: (number | null)[][];
+        layers: { name: string; class_name: string; output_shape: (number | null)[]; params: number }[];
+      };
+      const shape = (dims: (number | null)[]) => `(${dims.map((d) => (d === null ? 'None' : d)).join(', ')}${dims.length === 1 ? ',' : ''})`;
+      const lines = b.output.split('\n');
+      const header = lines.findIndex((l) => /^Layer\s+Class\s+Output shape\s+Params$/.test(l));
+      expect(header, `${b.command}: no layer table`).toBeGreaterThan(0);
+      const rows = lines.slice(header + 1, lines.indexOf('', header)).map((l) => {
+        const m = /^(\S+)\s+(\S+)\s+(\(.*?\))\s+(\d+)$/.exec(l);
+        expect(m, `${b.command}: layer row '${l}'`).not.toBeNull();
+        return { name: m![1], className: m![2], shape: m![3], params: Number(m![4]) };
+      });
+      // Keras lists the Sequential's InputLayer only through model.inputs
+      const inputs = rows.filter((r) => r.className === 'InputLayer');
+      expect(inputs.map((r) => r.shape)).toEqual(keras.inputs.map(shape));
+      expect(rows.filter((r) => r.className !== 'InputLayer')).toEqual(
+        keras.layers.map((l) => ({ name: l.name, className: l.class_name, shape: shape(l.output_shape), params: l.params })),
+      );
+      expect(b.output).toContain(`Weights: ${keras.countParams} parameters`);
+    }
   });
 
   it('the error-code table is ERROR_CODES', () => {

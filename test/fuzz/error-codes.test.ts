@@ -87,6 +87,11 @@ const triggers: Record<KconvErrorCode, () => unknown> = {
   },
   IO_ERROR: () => readBytes(join(tmpdir(), 'kconv-no-such-dir', 'model.h5')),
   USAGE: () => load(ecg(), { backend: 'cuda' as 'theano' }),
+  DISPOSED: async () => {
+    const model = await load(ecg());
+    model.dispose();
+    return model.predict(x(180, 1));
+  },
 };
 
 describe.runIf(corpusAvailable())('every error code has a real trigger', () => {

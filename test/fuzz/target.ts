@@ -14,7 +14,7 @@ import { readBundle } from '../../src/formats/tf-bundle.js';
 import { readV1Checkpoint } from '../../src/formats/tf-checkpoint-v1.js';
 import { decodeProto } from '../../src/formats/tf-protos.js';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import type { SeedFile, SeedFormat } from './seeds.js';
 
 export interface Outcome {

@@ -11,8 +11,11 @@ import { compareWithKeras, goldenCases, savedByKeras, type GoldenCase } from '..
 
 async function load(c: GoldenCase): Promise<Graph> {
   const files = c.json.files;
-  if (c.entry.format === 'h5') return readKerasH5(c.bytes(files.model!), { filename: files.model });
-  return loadWeightsInto(c.bytes(files.architecture!), c.bytes(files.model!), { filename: files.model });
+  // Keras 1 files do not record their backend: say which one wrote them, as a user would (--backend)
+  const backend = c.json.versions.backend as 'theano' | 'tensorflow' | undefined;
+  const options = { filename: files.model, ...(backend ? { backend } : {}) };
+  if (c.entry.format === 'h5') return readKerasH5(c.bytes(files.model!), options);
+  return loadWeightsInto(c.bytes(files.architecture!), c.bytes(files.model!), options);
 }
 
 describe('golden legacy .h5 cases', () => {

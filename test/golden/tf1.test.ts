@@ -15,6 +15,8 @@ import { resolveCheckpoint } from '../../src/node/checkpoint-files.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareWithKeras, goldenCases, loadCase, type GoldenCase } from '../helpers/cases.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { load } from '../../src/api/load.js';
+import { kconv } from '../cli/run-kconv.js';
 
 interface Tf1Record {
   inputShape: (number | null)[];
@@ -23,6 +25,7 @@ interface Tf1Record {
 }
 
 const haveManifest = existsSync(join(FIXTURES, 'manifest.json'));
+if (!haveManifest && process.env.CI === 'true') throw new Error(`CI=true but ${join(FIXTURES, 'manifest.json')} is missing: the golden tiers must run in CI`);
 const cases = haveManifest ? goldenCases('tf1-ckpt', 'tf1-ckpt-nometa') : [];
 
 /** What the user of a no-meta checkpoint writes: the layers as built, from case.json. */
@@ -34,6 +37,9 @@ function specOf(c: GoldenCase): Tf1ModelSpec {
     layers: tf1.layers.map((l) => ({ type: l.op.split('.').pop()!, ...l.kwargs })),
   };
 }
+
+/** Checkpoints of training graphs (labels placeholder, loss, optimizer): real TF 1.13, gen_tf1.py. */
+const TRAINING_GRAPHS = new Set(['tf1-train-labels-adam']);
 
 const one = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
 
@@ -55,11 +61,13 @@ describe('TF1 golden cases', () => {
     if (haveManifest) expect(cases.length).toBeGreaterThan(0);
   });
 
-  test.each(cases.map((c) => [c.entry.id, c] as const))('%s', (_id, c) => {
+  test.each(cases.map((c) => [`${c.entry.env} ${c.entry.id}`, c] as const))('%s', (_id, c) => {
     const files = resolveCheckpoint(join(c.dir, c.json.files.model!));
     const nometa = c.json.format === 'tf1-ckpt-nometa';
     expect(files.meta === undefined).toBe(nometa);
-    const graph = checkpointGraph(files, nometa ? { layers: specOf(c) } : {});
+    // a training graph also feeds a labels placeholder: the model input is named (see below)
+    const inputNode = TRAINING_GRAPHS.has(c.entry.id) ? (c.json.tf1 as { inputTensor: string }).inputTensor.split(':')[0] : undefined;
+    const graph = checkpointGraph(files, nometa ? { layers: specOf(c) } : { ...(inputNode ? { inputNode } : {}) });
     expect(graph.provenance.format).toBe('tf1-checkpoint');
     expect(graph.provenance.warnings.filter((w) => w.includes('does not use') || w.includes('not used'))).toEqual([]);
 
@@ -87,10 +95,37 @@ describe('TF1 golden cases', () => {
       expect(keys).toEqual([...new Set(l.variables.map((v) => v.name.replace(/\/part_\d+$/, '')))]);
     });
 
-    if (c.json.expectError || c.json.files.expected.length === 0) return;
+    // A case without Keras's output must say why (expectError: TensorFlow could not run the graph);
+    // one that silently has none would pass on loading alone.
+    if (c.json.files.expected.length === 0) {
+      expect(c.json.expectError, `${c.entry.id} has no expected output and is not marked expectError`).toBe(true);
+      expect(c.json.notes ?? '', `${c.entry.id}: expectError without a recorded reason`).toMatch(/\S/);
+      return;
+    }
     const cmp = compareWithKeras(c, runGraph(graph, c.inputs()));
     expect(cmp.pass, cmp.message).toBe(true);
   });
+});
+
+describe('a training checkpoint (issue 15: a labels placeholder next to the input)', () => {
+  const c = cases.find((x) => TRAINING_GRAPHS.has(x.entry.id));
+  test.runIf(haveManifest)('has the TF 1.13 training-graph fixture', () => expect(c).toBeDefined());
+  test.runIf(c !== undefined)('without inputNode: an error naming both placeholders and the option; load() and the CLI take inputNode', async () => {
+    const prefix = join(c!.dir, c!.json.files.model!);
+    const files = resolveCheckpoint(prefix);
+    expect(() => checkpointGraph(files)).toThrow(/several rank-3 placeholders \(input, labels\): name the model input with inputNode/);
+    const model = await load({ checkpoint: files }, { inputNode: 'input' });
+    const cmp = compareWithKeras(c!, await model.predict(c!.inputs()));
+    expect(cmp.pass, cmp.message).toBe(true);
+    await expect(load({ checkpoint: files }, { inputNode: 'nope' })).rejects.toThrow(/no placeholder named "nope"; the graph has input, labels/);
+    await expect(load(new Uint8Array(8), { inputNode: 'input' })).rejects.toThrow(/inputNode names the input placeholder of a TF1 checkpoint/);
+    const cli = kconv(['run', prefix, '--input', join(c!.dir, 'input.npy'), '--expected', join(c!.dir, 'expected.npy'), '--input-node', 'input']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain('MATCH');
+    const without = kconv(['run', prefix, '--input', join(c!.dir, 'input.npy')]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('--input-node');
+  }, 120_000);
 });
 
 /** The first TF1 checkpoint case on disk (found without the manifest, so these run whenever the cases exist). */

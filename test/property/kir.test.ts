@@ -10,7 +10,7 @@ import type { Graph, Node } from '../../src/ir/graph.js';
 import { readKir, writeKir } from '../../src/ir/kir.js';
 import { Model } from '../../src/ir/kir-generated/kconv/kir/model.js';
 import type { OpType } from '../../src/ir/ops/index.js';
-import { allocate, tensorsIdentical, type DType, type Tensor } from '../../src/ir/tensor.js';
+import { allocate, tensorsIdentical, type DType, type Tensor } from '../../src/tensor.js';
 import { Rng } from '../helpers/random.js';
 
 const SEED = Number(process.env.KIR_SEED ?? 424242);

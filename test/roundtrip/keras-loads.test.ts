@@ -15,13 +15,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { tensorsIdentical } from '../../src/ir/tensor.js';
+import { tensorsIdentical } from '../../src/tensor.js';
 import { saveWithReport } from '../../src/keras/write/save.js';
 import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
-import { architectureFor, readNpyFile, readSource, sourceCases, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
+import { toFloat32 } from '../../src/tensor.js';
+import { architectureFor, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
 const EXT: Record<string, string> = { 'keras-h5': 'model.h5', 'keras-h5-weights': 'weights.h5', 'keras-v3': 'model.keras', 'keras-v3-weights': 'model.weights.h5' };
@@ -65,7 +65,7 @@ function checkJob(job: Job): string | null {
   if (!r.ok) return `Keras could not load/predict: ${r.error}`;
   const expected = job.source.expected.map(readNpyFile);
   if (r.outputs.length !== expected.length) return `${r.outputs.length} outputs, expected ${expected.length}`;
-  const tol = tolerance(job.source.tolerance === 'exact' ? 'close' : job.source.tolerance);
+  const tol = tolerance(job.source.tolerance);
   for (let i = 0; i < expected.length; i++) {
     const got = readNpyFile(join(job.out, r.outputs[i]));
     if (got.shape.join(',') !== expected[i].shape.join(',')) return `output ${i}: shape [${got.shape}] vs expected [${expected[i].shape}]`;
@@ -120,6 +120,12 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
     const jobsByEnv = new Map<string, Job[]>();
     const refused = new Map<string, number>();
     const refusals = new Set<string>();
+    const committed = readMatrix();
+    const unexpected: string[] = [];
+    const expectOutcome = (c: SourceCase, wt: WriteTarget, outcome: string) => {
+      const want = committed.get(`${c.id} → ${targetKey(wt)}`);
+      if (want !== outcome) unexpected.push(`${c.id} → ${targetKey(wt)}: ${outcome}, the committed matrix says ${want ?? 'nothing'}`);
+    };
     const matrixKey = (c: SourceCase, wt: WriteTarget) => [`${c.env} ${c.format}`, `${wt.target.id} ${wt.format}`] as const;
     try {
       let n = 0;
@@ -131,8 +137,10 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
           let bytes: Uint8Array;
           try {
             bytes = (await saveWithReport(graph, { format: wt.format, target: wt.target })).bytes;
+            expectOutcome(c, wt, 'written');
           } catch (e) {
             if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') {
+              expectOutcome(c, wt, refusedOutcome(e.message));
               const k = matrixKey(c, wt).join(' → ');
               refused.set(k, (refused.get(k) ?? 0) + 1);
               refusals.add(`${c.id.split('/')[1]} → ${wt.target.id}: ${e.message}`);
@@ -161,7 +169,13 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
         const venv = venvFor(env);
         const jobsFile = join(work, `jobs-${env}.json`);
         writeFileSync(jobsFile, JSON.stringify(jobs.map(({ id, model, kind, architecture, inputs, out }) => ({ id, model, kind, architecture, inputs, out }))));
-        const envVars = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', CUDA_VISIBLE_DEVICES: '', KCONV_USE_TF_KERAS: env === 'tfkeras' ? '1' : '0' };
+        const envVars = {
+          ...process.env,
+          TF_CPP_MIN_LOG_LEVEL: '2',
+          CUDA_VISIBLE_DEVICES: '',
+          KCONV_USE_TF_KERAS: env.startsWith('tfkeras') ? '1' : '0',
+          KCONV_KERAS_MODULE: env === 'tf1.13' || env === 'tf2.0' ? 'tf.keras' : 'keras',
+        };
         await new Promise<void>((resolve, reject) => {
           const child = spawn(join(venv, 'bin', 'python'), [join(ROOT, 'test', 'roundtrip', 'keras_load.py'), jobsFile], { env: envVars, stdio: ['ignore', 'ignore', 'pipe'] });
           let stderr = '';
@@ -203,6 +217,7 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
       console.log(report);
       writeFileSync(join(ROOT, 'test', 'roundtrip', 'last-matrix.md'), `${report}\n\nFailures:\n${failures.map((f) => `- ${f}`).join('\n')}\n\nRefusals (NOT_REPRESENTABLE):\n${[...refusals].sort().map((f) => `- ${f}`).join('\n')}\n`);
       expect(failures).toEqual([]);
+      expect(unexpected, 'writer outcomes differ from test/roundtrip/expected-matrix.md').toEqual([]);
     } finally {
       if (process.env.KCONV_KEEP_PYTIER !== '1') rmSync(work, { recursive: true, force: true });
     }

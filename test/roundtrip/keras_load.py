@@ -23,8 +23,11 @@ import numpy as np  # noqa: E402
 
 if os.environ.get("KCONV_USE_TF_KERAS") == "1":
     import tf_keras as keras  # type: ignore  # the Keras 2 package for TF >= 2.16
+elif os.environ.get("KCONV_KERAS_MODULE") == "tf.keras":
+    import tensorflow as _tf  # type: ignore  # TF 1.13 / 2.0 ship Keras only as tf.keras
+    keras = _tf.keras
 else:
-    import keras  # type: ignore  # Keras 3, or the keras 2.x package that is tf.keras in TF 2.6-2.15
+    import keras  # type: ignore  # Keras 3, standalone Keras 2.3, or the keras package that is tf.keras in TF 2.6-2.15
 
 
 def walk(layer, prefix=()):
@@ -55,8 +58,14 @@ def run(job):
         model = keras.models.load_model(job["model"], compile=False)
     inputs = [np.load(p) for p in job["inputs"]]
     # A direct call, not predict(): predict traces a new tf.function per model, which dominates
-    # the time of a tier that loads thousands of tiny models.
-    pred = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+    # the time of a tier that loads thousands of tiny models. Keras on TF 1.x runs graphs: predict.
+    x = inputs if len(inputs) > 1 else inputs[0]
+    try:
+        pred = model(x, training=False)
+        if not hasattr(pred[0] if isinstance(pred, (list, tuple)) else pred, "numpy"):
+            raise TypeError("symbolic output")
+    except (TypeError, ValueError, AttributeError):
+        pred = model.predict(x, batch_size=len(inputs[0]))
     if not isinstance(pred, (list, tuple)):
         pred = [pred]
     outputs = []
@@ -69,10 +78,10 @@ def run(job):
     for scope, layer in walk(model):
         if layer.__class__.__name__ in ("Sequential", "Functional", "Model"):
             continue
-        for w in layer.weights:
+        for w, value in zip(layer.weights, layer.get_weights()):
             fn = f"w_{n}.npy"
             n += 1
-            np.save(os.path.join(out, fn), np.asarray(w.numpy() if hasattr(w, "numpy") else w))
+            np.save(os.path.join(out, fn), np.asarray(value))
             weights.append({"layer": layer.name, "scope": list(scope[1:]), "name": short_name(w), "file": fn})
     return {"ok": True, "keras": keras.__version__, "outputs": outputs, "weights": weights}
 

@@ -10,7 +10,8 @@ import { emitModel } from '../../src/keras/emit/model.js';
 import { saveWithReport } from '../../src/keras/write/save.js';
 import { sourceFamily } from '../../src/keras/targets.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { graphDiff, jsonDiff, readBack, readSource, sourceCases, WRITE_TARGETS, type WriteTarget } from './support.js';
+import { graphDiff, jsonDiff, matrixText, MATRIX_FILE, readBack, readSource, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, writeMatrix, type Outcome, type WriteTarget } from './support.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 const cases = sourceCases();
 
@@ -21,6 +22,9 @@ const ONLY_REFUSED: Record<string, string> = {
   'tcn-tf2.15': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
   'tcn-keras3': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
 };
+
+/** What every writer did with every source, for the committed matrix. */
+const outcomes = new Map<string, Outcome>();
 
 describe('write → read back is the identity on the IR', () => {
   it.each(envs)('every golden model from %s, every target it can be written to', async (env) => {
@@ -35,8 +39,10 @@ describe('write → read back is the identity on the IR', () => {
         let bytes: Uint8Array;
         try {
           bytes = (await saveWithReport(graph, { format: wt.format, target: wt.target })).bytes;
+          outcomes.set(`${c.id} → ${targetKey(wt)}`, 'written');
         } catch (e) {
           if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') {
+            outcomes.set(`${c.id} → ${targetKey(wt)}`, refusedOutcome(e.message));
             row.refused++;
             continue;
           }
@@ -64,6 +70,14 @@ describe('write → read back is the identity on the IR', () => {
   }, 600_000);
   it('has golden cases to run (fixtures/cases)', () => {
     if (process.env.CI === 'true') expect(cases.length).toBeGreaterThan(0);
+  });
+  // After the per-env tests above (vitest runs a file's tests in order): the whole matrix, exactly.
+  it.runIf(cases.length > 0 && !process.env.KCONV_CASE_FILTER)('writes and refuses exactly what the committed matrix says (test/roundtrip/expected-matrix.md)', () => {
+    expect(outcomes.size).toBe(cases.length * WRITE_TARGETS.length);
+    if (process.env.KCONV_UPDATE_MATRIX === '1') writeMatrix(outcomes);
+    expect(existsSync(MATRIX_FILE), `${MATRIX_FILE} is missing: generate it with KCONV_UPDATE_MATRIX=1`).toBe(true);
+    // compared as text: a mismatch shows the changed lines
+    expect(matrixText(outcomes)).toEqual(readFileSync(MATRIX_FILE, 'utf8'));
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { load } from '../../src/index.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
-import { float32, toFloat32, type Tensor } from '../../src/ir/tensor.js';
+import { float32, toFloat32, type Tensor } from '../../src/tensor.js';
 import { denseAttention, multiHeadAttention, type Seq } from '../../src/runtime/kernels/attention.js';
 import { compareWithKeras, loadCase, type GoldenCase } from '../helpers/cases.js';
 import { FIXTURES } from '../helpers/paths.js';

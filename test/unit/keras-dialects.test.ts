@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Node } from '../../src/ir/graph.js';
-import { float32, type Tensor } from '../../src/ir/tensor.js';
+import { float32, type Tensor } from '../../src/tensor.js';
 import { activationFromConfig } from '../../src/keras/activations.js';
 import { generationOf } from '../../src/keras/generation.js';
 import { readKerasH5 } from '../../src/keras/read/h5.js';

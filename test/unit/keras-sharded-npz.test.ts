@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { readNpy } from '../../src/formats/npy.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/tensor.js';
 import { readKerasArchive, readKerasShardedWeights, readKerasWeightsH5 } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import { readNpy } from '../../src/formats/npy.js';
 import { openZip } from '../../src/formats/zip.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/tensor.js';
 import { readKerasArchive, readKerasDirectory } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/formats/npy.js';
-import { toFloat32 } from '../../src/ir/tensor.js';
+import { toFloat32 } from '../../src/tensor.js';
 import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';

@@ -34,6 +34,13 @@ describe('source layout', () => {
     expect(outside).toEqual([]);
   });
 
+  it('src/formats (bytes) imports nothing from the IR: Tensor lives in the base module src/tensor.ts', () => {
+    const files = sourceFiles('src/formats');
+    expect(files.length).toBeGreaterThan(10);
+    const intoIr = files.flatMap((f) => importsOf(f).filter((i) => i.startsWith('src/ir/')).map((i) => `${f} imports ${i}`));
+    expect(intoIr).toEqual([]);
+  });
+
   it('no comment points outside the repository, and every docs/*.md a comment cites exists', () => {
     const files = ['src', 'test', 'scripts'].flatMap((d) => sourceFiles(d));
     expect(files.length).toBeGreaterThan(100);

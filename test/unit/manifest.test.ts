@@ -1,7 +1,9 @@
 /**
  * fixtures/manifest.json is the list of golden cases: every file it names must exist with the
  * recorded sha256, every file in a case directory must be listed, and the whole fixture tree must
- * stay within its 40 MB budget.
+ * stay within its 50 MB budget. (40 MB until issue 15 added ten environments, five Keras
+ * generations from Keras 1.2 on Theano to Keras 3.12, about 17 MB with each env's covering design
+ * thinned to its primary format; the NumPy Conv1D oracle is another 0.5 MB.)
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -51,8 +53,8 @@ describe('fixtures/manifest.json', () => {
     expect(problems).toEqual([]);
   });
 
-  it('keeps fixtures/ under 40 MB', () => {
+  it('keeps fixtures/ under 50 MB', () => {
     const bytes = walk(FIXTURES).reduce((sum, p) => sum + statSync(p).size, 0);
-    expect(bytes).toBeLessThan(40 * 1024 * 1024);
+    expect(bytes).toBeLessThan(50 * 1024 * 1024);
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Activation, Layout } from '../../src/ir/ops/index.js';
-import { float32, tensor, type Tensor } from '../../src/ir/tensor.js';
+import { float32, tensor, type Tensor } from '../../src/tensor.js';
 import { erf, scalarActivation } from '../../src/runtime/activations.js';
 import { compile, conv1dReference, runGraph, type Conv1DImpl } from '../../src/runtime/index.js';
 import { Rng } from '../helpers/random.js';

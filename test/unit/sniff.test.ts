@@ -4,7 +4,7 @@ import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/formats/npy.js';
 import { hdf5SignatureOffset, sniffFormat } from '../../src/formats/sniff.js';
-import { float32 } from '../../src/ir/tensor.js';
+import { float32 } from '../../src/tensor.js';
 import { CORPUS, corpusAvailable, FIXTURES } from '../helpers/paths.js';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];

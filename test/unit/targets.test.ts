@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import type { Graph, KerasBag, Node } from '../../src/ir/graph.js';
 import type { Activation, OpAttrMap, OpType } from '../../src/ir/ops/index.js';
-import { float32, tensor } from '../../src/ir/tensor.js';
+import { float32, tensor } from '../../src/tensor.js';
 import { save } from '../../src/keras/write/save.js';
 import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
 import { oldestTargetFor, parseTarget } from '../../src/keras/targets.js';

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import { openZip } from '../../src/formats/zip.js';
-import { float32, type Tensor } from '../../src/ir/tensor.js';
+import { float32, type Tensor } from '../../src/tensor.js';
 import { tfOpFromCall } from '../../src/keras/layers/tf-op.js';
 import { callTensors, parseNodeCall, type TensorRef } from '../../src/keras/node-calls.js';
 import { getItem, runTfOp, type NdArray } from '../../src/runtime/kernels/tf-ops.js';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { float32, type Tensor } from '../../src/ir/tensor.js';
+import { float32, type Tensor } from '../../src/tensor.js';
+import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
+import { runGraph } from '../../src/runtime/index.js';
+import { compareWithKeras, goldenCases } from '../helpers/cases.js';
 import { mergeWeightTrees, toSnakeCase, V3WeightMap, weightTreeFromArrays, type V3Group } from '../../src/keras/read/v3-weights.js';
 
 /** A weights tree from `path → shape` (values 0, 1, 2, … so tensors are distinguishable). */
@@ -94,7 +97,22 @@ describe('V3WeightMap: which group holds which layer', () => {
     expect(summary(map, 'second')).toEqual([['vars/0', 0, [1]]]);
   });
 
-  it('counts a weighted layer twice under _layer_checkpoint_dependencies (tf.keras 2.12–2.14 .keras)', () => {
+  it('counts a weighted layer once under _layer_checkpoint_dependencies when tf.keras 2.14 wrote it', () => {
+    const map = new V3WeightMap(
+      tree({
+        '_layer_checkpoint_dependencies/conv1d/vars/0': [1],
+        '_layer_checkpoint_dependencies/conv1d_1/vars/0': [2],
+        '_layer_checkpoint_dependencies/dense/vars/0': [3],
+      }),
+      seq,
+      { generation: 2, kerasVersion: '2.14.0' },
+    );
+    expect(summary(map, 'first')).toEqual([['vars/0', 0, [1]]]);
+    expect(summary(map, 'second')).toEqual([['vars/0', 1, [2]]]);
+    expect(summary(map, 'head')).toEqual([['vars/0', 2, [3]]]);
+  });
+
+  it('counts a weighted layer twice under _layer_checkpoint_dependencies (tf.keras 2.12–2.13 .keras)', () => {
     // dict values: first, first, drop, second, second, head, head → conv1d, (conv1d_1), dropout, conv1d_2, …
     const map = new V3WeightMap(
       tree({
@@ -167,4 +185,21 @@ describe('weights trees from plain arrays and shards', () => {
     const missing = weightTreeFromArrays(new Map([['layers/dense/vars/1', float32([1])]]), undefined, { partial: true });
     expect(() => mergeWeightTrees([missing])).toThrow(/0\.\.0, found 1/);
   });
+});
+
+describe('issue 15 reproducer: .keras archives of tf.keras 2.12, 2.13 and 2.14 with repeated classes', () => {
+  // Conv1D, Conv1D, Dense, Dense (fixtures model-seq-classifier, written by each real tf.keras):
+  // 2.12/2.13 store conv1d, conv1d_2, dense, dense_2; 2.14 conv1d, conv1d_1, dense, dense_1.
+  const cases = goldenCases('keras2-keras').filter((c) => c.entry.id === 'model-seq-classifier--keras2-keras');
+  it('has the case from tf.keras 2.12, 2.13, 2.14 and 2.15 and tf_keras 2.16', () => {
+    expect(cases.map((c) => c.json.versions.keras).sort()).toEqual(['2.12.0', '2.13.1', '2.14.0', '2.15.0', '2.16.0']);
+  });
+  for (const c of cases) {
+    it(`tf.keras ${c.json.versions.keras}: every weight is read, each layer from its own group, outputs match Keras`, async () => {
+      const graph = await readKerasArchive(c.bytes(c.json.files.model!), { filename: c.entry.id });
+      expect(graph.provenance.warnings.filter((w) => /no layer of the config uses/.test(w))).toEqual([]);
+      const cmp = compareWithKeras(c, runGraph(graph, c.inputs()));
+      expect(cmp.pass, cmp.message).toBe(true);
+    });
+  }
 });

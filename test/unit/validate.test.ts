@@ -5,7 +5,7 @@ import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Conv1DAttrs } from '../../src/ir/ops/index.js';
 import { inferShapes } from '../../src/ir/shapes.js';
-import { float32 } from '../../src/ir/tensor.js';
+import { float32 } from '../../src/tensor.js';
 import { validateGraph } from '../../src/ir/validate.js';
 import { compile } from '../../src/runtime/index.js';
 

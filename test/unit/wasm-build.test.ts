@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 describe('WASM SIMD kernel build', () => {
-  it('src/runtime/wasm/conv1d-wasm.generated.ts matches scripts/build-wasm.mjs output', () => {
+  it('src/runtime/wasm/kernels-wasm.generated.ts matches scripts/build-wasm.mjs output', () => {
     const out = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { encoding: 'utf8' });
     expect(out).toContain('matches its source');
   });

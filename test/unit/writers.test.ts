@@ -8,7 +8,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { arraySplit, buildHdf5, HDF5_OBJECT_HEADER_LIMIT } from '../../src/formats/hdf5-write.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
-import { float32 } from '../../src/ir/tensor.js';
+import { float32 } from '../../src/tensor.js';
 import { readKerasH5 } from '../../src/keras/read/h5.js';
 import { saveWithReport } from '../../src/keras/write/save.js';
 import { assertSameWeights } from '../../src/keras/write/verify-written.js';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { crc32, openZip, type ZipArchive } from '../../src/formats/zip.js';
+import * as zlib from 'node:zlib';
+import { crc32, openZip, useNativeCrc32, type ZipArchive } from '../../src/formats/zip.js';
 import { ROOT } from '../helpers/paths.js';
 
 const DATA = join(ROOT, 'test', 'data', 'zip');
@@ -189,6 +190,22 @@ describe('zip reading: damaged and ambiguous archives', () => {
     const bytes = stored.slice();
     bytes[40] ^= 0xff; // inside a.txt's data (30-byte header + 5-byte name)
     expectKconvError(() => openZip(bytes).read('a.txt'), 'CHECKSUM_MISMATCH');
+  });
+
+  it("with Node's zlib CRC-32 installed (as src/node.ts does): the same values, and the same refusal", () => {
+    const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+    expect(typeof native).toBe('function'); // Node ≥ 20.15
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 131 + (i >> 3) * 7 + 5) & 0xff);
+    for (const len of [0, 1, 7, 16, 33, 4999]) expect(native!(data.subarray(3, 3 + len)) >>> 0).toBe(crc32(data.subarray(3, 3 + len)));
+    useNativeCrc32((d) => native!(d) >>> 0);
+    try {
+      const bytes = zipSync(small, { level: 0 }).slice();
+      expect(new TextDecoder().decode(openZip(bytes).read('a.txt'))).toBe(new TextDecoder().decode(small['a.txt']));
+      bytes[40] ^= 0xff;
+      expectKconvError(() => openZip(bytes).read('a.txt'), 'CHECKSUM_MISMATCH');
+    } finally {
+      useNativeCrc32(null);
+    }
   });
 
   it('reports damaged DEFLATE data', () => {

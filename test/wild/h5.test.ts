@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/ir/tensor.js';
+import type { Tensor } from '../../src/tensor.js';
 import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
 import { compile } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
@@ -57,8 +57,11 @@ function randomInputs(graph: Graph, seed: number): Tensor[] {
   });
 }
 
-describe.runIf(corpusAvailable())('legacy .h5 files in the wild', () => {
-  const files = h5Files();
+const available = corpusAvailable();
+
+describe.runIf(available)('legacy .h5 files in the wild', () => {
+  // vitest runs a skipped describe's body while collecting: list the folder only when it exists
+  const files = available ? h5Files() : [];
 
   it('finds the corpus files', () => {
     expect(files.length).toBeGreaterThanOrEqual(29);

@@ -9,7 +9,7 @@ import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
 import { openZip } from '../../src/formats/zip.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { float32, numElements, toFloat32 } from '../../src/ir/tensor.js';
+import { float32, numElements, toFloat32 } from '../../src/tensor.js';
 import { readKerasArchive } from '../../src/keras/read/v3-archive.js';
 import { runGraph } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';

@@ -1,7 +1,7 @@
 /** Validation helpers shared by the op modules: attribute checks and weight checks. */
 import { KconvError } from '../../errors.js';
 import type { Graph } from '../graph.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { ACTIVATION_FNS, type Activation, type Layout, type Padding, type WindowAttrs } from './common.js';
 import type { OpNode } from './define.js';
 

@@ -1,6 +1,6 @@
 /** Input: a model input. Its value is bound, not computed. */
 import { KconvError } from '../../errors.js';
-import type { DType } from '../tensor.js';
+import type { DType } from '../../tensor.js';
 import { fmt, nodeError, noExtraWeights, nonNegativeInt, positiveInt } from './check.js';
 import type { OpDef } from './define.js';
 import { oneInput } from './dims.js';

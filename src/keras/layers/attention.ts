@@ -5,7 +5,7 @@
  * return_attention_scores at call time). docs/layers-attention.md has the formulas.
  */
 import { KconvError } from '../../errors.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import type { Config, ConfigReader } from '../config-values.js';
 import { isTensorValue, type CallValue, type NodeCall, type TensorRef } from '../node-calls.js';
 import { refuse } from '../targets.js';

@@ -16,7 +16,7 @@ import { KconvError } from '../../errors.js';
 import type { Graph, Node, NodeOf } from '../../ir/graph.js';
 import type { Activation, ActivationFn, Layout, OpAttrMap, OpType, Padding } from '../../ir/ops/index.js';
 import { causalPadding, samePadding, validPadding } from '../../ir/padding.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import type { NodeCall, TensorRef } from '../node-calls.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import type { Json, JsonObject } from '../emit/objects.js';

@@ -10,7 +10,7 @@
  * is reversed along its time axis (what Keras 2's `convert_kernel` did).
  */
 import { paddingName } from '../../ir/padding.js';
-import { allocate, type Tensor } from '../../ir/tensor.js';
+import { allocate, type Tensor } from '../../tensor.js';
 import type { NodeOf } from '../../ir/graph.js';
 import type { WindowAttrs } from '../../ir/ops/index.js';
 import { checkActivationName, FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';

@@ -8,7 +8,7 @@
  */
 import { KconvError } from '../../errors.js';
 import type { OpAttrMap, OpType } from '../../ir/ops/index.js';
-import type { DType } from '../../ir/tensor.js';
+import type { DType } from '../../tensor.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import { activationLayersCodec } from './activation-layers.js';
 import { attentionCodec } from './attention.js';

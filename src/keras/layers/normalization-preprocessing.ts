@@ -6,7 +6,7 @@
  * model-normalization (tf.keras 2.13/2.15, tf_keras 2.21, Keras 3.0/3.2/3.15).
  */
 import { KconvError } from '../../errors.js';
-import { tensor, type Tensor } from '../../ir/tensor.js';
+import { tensor, type Tensor } from '../../tensor.js';
 import type { ConfigReader } from '../config-values.js';
 import { refuse } from '../targets.js';
 import { codec, mapped } from './codec.js';

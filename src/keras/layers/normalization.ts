@@ -3,7 +3,7 @@
  * LayerNormalization (Keras 3 `rms_scaling`).
  */
 import { KconvError } from '../../errors.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import type { JsonObject } from '../emit/objects.js';
 import { isKeras3, need, refuse, supports, type Feature } from '../targets.js';
 import { axisValue, codec, mapped, sourceConfig } from './codec.js';

@@ -24,7 +24,7 @@ import type { SliceItem } from '../../ir/tf-op.js';
 import { isTensorValue } from '../node-calls.js';
 import { codec, type PlannedNode } from './codec.js';
 import { unsupported } from './unsupported.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { activationByName } from '../activations.js';
 import type { KerasGeneration } from '../generation.js';
 

@@ -4,7 +4,7 @@
  * UNSUPPORTED_LAYER. Written back verbatim, and only to the Keras generation it came from.
  */
 import { KconvError } from '../../errors.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import { convertDtype, convertObject, objectKind, type Json, type JsonObject } from '../emit/objects.js';
 import { refuse, sourceFamily } from '../targets.js';
 import { codec, type MappedLayer, type StoredWeight } from './codec.js';

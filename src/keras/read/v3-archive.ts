@@ -194,7 +194,7 @@ export async function readKerasShardedWeights(
 /** The shared step: match stored variables to layers, build the graph, record provenance. */
 function buildGraph(doc: KerasModelDocument, tree: V3Group, kerasVersion: string | undefined, options: KerasArchiveOptions, format: ModelFormat, warnings: string[]): Graph {
   const generation: KerasGeneration = options.generation ?? v3Generation(kerasVersion, doc.model);
-  const weights = new V3WeightMap(tree, doc.model, { generation: generation === 'keras3' ? 3 : 2 });
+  const weights = new V3WeightMap(tree, doc.model, { generation: generation === 'keras3' ? 3 : 2, ...(kerasVersion !== undefined ? { kerasVersion } : {}) });
   const graph = graphFromKerasConfig(doc.model, weights, { ...options, generation });
   const unclaimed = weights.unclaimedVariables();
   const p = graph.provenance;

@@ -17,14 +17,17 @@
  *    it (layer names are unique within a model).
  * 2. Otherwise replay Keras's walk: the container's layer list in order (a Sequential's list omits
  *    its InputLayer, a Functional's includes them), class-derived names with counters.
- * 3. Keras 2.12–2.14 `.keras` files walked `_layer_checkpoint_dependencies` instead of `layers`:
- *    a dict listing every layer that has weights twice (`layer_with_weights-i` and `layer-j`), so
- *    the counter of a layer's class advances twice for it (the second visit writes nothing).
+ * 3. Keras 2.12–2.14 `.keras` files walked `_layer_checkpoint_dependencies` instead of `layers`.
+ *    In 2.12 and 2.13 that dict lists every layer that has weights twice (`layer_with_weights-i`
+ *    and `layer-j`), so the counter of a layer's class advances twice for it (the second visit
+ *    writes nothing): Conv1D, Conv1D → `conv1d`, `conv1d_2`. 2.14 counts each layer once
+ *    (`conv1d`, `conv1d_1`); 2.15 writes `layers/`. The version comes from metadata.json (checked
+ *    against files written by real tf.keras 2.12.0, 2.13.1 and 2.14.0, fixtures/cases/tf2.1x).
  *    Whether a layer has weights is read from the file: its subtree holds a variable.
  */
 import { KconvError } from '../../errors.js';
 import type { Hdf5File } from '../../formats/hdf5.js';
-import type { DType, Tensor } from '../../ir/tensor.js';
+import type { DType, Tensor } from '../../tensor.js';
 import type { StoredWeight } from '../layers/index.js';
 import type { LayerWeightSource } from '../model-config.js';
 
@@ -261,6 +264,18 @@ function walkedLayers(model: KerasObjectJson): KerasObjectJson[] {
 export interface WeightMapOptions {
   /** Keras generation that wrote the file (from metadata.json): picks the snake-case variant. */
   generation?: 2 | 3;
+  /** The Keras version that wrote the file (metadata.json), when known. */
+  kerasVersion?: string;
+}
+
+/**
+ * Whether a `_layer_checkpoint_dependencies` walk advanced a class's counter twice per layer with
+ * weights: tf.keras 2.12 and 2.13 did, 2.14 did not. A file that does not say which version wrote
+ * it is taken as the older layout.
+ */
+function dependenciesCountTwice(kerasVersion: string | undefined): boolean {
+  const m = /^2\.(\d+)(\.|$)/.exec(kerasVersion ?? '');
+  return !m || Number(m[1]) < 14;
 }
 
 /**
@@ -289,7 +304,7 @@ export class V3WeightMap implements LayerWeightSource {
     const viaLayers = group?.children.get('layers');
     const viaDependencies = group?.children.get('_layer_checkpoint_dependencies');
     const layersGroup = viaLayers ?? viaDependencies;
-    const countsTwice = !viaLayers && !!viaDependencies;
+    const countsTwice = !viaLayers && !!viaDependencies && dependenciesCountTwice(this.options.kerasVersion);
     const byName = new Map<string, V3Group>();
     for (const child of layersGroup?.children.values() ?? []) if (child.name !== undefined) byName.set(child.name, child);
 

@@ -6,7 +6,7 @@
  * read it. Running it needs the architecture; the Model says so.
  */
 import type { Graph } from '../../ir/graph.js';
-import type { Tensor } from '../../ir/tensor.js';
+import type { Tensor } from '../../tensor.js';
 import type { KerasH5Weights } from './h5.js';
 import type { V3Group } from './v3-weights.js';
 

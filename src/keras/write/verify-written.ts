@@ -5,7 +5,7 @@
 import { KconvError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { readKir } from '../../ir/kir.js';
-import { tensorsIdentical } from '../../ir/tensor.js';
+import { tensorsIdentical } from '../../tensor.js';
 import { emitModel } from '../emit/model.js';
 import { loadWeightsInto, readKerasH5 } from '../read/h5.js';
 import { readKerasArchive, readKerasWeightsH5 } from '../read/v3-archive.js';

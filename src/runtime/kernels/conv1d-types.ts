@@ -8,6 +8,7 @@
  * allocates nothing.
  */
 import type { Activation, Layout } from '../../ir/ops/index.js';
+import type { Workspace } from '../workspace.js';
 
 /** Everything about a convolution that does not depend on the input's batch or length. */
 export interface Conv1DParams {
@@ -37,6 +38,12 @@ export type Conv1DRun = (input: Float32Array, output: Float32Array) => void;
 
 export interface Conv1DImpl<Packed> {
   name: string;
+  /**
+   * The WebAssembly memory the implementation computes in, if any. compile() then keeps every
+   * value of the plan in it (runtime/workspace.ts), and the kernel reads its input and writes its
+   * output where they lie instead of copying them in and out.
+   */
+  readonly workspace?: Workspace;
   /** kernel: canonical [kernelSize, inChannels / groups, filters]; bias: [filters] or null. */
   pack(params: Conv1DParams, kernel: Float32Array, bias: Float32Array | null): Packed;
   prepare(params: Conv1DParams, geometry: Conv1DGeometry, packed: Packed): Conv1DRun;

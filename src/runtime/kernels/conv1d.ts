@@ -6,7 +6,7 @@
 import { LINEAR, type Padding } from '../../ir/ops/index.js';
 import { resolvePadding } from '../../ir/padding.js';
 import { channelsAxis, stepsAxis, type Shape } from '../../ir/shapes.js';
-import { numElements } from '../../ir/tensor.js';
+import { numElements } from '../../tensor.js';
 import { checkBufferElements } from '../../limits.js';
 import { cached, optionalWeight, splitActivation, weightF32, withSoftmax, type CompileContext, type NodeCompiler, type StepFn } from '../step.js';
 import type { Conv1DParams } from './conv1d-types.js';

@@ -1,6 +1,7 @@
 /** Elementwise ops with numpy broadcasting: the merge layers and PReLU. */
 import type { MergeMode } from '../../ir/ops/index.js';
-import { applyElementwise, applyGlu, applySoftmax, isElementwise } from '../activations.js';
+import { wasmMerge2, wasmRelu } from '../wasm/elementwise.js';
+import { applyElementwise, applyGlu, applySoftmax, isElementwise, isPlainRelu } from '../activations.js';
 import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** For an input of `shape` broadcast to `outShape`: its stride along each output axis (0 where broadcast). */
@@ -46,7 +47,10 @@ export function prepareMerge(mode: MergeMode, inShapes: readonly (readonly numbe
     const m = maps[k];
     return m ? x[m[o]] : x[o];
   };
+  // Two same-shape inputs in a plan's WebAssembly memory: the WASM SIMD kernel, in place.
+  const wasm = n === 2 && maps.every((m) => m === null);
   return (inputs: Float32Array[], output: Float32Array) => {
+    if (wasm && wasmMerge2(mode, inputs[0], inputs[1], output)) return;
     for (let o = 0; o < total; o++) {
       let r = at(inputs[0], 0, o);
       for (let k = 1; k < n; k++) {
@@ -102,7 +106,9 @@ export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, inShap
     const last = inShapes[0][inShapes[0].length - 1];
     return (inputs, output) => applyGlu(inputs[0], output, last);
   }
+  const relu = isPlainRelu(act);
   return (inputs, output) => {
+    if (relu && wasmRelu(inputs[0], output)) return; // one pass, in a plan's WebAssembly memory
     output.set(inputs[0]);
     if (isElementwise(act)) {
       applyElementwise(act, output);

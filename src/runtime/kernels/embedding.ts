@@ -1,6 +1,6 @@
 /** Embedding: each index of the input picks a row of the table. */
 import { KconvError } from '../../errors.js';
-import { numElements } from '../../ir/tensor.js';
+import { numElements } from '../../tensor.js';
 import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 export function prepareEmbedding(count: number, inputDim: number, outputDim: number, table: Float32Array, nodeName: string) {

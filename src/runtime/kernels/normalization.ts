@@ -3,9 +3,27 @@
  */
 import { KconvError } from '../../errors.js';
 import { normalizeAxis } from '../../ir/shapes.js';
+import { prepareAffineWasm, prepareLayerNormWasm } from '../wasm/normalization.js';
 import { optionalWeight, unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** Per-channel affine y = x·scale[c] + shift[c] along `axis` of `shape`, precomputed from the statistics. */
+/**
+ * Inference BatchNormalization as a per-channel affine map y = x·scale + shift, in float64:
+ * scale = gamma / sqrt(variance + epsilon), shift = beta - mean·scale. The BatchNorm kernel and
+ * the compile-time folding into a preceding layer (runtime/passes/fold-batchnorm.ts) share it.
+ */
+export function batchNormAffine(epsilon: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array | null, beta: Float32Array | null): { scale: Float64Array; shift: Float64Array } {
+  const C = mean.length;
+  const scale = new Float64Array(C);
+  const shift = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    const inv = 1 / Math.sqrt(variance[c] + epsilon);
+    scale[c] = inv * (gamma ? gamma[c] : 1);
+    shift[c] = (beta ? beta[c] : 0) - mean[c] * scale[c];
+  }
+  return { scale, shift };
+}
+
 export function prepareBatchNorm(
   shape: readonly number[],
   axis: number,
@@ -18,14 +36,11 @@ export function prepareBatchNorm(
   const C = shape[axis];
   let inner = 1;
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  const scale = new Float64Array(C);
-  const shift = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    const inv = 1 / Math.sqrt(variance[c] + epsilon);
-    scale[c] = inv * (gamma ? gamma[c] : 1);
-    shift[c] = (beta ? beta[c] : 0) - mean[c] * scale[c];
-  }
+  const { scale, shift } = batchNormAffine(epsilon, mean, variance, gamma, beta);
+  // Over the last axis, in a plan's WebAssembly memory: the WASM SIMD kernel (bit for bit equal).
+  const wasm = inner === 1 ? prepareAffineWasm(scale, shift) : null;
   return (input: Float32Array, output: Float32Array) => {
+    if (wasm?.(input, output)) return;
     const n = input.length;
     for (let i = 0; i < n; i++) {
       const c = Math.floor(i / inner) % C;
@@ -68,7 +83,10 @@ export function prepareLayerNorm(
   const reduced = offsets(axes); // in gamma's row-major order
   const kept = offsets([...Array(rank).keys()].filter((d) => !axes.includes(d)));
   const n = reduced.length;
+  // Over the last axis, in a plan's WebAssembly memory: the WASM kernel (bit for bit equal).
+  const wasm = axes.length === 1 && axes[0] === rank - 1 ? prepareLayerNormWasm(n, epsilon, gamma, beta, rmsScaling) : null;
   return (input: Float32Array, output: Float32Array) => {
+    if (wasm?.(input, output)) return;
     for (let k = 0; k < kept.length; k++) {
       const base = kept[k];
       let mean = 0;

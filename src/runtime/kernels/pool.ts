@@ -1,12 +1,14 @@
 /**
  * Pooling over the steps axis. Positions in the padding are ignored: max pooling never sees them
  * and average pooling divides by the number of real positions in the window (TF's SAME
- * semantics, which Keras uses).
+ * semantics, which Keras uses). Channels-last inputs in a plan's WebAssembly memory run on the
+ * WASM SIMD kernels (../wasm/pool.ts), bit for bit equal to these loops, which stay the reference.
  */
 import type { Layout } from '../../ir/ops/index.js';
 import { resolvePadding } from '../../ir/padding.js';
 import { channelsAxis, stepsAxis } from '../../ir/shapes.js';
 import { unary, type NodeCompiler } from '../step.js';
+import { wasmGlobalPool, wasmPool } from '../wasm/pool.js';
 
 export interface PoolGeometry {
   batch: number;
@@ -28,6 +30,7 @@ export function preparePool(kind: 'max' | 'average', g: PoolGeometry) {
   const outStep = nwc ? C : 1;
   const outChan = nwc ? 1 : T;
   return (input: Float32Array, output: Float32Array) => {
+    if (nwc && wasmPool(kind, g, input, output)) return; // in a plan's WebAssembly memory
     for (let b = 0; b < B; b++) {
       const inBase = b * L * C;
       const outBase = b * T * C;
@@ -58,6 +61,7 @@ export function preparePool(kind: 'max' | 'average', g: PoolGeometry) {
 export function prepareGlobalPool(kind: 'max' | 'average', batch: number, steps: number, channels: number, layout: Layout) {
   const nwc = layout === 'NWC';
   return (input: Float32Array, output: Float32Array) => {
+    if (nwc && wasmGlobalPool(kind, batch, steps, channels, input, output)) return; // in a plan's WebAssembly memory
     for (let b = 0; b < batch; b++) {
       for (let c = 0; c < channels; c++) {
         let r = kind === 'max' ? -Infinity : 0;

@@ -8,7 +8,11 @@ import type { Conv1DImpl } from '../kernels/conv1d-types.js';
 import { implFromPrepare } from '../prepared-impl.js';
 import { setDefaultConv1d } from '../select-conv1d.js';
 import { prepareConv1dWasm, wasmSimdSupported, type WasmTiling } from '../wasm/engine.js';
-import { ThreadPool } from './pool.js';
+import { setDefaultSpawn, ThreadPool } from './pool.js';
+import { spawnNodeWorker } from './node-spawn.js';
+
+// Pools made from Node code (here, tests, the bench) start Node worker threads.
+setDefaultSpawn(spawnNodeWorker);
 
 export { ThreadPool, MIN_FLOPS_PER_THREAD } from './pool.js';
 
@@ -33,7 +37,7 @@ export function prepareConv1dThreaded(
 
 /** The runtime's Conv1DImpl for the threaded path (one per pool). */
 export function conv1dThreads(pool: ThreadPool = defaultThreadPool()): Conv1DImpl<unknown> {
-  return implFromPrepare(`wasm-simd-threads-${pool.threads}`, (s, k, b) => prepareConv1dThreaded(s, k, b, pool)) as Conv1DImpl<unknown>;
+  return implFromPrepare(`wasm-simd-threads-${pool.threads}`, (s, k, b) => prepareConv1dThreaded(s, k, b, pool), () => pool.arena) as Conv1DImpl<unknown>;
 }
 
 /**
@@ -45,6 +49,8 @@ export function useThreads(pool?: ThreadPool): void {
   // Without an explicit pool, the process-wide one is created on the first Conv1D compile, so a
   // process that never compiles one (e.g. `kconv inspect`) never starts a worker.
   setDefaultConv1d(
-    pool ? conv1dThreads(pool) : (implFromPrepare('wasm-simd-threads', (s, k, b) => prepareConv1dThreaded(s, k, b, defaultThreadPool())) as Conv1DImpl<unknown>),
+    pool
+      ? conv1dThreads(pool)
+      : (implFromPrepare('wasm-simd-threads', (s, k, b) => prepareConv1dThreaded(s, k, b, defaultThreadPool()), () => defaultThreadPool().arena) as Conv1DImpl<unknown>),
   );
 }

@@ -1,9 +1,10 @@
 /**
- * Node worker threads over one shared WebAssembly memory: the WASM SIMD Conv1D kernel split by
+ * Worker threads over one shared WebAssembly memory: the WASM SIMD Conv1D kernel split by
  * output rows across the calling thread and `threads - 1` workers.
  *
- * Node-only (imports node:worker_threads): select it from Node code (src/node.ts, the CLI, the
- * bench), never from the isomorphic entry.
+ * Isomorphic: the workers come from a spawner, Node's worker_threads (./node-spawn.ts, installed
+ * by ./index.ts for Node code) or a browser's Web Workers (./web.ts, used by the browser default
+ * when the page is cross-origin isolated). Nothing here imports a platform module.
  *
  * Dispatch costs microseconds, not the ~50 µs of postMessage: every thread instantiates the same
  * kernel module on the same shared memory once, and a run only writes the call's arguments into
@@ -11,9 +12,7 @@
  * Atomics.notify. The calling thread computes its own share, then waits (Atomics.wait) for the
  * workers' pending count to reach zero. Small problems stay on the calling thread.
  */
-import { Worker } from 'node:worker_threads';
-import { wasmBytes, WasmArena, type KernelCall, type RowExecutor } from '../wasm/engine.js';
-import { CONV1D_WASM_SHARED } from '../wasm/conv1d-wasm.generated.js';
+import { defaultFlavor, kernelBytes, KERNEL_ARGS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
 
 // Control block layout (Int32 slots).
 const GEN = 0; // generation: bumped once per task to wake workers; -1 asks them to exit
@@ -23,30 +22,31 @@ const FAILED = 3; // set by a worker whose kernel threw
 const CHUNKS = 4; // chunks in the current task
 const CHUNK_ROWS = 5; // output rows per chunk
 const ROWS = 6; // output rows in all
-const ARGS = 8; // 15 problem arguments, then relu
+const ARGS = 8; // KERNEL_ARGS (16) problem arguments, then relu
 const SLOTS = 32;
 const CLOSED = 1 << 30;
+
+let defaultSpawn: SpawnWorker | null = null;
+
+/** The spawner pools use when given none (the platform entry installs it). */
+export function setDefaultSpawn(spawn: SpawnWorker): void {
+  defaultSpawn = spawn;
+}
 
 /** A problem below this many flops per thread runs on the calling thread: waking a worker costs more. */
 export const MIN_FLOPS_PER_THREAD = 2_000_000;
 
-// The worker body. It runs as an eval'd CommonJS script (so it needs no separate file, and works
-// the same from TypeScript sources under test and from dist/); it must not use anything outside
-// this function, so the slot numbers above are repeated as literals here.
+// The worker body. A spawner runs it from its source text (so it needs no separate file, and
+// works the same from TypeScript sources under test, from dist/ and from a browser bundle); it
+// must not use anything outside this function, so the slot numbers above are repeated as
+// literals here.
 //
 // Work is claimed, not assigned: the rows are cut into chunks and every thread (the caller
 // included) takes the next chunk with an atomic add until none is left. A worker that wakes late
 // (a busy machine) simply finds nothing left; the caller never waits for work nobody started.
 // Arguments are read only after a successful claim: the caller rewrites them only when NEXT is
 // CLOSED and every claimed chunk is DONE, so a claimed chunk always sees its own task's arguments.
-function workerMain(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { module, memory, control } = workerData as {
-    module: WebAssembly.Module;
-    memory: WebAssembly.Memory;
-    control: SharedArrayBuffer;
-  };
+export function workerMain({ module, memory, control }: WorkerData): void {
   const c = new Int32Array(control);
   const conv = new WebAssembly.Instance(module, { env: { memory } }).exports.conv1d as (...a: number[]) => void;
   let seen = 0;
@@ -65,7 +65,7 @@ function workerMain(): void {
       const start = chunk * per;
       const end = Math.min(c[6], start + per);
       try {
-        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], start, end, c[23]);
+        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23], start, end, c[24]);
       } catch {
         Atomics.store(c, 3, 1);
       }
@@ -74,12 +74,25 @@ function workerMain(): void {
   }
 }
 
+/** What every worker gets: the kernel module, the shared memory and the control block. */
+export interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+}
+
+/**
+ * Starts one worker that runs `main(data)` (main's source text is self-contained). The worker
+ * must not keep the process alive while idle.
+ */
+export type SpawnWorker = (main: (data: WorkerData) => void, data: WorkerData) => { terminate(): Promise<unknown> | void };
+
 export class ThreadPool implements RowExecutor {
   readonly threads: number;
   /** The arena whose memory every thread shares: prepare Conv1Ds with it. */
   readonly arena: WasmArena;
   private readonly control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-  private readonly workers: Worker[] = [];
+  private readonly workers: { terminate(): Promise<unknown> | void }[] = [];
   private closed = false;
   /** How the last split task was shared: chunks in all, and how many the calling thread ran. */
   lastSplit = { chunks: 0, byCaller: 0 };
@@ -88,22 +101,23 @@ export class ThreadPool implements RowExecutor {
   readonly minFlopsPerThread: number;
 
   /** `threads` counts the calling thread: 2 means the caller plus one worker. */
-  constructor(threads: number, options: { minFlopsPerThread?: number } = {}) {
+  /** Which build of the kernel the threads run (FMA where the engine has it). */
+  readonly flavor: KernelFlavor;
+
+  constructor(threads: number, options: { minFlopsPerThread?: number; flavor?: KernelFlavor; spawn?: SpawnWorker } = {}) {
     this.minFlopsPerThread = options.minFlopsPerThread ?? MIN_FLOPS_PER_THREAD;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
       throw new RangeError(`threads must be an integer in 1..64, found ${threads}`);
     }
     this.threads = threads;
-    const module = new WebAssembly.Module(wasmBytes(CONV1D_WASM_SHARED));
+    this.flavor = options.flavor ?? defaultFlavor();
+    const module = new WebAssembly.Module(kernelBytes(this.flavor, true));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
     this.arena = new WasmArena(memory, module);
+    const spawn = options.spawn ?? defaultSpawn;
+    if (threads > 1 && !spawn) throw new Error('no worker spawner: use src/runtime/threads/index.ts (Node) or web.ts (browsers)');
     for (let i = 0; i < threads - 1; i++) {
-      const w = new Worker(`(${workerMain.toString()})()`, {
-        eval: true,
-        workerData: { module, memory, control: this.control.buffer },
-      });
-      w.unref(); // an idle pool never keeps the process alive
-      this.workers.push(w);
+      this.workers.push(spawn!(workerMain, { module, memory, control: this.control.buffer as SharedArrayBuffer }));
     }
   }
 
@@ -116,12 +130,13 @@ export class ThreadPool implements RowExecutor {
     }
     const c = this.control;
     const a = call.args;
+    if (a.length !== KERNEL_ARGS) throw new Error(`a kernel call has ${KERNEL_ARGS} arguments, found ${a.length}`);
     // 4 chunks per thread: late or slow threads cost at most a small chunk of waiting
     const chunkRows = Math.max(1, Math.ceil(call.rows / (4 * n)));
     const chunks = Math.ceil(call.rows / chunkRows);
     Atomics.store(c, NEXT, CLOSED);
-    for (let i = 0; i < 15; i++) c[ARGS + i] = a[i];
-    c[ARGS + 15] = call.relu;
+    for (let i = 0; i < KERNEL_ARGS; i++) c[ARGS + i] = a[i];
+    c[ARGS + KERNEL_ARGS] = call.relu;
     c[CHUNK_ROWS] = chunkRows;
     c[ROWS] = call.rows;
     Atomics.store(c, CHUNKS, chunks);
@@ -138,7 +153,7 @@ export class ThreadPool implements RowExecutor {
       const start = chunk * chunkRows;
       const end = Math.min(call.rows, start + chunkRows);
       try {
-        this.arena.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], start, end, call.relu);
+        this.arena.runRows(call, start, end);
       } catch {
         failed = true;
       }

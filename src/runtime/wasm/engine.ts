@@ -1,13 +1,19 @@
 /**
  * The WebAssembly SIMD Conv1D path: packs weights into the kernel's panel layout inside a WASM
- * linear memory, copies each input in (with its zero padding), runs the kernel, copies out.
+ * linear memory, copies each input in (unpadded: the kernel handles padding by bounds), runs the
+ * kernel, copies out.
  *
- * Isomorphic: no Node imports. The bytes come from conv1d-wasm.generated.ts (built from
- * ./assembly/conv1d.ts by scripts/build-wasm.mjs). Worker threads reuse this module with a
+ * Two builds of the kernel exist: plain SIMD, and relaxed SIMD with fused multiply-adds. The
+ * relaxed one is used wherever the engine validates it (Chromium, Node ≥ 22, Node 20 with
+ * --experimental-wasm-relaxed-simd); the choice is made once, when the module is first compiled.
+ *
+ * Isomorphic: no Node imports. The bytes come from kernels-wasm.generated.ts (built from
+ * ./assembly/ by scripts/build-wasm.mjs; the module also holds the elementwise kernels of
+ * ./elementwise.ts). Worker threads reuse this module with a
  * shared memory (src/runtime/threads/), which is why the row-range execution is pluggable.
  */
-import { checkConv1DSpec, neededPadAfter, type Conv1DSpec, type PreparedConv1D } from '../conv1d-spec.js';
-import { CONV1D_WASM_PLAIN } from './conv1d-wasm.generated.js';
+import { checkConv1DSpec, type Conv1DSpec, type PreparedConv1D } from '../conv1d-spec.js';
+import { KERNELS_WASM_PLAIN, KERNELS_WASM_PLAIN_RELAXED, KERNELS_WASM_SHARED, KERNELS_WASM_SHARED_RELAXED } from './kernels-wasm.generated.js';
 import { KconvError } from '../../errors.js';
 
 const PAGE = 65536;
@@ -27,16 +33,19 @@ export function wasmBytes(b64: string): Uint8Array<ArrayBuffer> {
 
 /** The kernel's export, argument for argument (see assembly/conv1d.ts). */
 export type Conv1DExport = (
-  xp: number, wpack: number, bias: number, y: number,
-  paddedLength: number, inChannels: number, outLength: number,
+  x: number, wpack: number, bias: number, y: number,
+  inLength: number, padBefore: number, inChannels: number, outLength: number,
   kernelSize: number, inPerGroup: number, stride: number, dilation: number,
   groups: number, blocksPerGroup: number, block: number, chunk: number,
   rowStart: number, rowEnd: number, relu: number,
 ) => void;
 
-/** The 15 problem arguments before the row range, then relu: what a thread needs to run rows. */
+/** How many problem arguments come before the row range (x .. chunk). */
+export const KERNEL_ARGS = 16;
+
+/** The problem arguments before the row range, then relu: what a thread needs to run rows. */
 export interface KernelCall {
-  args: number[]; // xp .. chunk (15 numbers)
+  args: number[]; // x .. chunk (KERNEL_ARGS numbers)
   rows: number; // batch * outLength
   relu: number;
   flops: number;
@@ -54,17 +63,24 @@ export interface RowExecutor {
 export class WasmArena implements RowExecutor {
   readonly memory: WebAssembly.Memory;
   readonly kernel: Conv1DExport;
+  /** Every export of the kernel module's instance on this memory (the elementwise kernels too). */
+  readonly exports: WebAssembly.Exports;
   private top = 64; // keep address 0 unused: a zero pointer is then always a bug
   private free: { at: number; size: number }[] = [];
 
   constructor(memory: WebAssembly.Memory, module: WebAssembly.Module) {
     this.memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory } });
+    this.exports = instance.exports;
     this.kernel = instance.exports.conv1d as Conv1DExport;
+    liveArenas.push(new WeakRef(this));
   }
 
-  /** Byte address of `bytes` new bytes, 64-byte aligned (a cache line), zero-filled. */
-  alloc(bytes: number): number {
+  /**
+   * Byte address of `bytes` new bytes, 64-byte aligned (a cache line), zero-filled unless `zero`
+   * is false (for regions the caller fills completely before anything reads them).
+   */
+  alloc(bytes: number, zero = true): number {
     // Sizes come from model files: refuse what a 32-bit WASM memory cannot hold, before growing.
     if (!Number.isFinite(bytes) || bytes < 0 || this.top + bytes > MAX_WASM_BYTES) {
       throw new KconvError('LIMIT_EXCEEDED', `a working buffer of ${bytes} bytes does not fit in WebAssembly memory (${this.top} bytes in use, at most ${MAX_WASM_BYTES})`);
@@ -76,7 +92,7 @@ export class WasmArena implements RowExecutor {
       const at = r.at;
       if (r.size === size) this.free.splice(i, 1);
       else this.free[i] = { at: r.at + size, size: r.size - size };
-      new Uint8Array(this.memory.buffer, at, size).fill(0); // a reused region holds old data
+      if (zero) new Uint8Array(this.memory.buffer, at, size).fill(0); // a reused region holds old data
       return at;
     }
     // Above `top` nothing was ever handed out, and memory.grow gives zeroed pages: no fill.
@@ -108,45 +124,104 @@ export class WasmArena implements RowExecutor {
     this.free.push({ at, size });
   }
 
+  /** Bytes handed out and not released (for tests and memory reports). */
+  bytesInUse(): number {
+    return this.top - 64 - this.free.reduce((sum, r) => sum + r.size, 0);
+  }
+
   /** A Float32Array view of a region; re-take it after any alloc (growth replaces the buffer). */
   f32(at: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, length);
   }
 
   execute(call: KernelCall): void {
+    this.runRows(call, 0, call.rows);
+  }
+
+  /** Runs output rows [start, end) of a call on this thread's kernel instance. */
+  runRows(call: KernelCall, start: number, end: number): void {
     const a = call.args;
-    this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], 0, call.rows, call.relu);
+    this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], start, end, call.relu);
   }
 }
 
-let simdModule: WebAssembly.Module | null | undefined;
+/** Which build of the kernel runs: 'fma' (relaxed SIMD) or 'simd' (plain SIMD). */
+export type KernelFlavor = 'fma' | 'simd';
 
-/** The compiled plain (non-shared) kernel module, or null when this engine lacks WASM SIMD. */
-export function plainModule(): WebAssembly.Module | null {
-  if (simdModule === undefined) {
-    try {
-      simdModule = typeof WebAssembly === 'object' ? new WebAssembly.Module(wasmBytes(CONV1D_WASM_PLAIN)) : null;
-    } catch {
-      simdModule = null; // no SIMD (validation fails on v128): callers fall back to typed arrays
+const liveArenas: WeakRef<WasmArena>[] = [];
+
+/**
+ * The arena whose memory holds all of `arrays` (views of it), or null. Kernels that get plain
+ * Float32Arrays use it to tell whether they can run in WebAssembly on them in place.
+ */
+export function arenaOf(...arrays: Float32Array[]): WasmArena | null {
+  const buffer = arrays[0].buffer;
+  for (let i = 1; i < arrays.length; i++) if (arrays[i].buffer !== buffer) return null;
+  for (let i = 0; i < liveArenas.length; i++) {
+    const arena = liveArenas[i].deref();
+    if (!arena) {
+      liveArenas.splice(i--, 1);
+      continue;
     }
+    if (arena.memory.buffer === buffer) return arena;
   }
-  return simdModule;
+  return null;
+}
+
+let fma: boolean | undefined;
+
+/** True when this engine accepts the relaxed-SIMD (fused multiply-add) build of the kernel. */
+export function wasmFmaSupported(): boolean {
+  fma ??= typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes(KERNELS_WASM_PLAIN_RELAXED));
+  return fma;
+}
+
+/** The flavor compile() gets by default: FMA where the engine has it. */
+export function defaultFlavor(): KernelFlavor {
+  return wasmFmaSupported() ? 'fma' : 'simd';
+}
+
+/** The kernel bytes of a flavor, for a plain or a shared memory. */
+export function kernelBytes(flavor: KernelFlavor, shared: boolean): Uint8Array<ArrayBuffer> {
+  if (flavor === 'fma') return wasmBytes(shared ? KERNELS_WASM_SHARED_RELAXED : KERNELS_WASM_PLAIN_RELAXED);
+  return wasmBytes(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN);
+}
+
+const plainModules = new Map<KernelFlavor, WebAssembly.Module | null>();
+
+/**
+ * The compiled plain (non-shared) kernel module of `flavor` (default: FMA when the engine has
+ * it), or null when this engine lacks WASM SIMD (or relaxed SIMD, for 'fma').
+ */
+export function plainModule(flavor: KernelFlavor = defaultFlavor()): WebAssembly.Module | null {
+  if (!plainModules.has(flavor)) {
+    let module: WebAssembly.Module | null = null;
+    try {
+      if (typeof WebAssembly === 'object') module = new WebAssembly.Module(kernelBytes(flavor, false));
+    } catch {
+      module = null; // no SIMD (validation fails on v128): callers fall back to typed arrays
+    }
+    plainModules.set(flavor, module);
+  }
+  return plainModules.get(flavor)!;
 }
 
 export function wasmSimdSupported(): boolean {
-  return plainModule() !== null;
+  return plainModule('simd') !== null;
 }
 
-let defaultArena: WasmArena | null = null;
+const defaultArenas = new Map<KernelFlavor, WasmArena>();
 
-/** The process-wide single-threaded arena (created on first use). */
-export function sharedPlainArena(): WasmArena {
-  if (!defaultArena) {
-    const module = plainModule();
-    if (!module) throw new Error('WebAssembly SIMD is not available in this engine');
-    defaultArena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), module);
+/** The process-wide single-threaded arena of a flavor (created on first use). */
+export function sharedPlainArena(flavor: KernelFlavor = defaultFlavor()): WasmArena {
+  let arena = defaultArenas.get(flavor);
+  if (!arena) {
+    const module = plainModule(flavor);
+    if (!module) throw new Error(`WebAssembly ${flavor === 'fma' ? 'relaxed SIMD' : 'SIMD'} is not available in this engine`);
+    arena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), module);
+    defaultArenas.set(flavor, arena);
   }
-  return defaultArena;
+  return arena;
 }
 
 export interface WasmTiling {
@@ -174,69 +249,93 @@ export function chooseTiling(s: Conv1DSpec): WasmTiling {
   return { block, chunk: Math.ceil(chunk / 48) * 48 };
 }
 
-/** Packs the canonical kernel [k, Cg, filters] into [group][block][k][Cg][blockWidth] panels. */
+/**
+ * Packs the canonical kernel [k, Cg, filters] into [group][block][k][Cg][blockWidth] panels.
+ * Writes every element of `out` (the lanes past a group's last filter as zeros), so `out` need
+ * not be zeroed beforehand.
+ */
 export function packWeights(s: Conv1DSpec, kernel: Float32Array, block: number, out: Float32Array): void {
   const cg = s.inChannels / s.groups;
   const fg = s.filters / s.groups;
   const bpg = Math.ceil(fg / block);
+  const F = s.filters;
   let o = 0;
   for (let g = 0; g < s.groups; g++) {
     for (let blk = 0; blk < bpg; blk++) {
-      for (let j = 0; j < s.kernelSize; j++) {
-        for (let c = 0; c < cg; c++) {
-          const src = (j * cg + c) * s.filters + g * fg;
-          for (let lane = 0; lane < block; lane++) {
-            const f = blk * block + lane;
-            out[o++] = f < fg ? kernel[src + f] : 0;
-          }
-        }
+      const first = g * fg + blk * block;
+      const lanes = Math.min(block, fg - blk * block);
+      for (let row = 0; row < s.kernelSize * cg; row++) {
+        // kernel row (j, c) holds every filter: this panel's lanes are `lanes` consecutive ones
+        const src = row * F + first;
+        for (let lane = 0; lane < lanes; lane++) out[o + lane] = kernel[src + lane];
+        for (let lane = lanes; lane < block; lane++) out[o + lane] = 0;
+        o += block;
       }
     }
   }
 }
 
 /**
- * Prepares a Conv1D on the WASM SIMD kernel: packs weights into `arena`'s memory and reserves
- * the padded-input and output regions, so run() only copies and computes.
+ * Prepares a Conv1D on the WASM SIMD kernel: reserves its regions of `arena`'s memory (packed
+ * weights, bias, input, output). The weights are packed into their region on the first run, not
+ * here: a plan is ready as soon as it is compiled (a 10 MB model's packing took most of
+ * load + compile), and a layer that never runs never pays for packing.
  */
 export function prepareConv1dWasm(
   spec: Conv1DSpec,
   kernel: Float32Array,
   bias: Float32Array | null,
-  options: { arena?: WasmArena; executor?: RowExecutor; tiling?: WasmTiling; path?: string } = {},
+  options: { arena?: WasmArena; flavor?: KernelFlavor; executor?: RowExecutor; tiling?: WasmTiling; path?: string } = {},
 ): PreparedConv1D {
   checkConv1DSpec(spec);
   const s = { ...spec };
-  const arena = options.arena ?? sharedPlainArena();
+  const arena = options.arena ?? sharedPlainArena(options.flavor);
   const executor = options.executor ?? arena;
   const { block, chunk } = options.tiling ?? chooseTiling(s);
   const cg = s.inChannels / s.groups;
   const fg = s.filters / s.groups;
   const bpg = Math.ceil(fg / block);
   const outStride = s.groups * bpg * block;
-  const paddedLength = s.padBefore + s.inLength + neededPadAfter(s);
   if (kernel.length !== s.kernelSize * cg * s.filters) {
     throw new RangeError(`kernel needs ${s.kernelSize * cg * s.filters} values [${s.kernelSize}, ${cg}, ${s.filters}], found ${kernel.length}`);
   }
   if (bias && bias.length !== s.filters) throw new RangeError(`bias needs ${s.filters} values, found ${bias.length}`);
 
   const wLen = s.groups * bpg * s.kernelSize * cg * block;
-  const xLen = s.batch * paddedLength * s.inChannels;
+  const xLen = s.batch * s.inLength * s.inChannels;
   const yLen = s.batch * s.outLength * outStride;
+  // Only the bias region relies on zeros (its padding lanes, or all of it without a bias): the
+  // packing writes every weight, each run writes all of x, and the kernel all of y.
   const regions = [
-    { at: arena.alloc(wLen * 4), bytes: wLen * 4 },
+    { at: arena.alloc(wLen * 4, false), bytes: wLen * 4 },
     { at: arena.alloc(outStride * 4), bytes: outStride * 4 },
-    { at: arena.alloc(xLen * 4), bytes: xLen * 4 },
-    { at: arena.alloc(yLen * 4), bytes: yLen * 4 },
   ];
-  const [wAt, bAt, xAt, yAt] = regions.map((r) => r.at);
-  packWeights(s, kernel, block, arena.f32(wAt, wLen));
+  const [wAt, bAt] = regions.map((r) => r.at);
   if (bias) {
     const b = arena.f32(bAt, outStride);
     for (let g = 0; g < s.groups; g++) for (let f = 0; f < fg; f++) b[g * bpg * block + f] = bias[g * fg + f];
   }
+  // Input and output regions of its own only for arrays outside the arena, taken on first need: a
+  // plan keeps its values in the arena (runtime/workspace.ts), and there the kernel reads x and
+  // writes y in place. Taking a region may grow the memory, which detaches every view of it; the
+  // run below takes the addresses of in-arena x and y before allocating, and writes only JS
+  // arrays afterwards. The exception, an in-arena y the kernel cannot write in place (its panels
+  // pad each group's filters), gets both regions now.
+  let xAt = 0;
+  let yAt = 0;
+  const ownRegion = (bytes: number) => {
+    const at = arena.alloc(bytes, false);
+    regions.push({ at, bytes });
+    return at;
+  };
+  let packed = false;
+  const padded = outStride !== s.filters;
+  if (padded) {
+    xAt = ownRegion(xLen * 4);
+    yAt = ownRegion(yLen * 4);
+  }
   const call: KernelCall = {
-    args: [xAt, wAt, bAt, yAt, paddedLength, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
+    args: [0, wAt, bAt, 0, s.inLength, s.padBefore, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
     rows: s.batch * s.outLength,
     relu: s.relu ? 1 : 0,
     flops: 2 * s.batch * s.outLength * s.filters * s.kernelSize * cg,
@@ -252,13 +351,17 @@ export function prepareConv1dWasm(
       if (disposed) throw new Error('this Conv1D was disposed');
       if (x.length !== s.batch * inRow) throw new RangeError(`x needs ${s.batch * inRow} values, found ${x.length}`);
       if (y.length !== outCount) throw new RangeError(`y needs ${outCount} values, found ${y.length}`);
-      const buf = arena.memory.buffer;
-      // Interior rows only: the padding rows were zeroed at alloc and are never written.
-      const xs = new Float32Array(buf, xAt, xLen);
-      for (let b = 0; b < s.batch; b++) {
-        xs.set(x.subarray(b * inRow, (b + 1) * inRow), (b * paddedLength + s.padBefore) * s.inChannels);
+      if (!packed) {
+        packWeights(s, kernel, block, arena.f32(wAt, wLen));
+        packed = true;
       }
+      const xInPlace = x.buffer === arena.memory.buffer;
+      const yInPlace = !padded && y.buffer === arena.memory.buffer;
+      call.args[0] = xInPlace ? x.byteOffset : (xAt ||= ownRegion(xLen * 4));
+      call.args[3] = yInPlace ? y.byteOffset : (yAt ||= ownRegion(yLen * 4));
+      if (!xInPlace) new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
       executor.execute(call);
+      if (yInPlace) return;
       const ys = new Float32Array(arena.memory.buffer, yAt, yLen);
       if (outStride === s.filters) {
         y.set(ys);

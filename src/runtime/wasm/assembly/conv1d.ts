@@ -6,8 +6,11 @@
 // thread) share one memory safely: there is no heap and no global state to race on.
 //
 // Layouts (all float32, channels last):
-//   xp     padded input  [batch][paddedLength][inChannels]; the zero padding is real memory, so
-//          the inner loops never test bounds.
+//   x      input [batch][inLength][inChannels], unpadded: padding is virtual. Output steps whose
+//          whole window lies inside the input run the register tiles below with no bounds test;
+//          the few steps at either end (padBefore/stride of them before, about the same after)
+//          run one at a time over only the taps that land inside the input, since a tap outside
+//          contributes zero. No padded copy of the input is ever made.
 //   wpack  packed weights [group][block][kernelSize][inPerGroup][BLOCK]: for each block of
 //          BLOCK output channels, the taps the inner loop reads are contiguous and in order.
 //          Output channels of a group are zero-padded up to a multiple of BLOCK.
@@ -22,9 +25,12 @@
 
 const F: usize = 4; // bytes per float32
 
-// Lets one build run in both relaxed-SIMD and plain-SIMD engines: multiply then add (no FMA),
-// which is also what makes results reproducible across engines.
+// acc + a * b. The plain build multiplies then adds (two roundings), which every SIMD engine runs.
+// The relaxed build (scripts/build-wasm.mjs, --enable relaxed-simd) uses relaxed_madd: one fused
+// multiply-add instruction where the CPU has FMA, which is both faster and rounds once. The engine
+// picks the relaxed build only when WebAssembly.validate accepts it (src/runtime/wasm/engine.ts).
 @inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
@@ -175,6 +181,14 @@ const F: usize = 4; // bytes per float32
   v128.store(y, finish(a0, relu));
 }
 
+// One output step of a panel of `block` channels over taps [0, k) starting at x and w (the edge
+// steps pass only the taps inside the input, with x and w advanced to the first of them).
+@inline function single(block: i32, x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
+  if (block == 8) tile1x8(x, w, k, cin, ds, b, y, relu);
+  else if (block == 16) tile1x16(x, w, k, cin, ds, b, y, relu);
+  else tile1x4(x, w, k, cin, ds, b, y, relu);
+}
+
 /**
  * Computes output rows [rowStart, rowEnd) of the flattened (batch, step) output.
  *
@@ -183,8 +197,8 @@ const F: usize = 4; // bytes per float32
  * chunk hot in L1/L2 while every panel passes over it).
  */
 export function conv1d(
-  xp: usize, wpack: usize, bias: usize, y: usize,
-  paddedLength: i32, inChannels: i32, outLength: i32,
+  x: usize, wpack: usize, bias: usize, y: usize,
+  inLength: i32, padBefore: i32, inChannels: i32, outLength: i32,
   kernelSize: i32, inPerGroup: i32, stride: i32, dilation: i32,
   groups: i32, blocksPerGroup: i32, block: i32, chunk: i32,
   rowStart: i32, rowEnd: i32, relu: bool,
@@ -194,42 +208,48 @@ export function conv1d(
   const rs = <usize>(stride * inChannels) * F; // input bytes between consecutive output steps
   const ds = <usize>(dilation * inChannels) * F; // input bytes between consecutive taps
   const panel = <usize>(kernelSize * inPerGroup * block) * F; // bytes of one packed panel
+  const tapBytes = <usize>(inPerGroup * block) * F; // bytes of one tap inside a panel
+  const span = (kernelSize - 1) * dilation; // input steps from a window's first tap to its last
+  // Interior steps [tLo, tHi): every tap of the window lies in [0, inLength).
+  const tLo = min((padBefore + stride - 1) / stride, outLength);
+  const tHi = max(tLo, min(outLength, inLength - 1 - span + padBefore >= 0 ? (inLength - 1 - span + padBefore) / stride + 1 : 0));
   let row = rowStart;
   while (row < rowEnd) {
     const batch = row / outLength;
     const t0 = row - batch * outLength;
     // a chunk never crosses a batch item, so every row of it shares one input image
     const t1 = min(min(t0 + chunk, outLength), t0 + (rowEnd - row));
-    const xBatch = xp + <usize>batch * <usize>paddedLength * <usize>inChannels * F;
+    const xBatch = x + <usize>batch * <usize>inLength * <usize>inChannels * F;
     const yBatch = y + <usize>batch * <usize>outLength * ys;
+    const i0 = max(t0, tLo), i1 = max(i0, min(t1, tHi)); // the chunk's interior steps
     for (let g = 0; g < groups; g++) {
       const xGroup = xBatch + <usize>(g * inPerGroup) * F;
       for (let blk = 0; blk < blocksPerGroup; blk++) {
         const col = (g * blocksPerGroup + blk) * block;
         const w = wpack + <usize>(g * blocksPerGroup + blk) * panel;
         const b = bias + <usize>col * F;
-        let t = t0;
+        const yCol = yBatch + <usize>col * F;
+        // Interior: x of step t starts at input step t*stride - padBefore (≥ 0 here).
+        const xi = xGroup - <usize>padBefore * <usize>inChannels * F;
+        let t = i0;
         if (block == 8) {
-          for (; t + 6 <= t1; t += 6) {
-            tile6x8(xGroup + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yBatch + <usize>t * ys + <usize>col * F, ys, relu);
-          }
-          for (; t < t1; t++) {
-            tile1x8(xGroup + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yBatch + <usize>t * ys + <usize>col * F, relu);
-          }
+          for (; t + 6 <= i1; t += 6) tile6x8(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
         } else if (block == 16) {
-          for (; t + 3 <= t1; t += 3) {
-            tile3x16(xGroup + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yBatch + <usize>t * ys + <usize>col * F, ys, relu);
-          }
-          for (; t < t1; t++) {
-            tile1x16(xGroup + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yBatch + <usize>t * ys + <usize>col * F, relu);
-          }
+          for (; t + 3 <= i1; t += 3) tile3x16(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
         } else {
-          for (; t + 8 <= t1; t += 8) {
-            tile8x4(xGroup + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yBatch + <usize>t * ys + <usize>col * F, ys, relu);
-          }
-          for (; t < t1; t++) {
-            tile1x4(xGroup + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yBatch + <usize>t * ys + <usize>col * F, relu);
-          }
+          for (; t + 8 <= i1; t += 8) tile8x4(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+        }
+        for (; t < i1; t++) single(block, xi + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, relu);
+        // Edge steps: only the taps j with 0 ≤ t*stride + j*dilation - padBefore < inLength.
+        for (let e = t0; e < t1; e++) {
+          if (e == i0) e = i1; // skip the interior (done above)
+          if (e >= t1) break;
+          const first = e * stride - padBefore;
+          const jLo = first >= 0 ? 0 : (-first + dilation - 1) / dilation;
+          const jHi = first >= inLength ? 0 : min(kernelSize, (inLength - 1 - first) / dilation + 1);
+          const taps = max(0, jHi - jLo);
+          const xe = xGroup + <usize>(taps > 0 ? first + jLo * dilation : 0) * <usize>inChannels * F;
+          single(block, xe, w + <usize>jLo * tapBytes, taps, inPerGroup, ds, b, yCol + <usize>e * ys, relu);
         }
       }
     }
