@@ -177,7 +177,17 @@ class GraphBuilder {
   private sequentialInput(entries: LayerEntry[], config: unknown, scope: string[], where: string, namePrefix: string): string {
     const first = entries[0];
     if (!first) throw new KconvError('BAD_CONFIG', 'Sequential model has no layers', { where });
+    if (first.className === 'Merge') {
+      throw new KconvError(
+        'UNSUPPORTED_LAYER',
+        "Keras 1's Merge layer over Sequential models (a Sequential with several inputs) is not supported: build the model as a Functional one (merge() / Concatenate) and save it again",
+        { where: first.where },
+      );
+    }
     let attrs = inputAttrs(first.config, first.where);
+    // Keras 2.2.4 (tf.keras of TF 1.13-2.0, standalone Keras 2.3) saves a Sequential that starts with
+    // a model without a shape of its own: the nested model's input layer has it.
+    if (!attrs && isModelClass(first.className)) attrs = nestedModelInput(first);
     if (!attrs && (first.config.input_dim !== undefined || first.config.input_length !== undefined)) {
       // Keras 1 (and Keras 2 legacy kwargs): input_dim / input_length instead of a shape.
       const dim = first.config.input_dim;
@@ -232,8 +242,21 @@ class GraphBuilder {
     for (const list of calls.values()) for (const call of list) callTensors(call).forEach(note);
     outputRefs.forEach(note);
 
+    // Keras 1 records `Input → Activation('linear')` with the Activation as the model's input layer
+    // (a linear Activation returns its input tensor itself, so the model input is the InputLayer's
+    // tensor; Keras 1.2.2 reloads such files): walk back to the InputLayer.
+    const realInput = (ref: TensorRef): TensorRef => {
+      for (let r = ref; ; ) {
+        const e = byName.get(r[0]);
+        const call = e && calls.get(e.name)?.[r[1]];
+        const read = call ? positionalTensors(call) : [];
+        const linear = e?.className === 'Activation' && (e.config.activation ?? 'linear') === 'linear';
+        if (!e || e.className === 'InputLayer' || !linear || read.length !== 1) return r;
+        r = read[0];
+      }
+    };
     const values = new Map<string, string>(); // `${layer}|${node}|${tensor}` → value name
-    inputRefs.forEach((ref, i) => {
+    inputRefs.map(realInput).forEach((ref, i) => {
       const e = byName.get(ref[0]);
       if (!e) throw new KconvError('BAD_CONFIG', `input layer '${ref[0]}' is not among the layers`, { where: `${where}.input_layers` });
       const value = inputs ? inputs[i] : this.addInput(e, namePrefix);
@@ -446,5 +469,15 @@ function positionalTensors(call: NodeCall): TensorRef[] {
   call.args.forEach(walk);
   return out;
 }
+
+/** The input shape a nested model records: its (first) input layer's, or its first layer's. */
+function nestedModelInput(e: LayerEntry): OpAttrMap['Input'] | undefined {
+  const layers = Array.isArray(e.config) ? e.config : Array.isArray(e.config.layers) ? e.config.layers : [];
+  const inputName = Array.isArray(e.config.input_layers) ? refList(e.config.input_layers, `${e.where}.input_layers`)[0]?.[0] : undefined;
+  const layer = (inputName === undefined ? layers[0] : layers.find((l) => isObject(l) && (l.name === inputName || (isObject(l.config) && l.config.name === inputName)))) as unknown;
+  if (!isObject(layer) || !isObject(layer.config)) return undefined;
+  return inputAttrs(layer.config, `${e.where} input layer`) ?? (isModelClass(String(layer.class_name)) ? nestedModelInput({ ...e, className: String(layer.class_name), config: layer.config }) : undefined);
+}
+
 
 export { dtypeOf };
