@@ -1,5 +1,5 @@
 // A minimal static file server for the demo page, bound to 127.0.0.1 only. Serves files under
-// `root` (never outside it), GET/HEAD only, no directory listings.
+// `root` (never outside it), GET/HEAD only, no directory listings; `/` redirects to the demo.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -32,6 +32,10 @@ export function startStaticServer(root, port = 0, { isolate = false } = {}) {
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     } catch {
       res.writeHead(400).end();
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(302, { location: '/demo/' }).end();
       return;
     }
     if (path.endsWith('/')) path += 'index.html';

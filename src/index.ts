@@ -17,7 +17,11 @@
  */
 
 export { load, type LoadOptions, type ModelFiles, type ModelSource } from './api/load.js';
-export { Model, type PredictInputs } from './api/model.js';
+export { Model, type PredictInputs, type InputTensor, type Float32Tensor } from './api/model.js';
+export { loadFromUrl, type LoadFromUrlOptions } from './api/url.js';
+export { fromTfjs, toTfjs, type TfjsTensorLike, type TfjsLike } from './api/tfjs.js';
+export { randomInputs, type RandomInputOptions } from './api/random-inputs.js';
+export { tensorFromJson, tensorToJson } from './api/json-tensor.js';
 export { save, saveWithWarnings, extensionFor, targetFor, SAVE_FORMATS, type SaveFormat, type DeprecatedSaveFormat, type SaveOptions, type SaveResult } from './api/save.js';
 export { MODEL_FORMATS, WRITE_FORMATS, DEPRECATED_WRITE_ALIASES, caseFormat, type ModelFormat, type ModelFormatInfo, type WriteFormat } from './model-formats.js';
 export type { InspectReport, LayerInfo, Conv1DInfo, TensorInfo, WeightsSummary, UnsupportedInfo, Shape } from './api/inspect.js';
@@ -31,5 +35,4 @@ export type { Graph, Node, KerasBag, Provenance } from './ir/graph.js';
 export type { OpType, OpAttrMap, Activation, Padding, Layout } from './ir/ops/index.js';
 export { TOLERANCES, tolerance, compareArrays, type Tolerance, type ToleranceName, type Comparison } from './verify/tolerance.js';
 
-/** kconv's version (kept equal to package.json's by a test). */
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';

@@ -66,16 +66,16 @@ export const MODEL_FORMATS = {
     writable: true,
   },
   onnx: {
-    description: 'ONNX model (reserved: the writer is being added; not written yet)',
+    description: 'ONNX model for onnxruntime and other ONNX runtimes, at the lowest opset that holds it (docs/onnx.md); kconv writes it, it does not read it',
     extension: '.onnx',
-    writable: false,
+    writable: true,
   },
 } as const satisfies Record<string, ModelFormatInfo>;
 
 export type ModelFormat = keyof typeof MODEL_FORMATS;
 
 /** The formats `save` and `kconv convert --to` write. */
-export const WRITE_FORMATS = ['keras-v3', 'keras-h5', 'keras-v3-weights', 'keras-h5-weights', 'kir'] as const satisfies readonly ModelFormat[];
+export const WRITE_FORMATS = ['keras-v3', 'keras-h5', 'keras-v3-weights', 'keras-h5-weights', 'kir', 'onnx'] as const satisfies readonly ModelFormat[];
 export type WriteFormat = (typeof WRITE_FORMATS)[number];
 
 export function isWriteFormat(name: string): name is WriteFormat {

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { KconvError } from './errors.js';
 import { load, type LoadOptions } from './api/load.js';
 import type { Model } from './api/model.js';
-import { readNpy, writeNpy } from './formats/npy.js';
+import { isNpy, readNpy, writeNpy } from './formats/npy.js';
+import { tensorFromJson, tensorToJson } from './api/json-tensor.js';
+import { parseJsonSafely, DEFAULT_LIMITS } from './limits.js';
 import { sniffFormat } from './formats/sniff.js';
 import { resolveCheckpoint } from './node/checkpoint-files.js';
 import { writeFileSafely, type WriteFileOptions } from './node/write-file.js';
@@ -116,6 +118,26 @@ export async function loadFile(path: string, options: LoadFileOptions = {}): Pro
 /** Reads a `.npy` file as a tensor. */
 export function readNpyFile(path: string): Tensor {
   return readNpy(readBytes(path), path);
+}
+
+/**
+ * Reads a tensor from a `.npy` file or a JSON file (nested arrays, or `{shape, data, dtype?}`):
+ * the bytes decide, as for models.
+ */
+export function readTensorFile(path: string): Tensor {
+  const bytes = readBytes(path);
+  if (isNpy(bytes)) return readNpy(bytes, path);
+  const text = new TextDecoder().decode(bytes).trimStart();
+  if (!text.startsWith('[') && !text.startsWith('{')) {
+    throw new KconvError('BAD_INPUT', `'${path}' is neither a .npy file nor JSON (nested arrays of numbers, or {shape, data})`);
+  }
+  return tensorFromJson(parseJsonSafely(text, { where: path, limits: DEFAULT_LIMITS }), path);
+}
+
+/** Writes a tensor as JSON nested arrays when `path` ends in `.json`, else as `.npy` (safely, see `writeFileSafely`). */
+export async function writeTensorFile(path: string, t: Tensor, options: Omit<WriteFileOptions, 'verify'> = {}): Promise<void> {
+  if (path.toLowerCase().endsWith('.json')) await writeFileSafely(path, new TextEncoder().encode(`${JSON.stringify(tensorToJson(t))}\n`), options);
+  else await writeNpyFile(path, t, options);
 }
 
 /** Writes a tensor as a `.npy` file (safely, see `writeFileSafely`). */

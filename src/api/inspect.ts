@@ -5,7 +5,7 @@
  */
 import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Padding } from '../ir/ops/index.js';
-import { paddingName } from '../ir/padding.js';
+import { paddingName, type PaddingName } from '../ir/padding.js';
 import { DTYPE_SIZE, numElements, type DType } from '../tensor.js';
 import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 
@@ -18,6 +18,12 @@ export interface TensorInfo {
   /** Full shape including the batch axis, or null when kconv cannot infer it. */
   shape: Shape | null;
   dtype: DType | null;
+  /**
+   * For an input that feeds an Embedding: the smallest and largest index it accepts (inclusive).
+   * Such an input is reported as `int32` whatever dtype the file declared (Keras 2 declares
+   * float32 and casts), since only integers in this range mean anything to the model.
+   */
+  indexRange?: [number, number];
 }
 
 export interface LayerInfo {
@@ -48,7 +54,7 @@ export interface Conv1DInfo {
   dilation: number;
   groups: number;
   /** `valid`, `same`, `causal`, or `explicit` when the padding is none of those. */
-  padding: 'valid' | 'same' | 'causal' | 'explicit';
+  padding: PaddingName;
   /** Steps of zero padding before/after, or null for `same` (resolved from the input length at run time). */
   padBefore: number | null;
   padAfter: number | null;
@@ -109,6 +115,12 @@ export interface InspectReport {
   weights: WeightsSummary;
   /** Whether every layer can be run by kconv. */
   runnable: boolean;
+  /**
+   * What a Keras 3 conversion with no version asked for (`kconv convert --to keras3`, `save`)
+   * targets: the oldest Keras 3 that holds the model, and the versions that load the file; null
+   * when no Keras 3 can hold it.
+   */
+  keras3?: { target: string; loadsIn: string } | null;
   /** Layers that load but cannot run (Lambda, custom classes...). */
   unsupported: UnsupportedInfo[];
   warnings: string[];
@@ -125,6 +137,7 @@ export type ShapeTable = Map<string, Shape>;
 function describePadding(p: Padding, dilation: number, kernelSize: number): Pick<Conv1DInfo, 'padding' | 'padBefore' | 'padAfter'> {
   const padding = paddingName(p, kernelSize, dilation);
   if (p.kind === 'same') return { padding, padBefore: null, padAfter: null };
+  if (p.kind === 'theano-same') return { padding, padBefore: p.before, padAfter: null };
   return { padding, padBefore: p.before, padAfter: p.after };
 }
 
@@ -145,6 +158,18 @@ function className(node: Node): string {
   if (node.keras) return node.keras.className;
   if (node.op === 'Unsupported') return node.attrs.className;
   return node.op;
+}
+
+/**
+ * The vocabulary size of the Embedding(s) an input feeds (the smallest, when several read it), or
+ * null when no Embedding reads it directly.
+ */
+export function embeddingVocabulary(graph: Graph, input: string): number | null {
+  let size: number | null = null;
+  for (const node of graph.nodes) {
+    if (node.op === 'Embedding' && node.inputs.includes(input)) size = Math.min(size ?? Infinity, node.attrs.inputDim);
+  }
+  return size;
 }
 
 /** Builds the report. `shapes` comes from shape inference; missing entries print as unknown. */
@@ -208,7 +233,13 @@ export function buildReport(graph: Graph, file: string | null, shapes: ShapeTabl
   const inputs: TensorInfo[] = graph.inputs.map((name) => {
     const node = inputNodes.get(name);
     const declared = node && node.op === 'Input' ? ([node.attrs.batchSize, ...node.attrs.shape] as Shape) : null;
-    return { name, shape: shapes.get(name) ?? declared, dtype: node && node.op === 'Input' ? node.attrs.dtype : null };
+    const info: TensorInfo = { name, shape: shapes.get(name) ?? declared, dtype: node && node.op === 'Input' ? node.attrs.dtype : null };
+    const vocabulary = embeddingVocabulary(graph, name);
+    if (vocabulary !== null) {
+      info.dtype = 'int32';
+      info.indexRange = [0, vocabulary - 1];
+    }
+    return info;
   });
   const outputs: TensorInfo[] = graph.outputs.map((name) => ({ name, shape: shapes.get(name) ?? null, dtype: shapes.has(name) ? 'float32' : null }));
   const warnings = [...p.warnings];
@@ -265,7 +296,7 @@ export function formatReport(r: InspectReport): string {
   if (r.file) lines.push(`File: ${r.file}`);
   lines.push(`Format: ${r.format}   Keras: ${r.kerasVersion ?? 'not recorded'}   Backend: ${backend}`);
   if (!r.weightTensors) {
-    lines.push(`Inputs: ${r.inputs.map((i) => `${i.name} ${formatShape(i.shape)}${i.dtype && i.dtype !== 'float32' ? ` ${i.dtype}` : ''}`).join(', ')}`);
+    lines.push(`Inputs: ${r.inputs.map((i) => `${i.name} ${formatShape(i.shape)}${i.dtype && i.dtype !== 'float32' ? ` ${i.dtype}` : ''}${i.indexRange ? ` in [${i.indexRange.join(', ')}]` : ''}`).join(', ')}`);
     lines.push(`Outputs: ${r.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')}`);
     lines.push('');
     const rows = [['Layer', 'Class', 'Output shape', 'Params']];
@@ -294,6 +325,10 @@ export function formatReport(r: InspectReport): string {
     const wrows = [['Layer', 'Weight', 'Shape', 'dtype']];
     for (const w of r.weightTensors) wrows.push([w.layer, w.name, formatShape(w.shape), w.dtype]);
     lines.push(...table(wrows).map((l) => `  ${l}`));
+  }
+  if (r.keras3 !== undefined) {
+    lines.push('');
+    lines.push(r.keras3 ? `Converts to Keras 3 as a file for Keras ${r.keras3.target}: loads in ${r.keras3.loadsIn}` : 'Converts to Keras 3: no Keras 3 can hold this model');
   }
   if (r.unsupported.length > 0) {
     lines.push('');

@@ -5,6 +5,7 @@
 import { KconvError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { Model } from './model.js';
+import { fixInputLengths } from './input-length.js';
 import { readCheckpointModel, readHdf5Model, readKirModel, readZipModel, type ReaderOptions } from './readers.js';
 import { describeFormat, sniffFormat } from '../formats/sniff.js';
 import { checkpointFromNamedFiles, type CheckpointFiles } from '../tf/checkpoint.js';
@@ -95,7 +96,10 @@ export async function load(source: ModelSource, options: LoadOptions = {}): Prom
     ...(options.inputNode !== undefined ? { inputNode: options.inputNode } : {}),
   };
   const filename = options.filename ?? null;
-  const model = (graph: Graph) => new Model(graph, filename, limits);
+  const model = (graph: Graph) => {
+    fixInputLengths(graph);
+    return new Model(graph, filename, limits);
+  };
   if (!(source instanceof Uint8Array) && !(source instanceof ArrayBuffer)) {
     if (source && typeof source === 'object' && 'checkpoint' in source) {
       return model(await readCheckpointModel(source.checkpoint, readerOptions));
@@ -130,8 +134,8 @@ export async function load(source: ModelSource, options: LoadOptions = {}): Prom
     default:
       throw new KconvError(
         'UNSUPPORTED_FORMAT',
-        `expected a Keras model (.h5/.hdf5, .keras, .weights.h5), a TensorFlow checkpoint or a .kir file, found ${describeFormat(format)}` +
-          (format === 'json' ? ' (an architecture JSON needs its weights file: load the weights and pass the JSON as `architecture`)' : ''),
+        `expected a Keras model (.h5/.hdf5, .keras, .weights.h5), a TensorFlow checkpoint or a .kir file, found ${bytes.length === 0 ? 'an empty file (0 bytes: an interrupted download or copy?)' : describeFormat(format)}` +
+          (format === 'json' ? ' (an architecture JSON needs its weights file: load the weights and pass the JSON as the `architecture` option)' : ''),
         { file: options.filename },
       );
   }

@@ -5,17 +5,80 @@
  */
 import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { tensor, type Tensor } from '../tensor.js';
+import { numElements, type DType, type Tensor, type TypedArray } from '../tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
 import { weightsOnlyInfo } from '../keras/read/weights-only.js';
+import { architectureJson } from '../keras/write/architecture-json.js';
+import { parseTarget } from '../keras/targets.js';
+import { keras3LoadRange, NEWEST_KERAS3_MINOR, oldestRepresentableKeras3 } from './keras3-target.js';
+import { targetFor } from './target-version.js';
 import { buildReport, formatReport, type InspectReport } from './inspect.js';
 
-/** Inputs to `predict`: one tensor (single-input models), tensors in model input order, or tensors by input name. */
-export type PredictInputs = Tensor | Tensor[] | Record<string, Tensor>;
+/**
+ * One input tensor: a shape (batch axis first) and its values in row-major order. `dtype` may be
+ * left out: a Float32Array (or a plain number array) is float32, an Int32Array int32, and so on.
+ */
+export interface InputTensor {
+  dtype?: DType;
+  shape: readonly number[];
+  data: TypedArray | readonly number[];
+}
 
-function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && 'shape' in x && 'data' in x && 'dtype' in x;
+/** Inputs to `predict`: one tensor (single-input models), tensors in model input order, or tensors by input name. */
+export type PredictInputs = InputTensor | InputTensor[] | Record<string, InputTensor>;
+
+/** What `predict` returns: every output is float32. */
+export interface Float32Tensor extends Tensor {
+  dtype: 'float32';
+  data: Float32Array;
+}
+
+function isTensorLike(x: unknown): x is InputTensor {
+  return typeof x === 'object' && x !== null && 'shape' in x && 'data' in x;
+}
+
+/** The dtype a typed array holds (float16 data must say so: a Uint16Array alone reads as raw 16-bit). */
+function dtypeOfData(data: unknown): DType | null {
+  if (data instanceof Float32Array || Array.isArray(data)) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Int16Array) return 'int16';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Uint8Array) return 'uint8';
+  if (data instanceof BigInt64Array) return 'int64';
+  return null;
+}
+
+const TFJS_HINT = 'a tfjs tensor must be turned into values first: {dtype: t.dtype, shape: t.shape, data: await t.data()} (or await fromTfjs(t))';
+
+/** Checks one input and turns it into a Tensor; every problem is a BAD_INPUT naming the input. */
+function toInputTensor(x: unknown, label: string): Tensor {
+  if (!isTensorLike(x)) throw new KconvError('BAD_INPUT', `${label} is not a tensor: expected {dtype?, shape, data}, found ${describeValue(x)}`);
+  if (typeof x.data === 'function' || typeof (x as { dataSync?: unknown }).dataSync === 'function') {
+    throw new KconvError('BAD_INPUT', `${label} is a tfjs Tensor, whose values stay on its backend: ${TFJS_HINT}`);
+  }
+  const shape = [...x.shape];
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new KconvError('BAD_INPUT', `${label} has shape [${shape.join(', ')}]: expected non-negative integers`);
+  const fromData = dtypeOfData(x.data);
+  const dtype = x.dtype ?? fromData;
+  if (dtype === null) throw new KconvError('BAD_INPUT', `${label}: cannot tell the dtype of its data (${describeValue(x.data)}); give dtype`);
+  if (fromData === null && !(x.data instanceof Uint16Array && (dtype === 'float16' || dtype === 'bfloat16'))) {
+    throw new KconvError('BAD_INPUT', `${label}: data must be a typed array or an array of numbers, found ${describeValue(x.data)}`);
+  }
+  const data: TypedArray = Array.isArray(x.data) ? Float32Array.from(x.data as number[]) : (x.data as TypedArray);
+  const n = numElements(shape);
+  if (data.length !== n) {
+    throw new KconvError('BAD_INPUT', `${label} has shape [${shape.join(', ')}], which needs ${n} values; its data has ${data.length}`);
+  }
+  return { dtype, shape, data };
+}
+
+function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'Object'})`;
+  return typeof x;
 }
 
 export class Model {
@@ -52,7 +115,11 @@ export class Model {
    * and warnings. This is what `kconv inspect --json` prints.
    */
   inspect(): InspectReport {
-    if (!this.report) this.report = buildReport(this.graph, this.filename, declaredShapes(this.graph));
+    if (!this.report) {
+      const minor = oldestRepresentableKeras3(this.graph);
+      const keras3 = minor === null ? null : { target: `3.${minor}`, loadsIn: keras3LoadRange(minor) };
+      this.report = { ...buildReport(this.graph, this.filename, declaredShapes(this.graph)), keras3 };
+    }
     return this.report;
   }
 
@@ -67,7 +134,7 @@ export class Model {
    * distinct set of input shapes and reused. Working buffers are bounded by the load's
    * `limits.maxBufferBytes` (LIMIT_EXCEEDED beyond).
    */
-  async predict(inputs: PredictInputs): Promise<Tensor[]> {
+  async predict(inputs: PredictInputs): Promise<Float32Tensor[]> {
     if (this.isDisposed) {
       throw new KconvError('DISPOSED', `this model${this.filename ? ` (${this.filename})` : ''} was disposed: model.dispose() freed its working memory, so it cannot predict; load it again to run it (its graph and weights stay readable)`);
     }
@@ -82,7 +149,16 @@ export class Model {
       plan = compileGraph(this.graph, shapes, this.limits);
       this.plans.set(key, plan);
     }
-    return plan.run(ordered);
+    return plan.run(ordered) as Float32Tensor[];
+  }
+
+  /**
+   * `predict` with the outputs keyed by name, as onnxruntime's `session.run` returns them:
+   * `const { activation } = await model.predictNamed({ input_1: x })`.
+   */
+  async predictNamed(inputs: PredictInputs): Promise<Record<string, Float32Tensor>> {
+    const outputs = await this.predict(inputs);
+    return Object.fromEntries(this.graph.outputs.map((name, i) => [name, outputs[i]]));
   }
 
   /**
@@ -124,6 +200,18 @@ export class Model {
     return out;
   }
 
+  /**
+   * The architecture alone, as `model.to_json()` of the target Keras writes it (parsed): what a
+   * weights-only file needs beside it. `targetVersion` as for `save` (default: the oldest Keras 3
+   * that holds the model). `JSON.stringify(model)` gives the same document.
+   */
+  toJSON(options: { targetVersion?: string } | string = {}): Record<string, unknown> {
+    // JSON.stringify calls toJSON(key) with a string: that means the defaults.
+    const targetVersion = typeof options === 'string' ? undefined : options.targetVersion;
+    const target = parseTarget(targetVersion === undefined ? `keras-3.${oldestRepresentableKeras3(this.graph) ?? NEWEST_KERAS3_MINOR}` : targetFor(targetVersion));
+    return JSON.parse(architectureJson(this.graph, target)) as Record<string, unknown>;
+  }
+
   /** Names of the layers, in graph order (as `weights()` accepts them). */
   layerNames(): string[] {
     const only = weightsOnlyInfo(this.graph);
@@ -142,8 +230,8 @@ export class Model {
 
   private orderInputs(inputs: PredictInputs): Tensor[] {
     const names = this.graph.inputs;
-    let list: Tensor[];
-    if (isTensor(inputs)) list = [inputs];
+    let list: unknown[];
+    if (isTensorLike(inputs) || (typeof inputs === 'object' && inputs !== null && typeof (inputs as { dataSync?: unknown }).dataSync === 'function')) list = [inputs];
     else if (Array.isArray(inputs)) list = inputs;
     else {
       const given = Object.keys(inputs);
@@ -159,9 +247,6 @@ export class Model {
     if (list.length !== names.length) {
       throw new KconvError('BAD_INPUT', `the model has ${names.length} input(s) (${names.join(', ')}), ${list.length} given`);
     }
-    return list.map((t, i) => {
-      if (!isTensor(t)) throw new KconvError('BAD_INPUT', `input ${i} (${names[i]}) is not a tensor {dtype, shape, data}`);
-      return tensor(t.dtype, t.shape, t.data);
-    });
+    return list.map((t, i) => toInputTensor(t, `input ${i} ('${names[i]}')`));
   }
 }

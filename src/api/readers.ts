@@ -48,7 +48,7 @@ export async function readHdf5Model(bytes: Uint8Array, options: ReaderOptions): 
       }
       throw new KconvError(
         'USAGE',
-        'this HDF5 file is not a full Keras model; if it is a Keras 3 .weights.h5, give the architecture JSON (model.to_json() or config.json) with --architecture',
+        'this HDF5 file is not a full Keras model; if it is a Keras 3 .weights.h5, give the architecture JSON (model.to_json() or config.json) with the architecture option',
         { file: options.filename, cause: e },
       );
     }

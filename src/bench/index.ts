@@ -248,7 +248,7 @@ export function benchMarkdown(r: BenchmarkReport): string {
     }
   }
   out.push('');
-  out.push('#### Targets (issue 16), from this run');
+  out.push('#### Performance targets, from this run');
   out.push('');
   out.push('| target | result | met? |');
   out.push('|---|---|---|');

@@ -1,8 +1,9 @@
 /**
  * A whole model end to end: a golden fixture (by default the Keras 3 TCN, 10 Conv1D layers with
  * causal dilations 1–8, residual adds, SpatialDropout1D) loaded with `load`, then `predict`-like
- * plan runs with each of kconv's Conv1D paths, and the same model rebuilt op by op in tfjs-core
- * from the weights kconv read (when tfjs is installed).
+ * plan runs with each of kconv's Conv1D paths, the same model rebuilt op by op in tfjs-core
+ * from the weights kconv read (when tfjs is installed), and kconv's ONNX export of it run in
+ * onnxruntime-node with two threads (when installed).
  *
  * Correctness first: on the fixture's own input every runtime must match what Keras computed
  * (expected.npy, tolerance `close`); on the longer timing input (no Keras output exists for it)
@@ -26,6 +27,7 @@ import { NODE_DEFAULT_PATH } from './kconv-paths.js';
 import { conv1dThreads, defaultThreadPool } from '../runtime/threads/index.js';
 import { compareArrays, TOLERANCES } from '../verify/tolerance.js';
 import { checkAndTime, type Contender } from './conv.js';
+import { writeOnnx } from '../onnx/write.js';
 import { loadTf, peerUnavailable } from './peers.js';
 import { tfjsModel } from './tfjs-model.js';
 import { seededRandom } from './shapes.js';
@@ -131,8 +133,25 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRes
       log(peerUnavailable(`tfjs-${backend}`, e));
     }
   }
+  try {
+    const run = await ortExport(graph);
+    const vsKeras = compareArrays(await run(fixtureX), kerasY.data as Float32Array, TOLERANCES.close);
+    if (!vsKeras.pass) log(`(${name}) ort-2t (kconv's ONNX export) does not match Keras's expected output: ${vsKeras.message}`);
+    else contenders.push({ runtime: 'ort-2t (kconv ONNX export)', run: () => run(x) });
+  } catch (e) {
+    log(peerUnavailable('onnxruntime-node', e));
+  }
   const label = `${name} [${x.shape.join(', ')}]`;
   const times = await checkAndTime(label, contenders, reference, budgetMs, log);
   return times.map((t) => ({ model: label, runtime: t.runtime, medianMs: t.medianMs, gflops: flops / t.medianMs / 1e6 }));
 }
 
+/** kconv's ONNX export of the graph in onnxruntime-node, two threads (as the per-shape ort-2t rows). */
+async function ortExport(graph: Graph): Promise<(x: Tensor) => Promise<Float32Array>> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(writeOnnx(graph).bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  return async (x) => {
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
+    return out[session.outputNames[0]].data as Float32Array;
+  };
+}

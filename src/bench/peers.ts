@@ -50,6 +50,10 @@ let tfPromise: Promise<Tf> | null = null;
 export async function loadTf(): Promise<Tf> {
   tfPromise ??= (async () => {
     const tf = await import('@tensorflow/tfjs-core');
+    // PROD silences tfjs's console warnings, among them the banner the cpu backend prints in Node
+    // ("install our node backend"): advice about tfjs-node, which the benchmark leaves out on
+    // purpose, in the middle of our report. It changes no numbers (it only turns debug checks off).
+    tf.env().set('PROD', true);
     await import('@tensorflow/tfjs-backend-cpu');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));

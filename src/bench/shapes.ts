@@ -5,6 +5,7 @@ import type { Padding } from '../ir/ops/index.js';
 import { causalPadding, resolvePadding, samePadding, validPadding } from '../ir/padding.js';
 import type { Conv1DSpec } from '../runtime/conv1d-spec.js';
 import type { BenchProblem } from './peers.js';
+import { seededUniform } from '../api/random-inputs.js';
 
 export interface BenchShape {
   id: string;
@@ -49,17 +50,8 @@ export function resolveShape(sh: BenchShape): { spec: Conv1DSpec; padAfter: numb
   return { spec, padAfter: after };
 }
 
-/** Mulberry32: small, fast, seeded; the same seed gives the same problem on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, the API's seeded generator: the same seed gives the same problem on every machine. */
+export const seededRandom = seededUniform;
 
 export function benchProblem(sh: BenchShape, seed = 8): BenchProblem {
   const { spec, padAfter } = resolveShape(sh);

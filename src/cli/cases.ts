@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { caseFormat, compareArrays, KconvError, loadFile, readNpyFile, toFloat32, type Limits, type Tolerance } from '../node.js';
+import { caseFormat, compareArrays, describeFormat, KconvError, loadFile, readNpyFile, sniffFormat, toFloat32, type Limits, type Tolerance } from '../node.js';
 import { parseTolerance } from './context.js';
 
 export interface CaseFiles {
@@ -84,10 +84,17 @@ export interface CaseResult {
 }
 
 function readJson(path: string): Record<string, unknown> {
+  const bytes = readFileSync(path);
+  const format = sniffFormat(new Uint8Array(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64)));
+  if (format !== 'json' && format !== 'unknown') {
+    // Never echo a binary file: say what it is and what verify wanted.
+    throw new KconvError('USAGE', `'${path}' is ${describeFormat(format)}, not a case directory or a manifest (.json); to check one model against an expected output: kconv run MODEL --input X.npy --expected Y.npy`);
+  }
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new KconvError('BAD_CONFIG', `'${path}' is not valid JSON: ${(e as Error).message}`, { file: path });
+    const why = (e as Error).message.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+    throw new KconvError('BAD_CONFIG', `'${path}' is not valid JSON: ${why}`, { file: path });
   }
 }
 
@@ -205,7 +212,7 @@ async function checkCase(spec: CaseSpec, base: CaseResult, tol: Tolerance, optio
       if (!sameShape) {
         return { index: i, name, pass: false, maxAbsError: Infinity, maxRelError: Infinity, message: `output ${name}: shape [${out.shape.join(', ')}], expected [${exp.shape.join(', ')}]` };
       }
-      const c = compareArrays(toFloat32(out), toFloat32(exp), tol);
+      const c = compareArrays(toFloat32(out), toFloat32(exp), tol, out.shape);
       return { index: i, name, pass: c.pass, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, ...(c.message ? { message: `output ${name}: ${c.message}` } : {}) };
     });
     for (const c of checks) {

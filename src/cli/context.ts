@@ -31,11 +31,28 @@ export interface GlobalFlags {
  */
 export function limitsFromMaxMemory(megabytes: unknown): Partial<Limits> | undefined {
   if (megabytes === undefined) return undefined;
-  if (typeof megabytes !== 'number' || !(megabytes > 0) || !Number.isFinite(megabytes)) {
-    throw new KconvError('USAGE', `--max-memory takes a positive number of megabytes, got '${String(megabytes)}'`);
+  const mb = typeof megabytes === 'string' && megabytes.trim() !== '' ? Number(megabytes) : typeof megabytes === 'number' ? megabytes : NaN;
+  if (!(mb > 0) || !Number.isFinite(mb)) {
+    throw new KconvError('USAGE', `--max-memory takes a positive number of megabytes (e.g. 512 or 0.5), got '${String(megabytes)}'`);
   }
-  const bytes = Math.floor(megabytes * 1024 ** 2);
+  const bytes = Math.floor(mb * 1024 ** 2);
   return { maxTotalBytes: bytes, maxTensorBytes: bytes, maxBufferBytes: bytes };
+}
+
+/**
+ * Library messages name API options (they are read by programs too); on the command line the
+ * same thing is a flag. One table turns the first into the second for everything the CLI prints.
+ */
+const OPTION_FLAGS: [RegExp, string][] = [
+  [/\blimits\.max(?:Total|Tensor|Buffer)Bytes\b/g, '--max-memory'],
+  [/\bthe `?backend`? option\b/g, '--backend'],
+  [/\bthe `?architecture`? option\b/g, '--architecture'],
+  [/\bthe `?force`? option\b/g, '--force'],
+  [/\bthe `?targetVersion`? option\b/g, '--target-version'],
+];
+
+export function forCli(message: string): string {
+  return OPTION_FLAGS.reduce((m, [pattern, flag]) => m.replace(pattern, flag), message);
 }
 
 export interface Io {
@@ -66,7 +83,7 @@ export class Context {
 
   /** Warning on stderr, silenced by --quiet. */
   warn(text: string): void {
-    if (!this.flags.quiet) this.io.stderr.write(`warning: ${text}\n`);
+    if (!this.flags.quiet) this.io.stderr.write(`warning: ${forCli(text)}\n`);
   }
 
   /** The options every command's `loadFile` takes from the global flags. */

@@ -3,7 +3,8 @@
  * single place where errors become messages and exit codes. Commands only use the public API
  * (src/index.ts, src/node.ts).
  */
-import yargs, { type Argv } from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEPRECATED_WRITE_ALIASES, isKconvError, MODEL_FORMATS, SAVE_FORMATS, TOLERANCES, VERSION, type SaveFormat } from '../index.js';
 import { benchCommand } from './commands/bench.js';
@@ -11,12 +12,29 @@ import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
-import { Context, EXIT_ERROR, EXIT_OK, limitsFromMaxMemory, type GlobalFlags, type Io } from './context.js';
+import { Context, EXIT_ERROR, EXIT_OK, forCli, limitsFromMaxMemory, type GlobalFlags, type Io } from './context.js';
+
+// yargs through its CommonJS entry: its ES module build lays out --help with a stand-in for
+// wrap-ansi that breaks lines every N characters, mid-word ("flips kerne/ls"); the CommonJS
+// build wraps at word boundaries.
+const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
 
 /** A command line yargs rejected (unknown flag, missing argument...). */
 class UsageError extends Error {}
 
 const TOLERANCE_HELP = `named tolerance (${Object.keys(TOLERANCES).join(', ')}) or 'rtol=R,atol=A'`;
+
+/** yargs's message, with what the user most likely meant when it names a stray file. */
+function withHint(msg: string): string {
+  const stray = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (!stray) return msg;
+  const files = stray[1].split(', ');
+  const data = files.find((f) => /\.(npy|json)$/i.test(f));
+  if (data) return `${msg} (give input files with --input ${data})`;
+  const model = files.find((f) => /\.(h5|hdf5|keras|kir)$/i.test(f));
+  if (model) return `${msg} (one model per command; to convert many, give their directory)`;
+  return msg;
+}
 
 function globalFlags(argv: Record<string, unknown>): GlobalFlags {
   return {
@@ -54,7 +72,8 @@ function buildParser(args: string[], io: Io, setExit: (code: number) => void): A
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON on stdout', global: true })
     .option('debug', { type: 'boolean', default: false, describe: 'show the stack trace of errors', global: true })
     .option('max-memory', {
-      type: 'number',
+      type: 'string',
+      requiresArg: true,
       describe: 'at most this many MB of weights per model (and of one working buffer when running); files declaring more fail with LIMIT_EXCEEDED',
       global: true,
     })
@@ -65,25 +84,31 @@ function buildParser(args: string[], io: Io, setExit: (code: number) => void): A
         y
           .positional('model', { type: 'string', describe: 'model file (.h5, .keras, .weights.h5, .kir) or TF checkpoint prefix/dir', demandOption: true })
           .option('architecture', { type: 'string', describe: 'architecture JSON (model.to_json()) for a weights-only file' })
-          .example('$0 inspect examples/conv1d/model.h5', '')
+          .example('$0 inspect examples/conv1d-classifier/model.h5', '')
           .example('$0 inspect model.h5 --json', ''),
       handle(inspectCommand),
     )
     .command(
       'run <model>',
-      'run a model on .npy inputs',
+      'run a model on .npy or JSON inputs, or on random ones',
       (y) =>
         y
           .positional('model', { type: 'string', describe: 'model file or TF checkpoint', demandOption: true })
-          .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input .npy, one per model input in order, or name=path' })
-          .option('output', { alias: 'o', type: 'string', array: true, default: [] as string[], describe: 'output .npy, one per model output in order, or name=path' })
-          .option('expected', { type: 'string', array: true, default: [] as string[], describe: 'reference output .npy to compare with (exit 1 on mismatch)' })
+          .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input .npy or .json (nested arrays), one per model input in order, or name=path' })
+          .option('random', { type: 'boolean', default: false, describe: 'run on seeded random inputs of the declared shapes instead (integers in range for Embedding inputs)' })
+          .option('length', { type: 'number', describe: 'with --random: the length of open axes (the steps axis)' })
+          .option('batch', { type: 'number', describe: 'with --random: the batch size (default 1)' })
+          .option('seed', { type: 'number', describe: 'with --random: the seed (default 42)' })
+          .option('output', { alias: 'o', type: 'string', array: true, default: [] as string[], describe: 'output .npy (or .json), one per model output in order, or name=path' })
+          .option('expected', { type: 'string', array: true, default: [] as string[], describe: 'reference output .npy or .json to compare with (exit 1 on mismatch)' })
           .option('tolerance', { type: 'string', default: 'close', describe: `tolerance for --expected: ${TOLERANCE_HELP}` })
           .option('architecture', { type: 'string', describe: 'architecture JSON for a weights-only file' })
           .option('force', { type: 'boolean', default: false, describe: 'overwrite existing output files' })
           .example('$0 run model.h5 --input x.npy --output y.npy', '')
-          .example('$0 run model.keras -i seq=x.npy -i mask=m.npy -o y.npy', 'bind inputs by name')
-          .example('$0 run model.h5 -i x.npy --expected keras_y.npy', 'compare with Keras\'s output'),
+          .example('$0 run model.h5 --random --length 128', '')
+          .example('$0 run model.h5 -i x.json -o y.json', '')
+          .example('$0 run model.keras -i seq=x.npy -i mask=m.npy', '')
+          .example('$0 run model.h5 -i x.npy --expected keras_y.npy', ''),
       handle(runCommand),
     )
     .command(
@@ -103,7 +128,7 @@ function buildParser(args: string[], io: Io, setExit: (code: number) => void): A
           .option('force', { type: 'boolean', default: false, describe: 'overwrite existing output files (never the input)' })
           .option('architecture', { type: 'string', describe: 'architecture JSON for a weights-only input' })
           .example('$0 convert old.h5 --to keras-v3 -o new.keras', '')
-          .example('$0 convert models/ --to kir -o kir/', 'a whole directory'),
+          .example('$0 convert models/ --to kir -o kir/', ''),
       handle(convertCommand),
     )
     .command(
@@ -142,7 +167,7 @@ function buildParser(args: string[], io: Io, setExit: (code: number) => void): A
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? new UsageError(withHint(msg));
     });
 }
 
@@ -157,7 +182,7 @@ export async function main(args: string[], io: Io = { stdout: process.stdout, st
     if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
       io.stderr.write(`kconv: error USAGE: ${e.message}\nRun 'kconv --help' for usage.\n`);
     } else if (isKconvError(e)) {
-      io.stderr.write(`kconv: error ${e.code}: ${e.message}\n`);
+      io.stderr.write(`kconv: error ${e.code}: ${forCli(e.message)}\n`);
       if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
     } else {
       // Not a KconvError: a bug in kconv. Say so plainly; the stack is what a bug report needs.

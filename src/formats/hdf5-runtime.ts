@@ -83,7 +83,20 @@ export function scratchPath(suffix = '.h5'): string {
  */
 export function summarizeHdf5Errors(text: string): string {
   const messages = [...text.matchAll(/#\d+: .*? in [A-Za-z0-9_]+\(\): (.*)$/gm)].map((m) => m[1].trim());
-  return messages.length > 0 ? messages[messages.length - 1] : '';
+  return messages.length > 0 ? inPlainWords(messages[messages.length - 1]) : '';
+}
+
+/**
+ * libhdf5's wording for the failures users meet, in ours; anything else as libhdf5 put it.
+ * "truncated file: eof = 3000, sblock->base_addr = 0, stored_eof = 27280" is a file cut short
+ * (an interrupted download or copy): say so with the two sizes.
+ */
+export function inPlainWords(message: string): string {
+  const truncated = /truncated file: eof = (\d+), sblock->base_addr = \d+, stored_eof = (\d+)/.exec(message);
+  if (truncated) {
+    return `the file is truncated: it has ${truncated[1]} bytes, but its HDF5 superblock says ${truncated[2]} (an interrupted download or copy?)`;
+  }
+  return message;
 }
 
 /**

@@ -33,6 +33,20 @@ export function samePadding(): Padding {
   return { kind: 'same' };
 }
 
+/**
+ * Keras's `same` on the Theano backend (Keras 1 and 2: Theano's `half` border mode, then the first
+ * ceil(L/s) outputs kept). Convolutions pad floor(dk / 2) before, dk the dilated kernel; pooling pads
+ * p − 2 for an odd pool size p > 2, else p − 1 (max pooling ignores the padded positions, average
+ * pooling leaves them out of the mean, as for TF). Checked against Keras 1.2.2 on Theano 1.0.5
+ * (fixtures/cases/keras1.2). Where the rule gives TF's split for every length (stride 1 and the same
+ * `before`), it is TF's `same`, which every Keras can write.
+ */
+export function theanoSamePadding(window: 'conv' | 'pool', size: number, stride: number, dilation = 1): Padding {
+  const before = window === 'conv' ? Math.floor(effectiveKernel(size, dilation) / 2) : size > 2 && size % 2 === 1 ? size - 2 : size - 1;
+  if (stride === 1 && before === sameSplitStride1(size, dilation).before) return samePadding();
+  return { kind: 'theano-same', before };
+}
+
 export function effectiveKernel(kernelSize: number, dilation: number): number {
   return dilation * (kernelSize - 1) + 1;
 }
@@ -43,6 +57,8 @@ export function effectiveKernel(kernelSize: number, dilation: number): number {
  * SAME (TF): the output has ceil(L / s) steps; the padding needed to give every output a full
  * window is `total = max((ceil(L/s) - 1) * s + effectiveKernel - L, 0)`, split `before =
  * floor(total / 2)`, `after = total - before` (an uneven split puts the extra step on the right).
+ * Theano's same: ceil(L / s) steps too, after the given `before`; `after` is what the last window
+ * still reaches beyond the input.
  */
 export function resolvePadding(
   padding: Padding,
@@ -58,13 +74,17 @@ export function resolvePadding(
     const before = Math.floor(total / 2);
     return { before, after: total - before, outLength };
   }
+  if (padding.kind === 'theano-same') {
+    const outLength = Math.ceil(inputLength / stride);
+    return { before: padding.before, after: Math.max((outLength - 1) * stride + keff - inputLength - padding.before, 0), outLength };
+  }
   if (padding.kind === 'explicit') {
     const span = padding.before + inputLength + padding.after - keff;
     // Math.floor (not truncation) so a negative span gives a length ≤ 0 that callers reject
     const outLength = Math.floor(span / stride) + 1;
     return { before: padding.before, after: padding.after, outLength };
   }
-  throw new KconvError('INVALID_GRAPH', `unknown padding kind ${JSON.stringify((padding as { kind: unknown }).kind)}: expected 'explicit' or 'same'`);
+  throw new KconvError('INVALID_GRAPH', `unknown padding kind ${JSON.stringify((padding as { kind: unknown }).kind)}: expected 'explicit', 'same' or 'theano-same'`);
 }
 
 /**
@@ -109,7 +129,7 @@ export function transposePaddingBefore(
 }
 
 /** The conventional name of a steps padding (TF, Keras and ONNX share these words). */
-export type PaddingName = 'valid' | 'same' | 'causal' | 'explicit';
+export type PaddingName = 'valid' | 'same' | 'causal' | 'explicit' | 'theano-same';
 
 /**
  * Names a convolution's padding: `same`; `valid` for none; `causal` for d*(k-1) steps before
@@ -118,6 +138,7 @@ export type PaddingName = 'valid' | 'same' | 'causal' | 'explicit';
  */
 export function paddingName(padding: Padding, kernelSize: number, dilation: number): PaddingName {
   if (padding.kind === 'same') return 'same';
+  if (padding.kind === 'theano-same') return 'theano-same';
   if (padding.before === 0 && padding.after === 0) return 'valid';
   if (padding.after === 0 && padding.before === dilation * (kernelSize - 1)) return 'causal';
   return 'explicit';

@@ -435,6 +435,15 @@ function joinName(prefix: string, name: string): string {
 }
 
 /** `input_layers` / `output_layers`: a list of triples, or Keras 3's single flat triple. */
+/** The input shape a nested model records: its (first) input layer's, or its first layer's. */
+function nestedModelInput(e: LayerEntry): OpAttrMap['Input'] | undefined {
+  const layers = Array.isArray(e.config) ? e.config : Array.isArray(e.config.layers) ? e.config.layers : [];
+  const inputName = Array.isArray(e.config.input_layers) ? refList(e.config.input_layers, `${e.where}.input_layers`)[0]?.[0] : undefined;
+  const layer = (inputName === undefined ? layers[0] : layers.find((l) => isObject(l) && (l.name === inputName || (isObject(l.config) && l.config.name === inputName)))) as unknown;
+  if (!isObject(layer) || !isObject(layer.config)) return undefined;
+  return inputAttrs(layer.config, `${e.where} input layer`) ?? (isModelClass(String(layer.class_name)) ? nestedModelInput({ ...e, className: String(layer.class_name), config: layer.config }) : undefined);
+}
+
 function refList(v: unknown, where: string): TensorRef[] {
   if (!Array.isArray(v)) throw new KconvError('BAD_CONFIG', `expected a list of [layer, node, tensor] triples, found ${JSON.stringify(v)?.slice(0, 100)}`, { where });
   if (typeof v[0] === 'string') return [toRef(v, where)];

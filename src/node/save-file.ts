@@ -9,6 +9,7 @@ import type { Model } from '../api/model.js';
 import { writeModel, type SaveOptions } from '../api/save.js';
 import { verifyWritten } from '../keras/write/verify-written.js';
 import { writeFileSafely } from './write-file.js';
+import type { WriteFormat } from '../model-formats.js';
 
 export interface SaveFileOptions extends SaveOptions {
   /** Overwrite an existing output (never an input). */
@@ -17,13 +18,24 @@ export interface SaveFileOptions extends SaveOptions {
   inputs?: string[];
 }
 
-/** Writes `model` to `path`; returns the writer's warnings (e.g. dropped optimizer state). */
-export async function saveFile(model: Model | Graph, path: string, options: SaveFileOptions): Promise<{ warnings: string[] }> {
+export interface SavedFile {
+  /** The writer's warnings (e.g. dropped optimizer state). */
+  warnings: string[];
+  /** The format written (a deprecated name resolved). */
+  format: WriteFormat;
+  /** The Keras version the file was written for (`3.0`, `2.15`...); absent for `.kir`. */
+  target?: string;
+  /** For Keras 3 files: the Keras versions that load it, e.g. `Keras 3.0 to 3.15`. */
+  loadsIn?: string;
+}
+
+/** Writes `model` to `path`; says what was written, for which Keras, and what was dropped. */
+export async function saveFile(model: Model | Graph, path: string, options: SaveFileOptions): Promise<SavedFile> {
   const report = await writeModel(model, options);
   await writeFileSafely(path, report.bytes, {
     force: options.force,
     inputs: options.inputs,
     verify: (written) => verifyWritten(written, report.format, report.target, report.graph, path),
   });
-  return { warnings: report.warnings };
+  return { warnings: report.warnings, format: report.format, target: report.targetVersion, loadsIn: report.loadsIn };
 }

@@ -84,12 +84,12 @@ function linkOrRename(tmp: string, output: string): void {
 export async function writeFileSafely(output: string, bytes: Uint8Array, options: WriteFileOptions = {}): Promise<void> {
   for (const input of options.inputs ?? []) {
     if (sameFile(input, output)) {
-      throw new KconvError('OUTPUT_EXISTS', `refusing to write '${output}': it is an input of this command ('${input}'); choose another output path (an input is never overwritten, even with --force)`, { file: output });
+      throw new KconvError('OUTPUT_EXISTS', `refusing to write '${output}': it is an input of this command ('${input}'); choose another output path (an input is never overwritten, even with the force option)`, { file: output });
     }
   }
   if (existsSync(output)) {
     if (statSync(output).isDirectory()) throw new KconvError('IO_ERROR', `cannot write '${output}': it is a directory`, { file: output });
-    if (!options.force) throw new KconvError('OUTPUT_EXISTS', `'${output}' already exists (pass --force to overwrite it)`, { file: output });
+    if (!options.force) throw new KconvError('OUTPUT_EXISTS', `'${output}' already exists (pass the force option to overwrite it)`, { file: output });
   }
   const dir = dirname(resolve(output));
   if (!existsSync(dir)) throw new KconvError('IO_ERROR', `cannot write '${output}': directory '${dirname(output)}' does not exist`, { file: output });
@@ -115,7 +115,7 @@ export async function writeFileSafely(output: string, bytes: Uint8Array, options
     rmSync(tmp, { force: true });
     if (e instanceof KconvError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new KconvError('OUTPUT_EXISTS', `'${output}' already exists (pass --force to overwrite it)`, { file: output, cause: e });
+      throw new KconvError('OUTPUT_EXISTS', `'${output}' already exists (pass the force option to overwrite it)`, { file: output, cause: e });
     }
     throw new KconvError('IO_ERROR', `cannot write '${output}': ${(e as Error).message}`, { file: output, cause: e });
   }

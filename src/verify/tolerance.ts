@@ -10,10 +10,10 @@
  *   tensor's scale.
  * - `golden`: what the golden tier holds kconv to against real Keras, element by element with no
  *   tensor scale: |actual - expected| <= atol + rtol * |expected|. Chosen from the measured error
- *   over every golden case (test/golden/error-distribution.ts; figures in docs/tolerances.md):
- *   worst absolute error 3.8e-6 where |expected| <= 1, worst relative error 1.5e-6 elsewhere
- *   (both in the causal dilated residual stack, model-tcn), so 1e-5 / 1e-5 leaves a margin of 2.6x
- *   and 6.7x while being 10x tighter than `close` in rtol and unscaled in atol.
+ *   over every golden case of 16 environments (test/golden/error-distribution.ts; figures in
+ *   docs/tolerances.md): worst absolute error 3.8e-6 where |expected| <= 1, worst relative error
+ *   2.6e-6 elsewhere (both in the causal dilated residual stack, model-tcn), so 1e-5 / 1e-5 leaves a
+ *   margin of 2.6x and 3.8x while being 10x tighter than `close` in rtol and unscaled in atol.
  */
 export interface Tolerance {
   name: string;
@@ -51,10 +51,27 @@ export interface Comparison {
   message?: string;
 }
 
+/** `flat` as an index into a row-major array of `shape`, e.g. `[2, 1]`; the flat index without a shape. */
+export function multiIndex(flat: number, shape?: readonly number[]): string {
+  if (!shape || shape.length === 0) return `${flat}`;
+  const idx: number[] = [];
+  let rest = flat;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
+  return `[${idx.join(', ')}]`;
+}
+
+/**
+ * Compares `actual` with `expected` under `tol`. Give `shape` (the tensors' shape) so that a
+ * failure names the element as `[2, 1]` rather than by its flat position.
+ */
 export function compareArrays(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
   tol: Tolerance,
+  shape?: readonly number[],
 ): Comparison {
   if (actual.length !== expected.length) {
     return {
@@ -100,7 +117,10 @@ export function compareArrays(
   }
   const result: Comparison = { pass, maxAbsError: maxAbs, maxRelError: maxRel, worstIndex: worst, count: expected.length };
   if (!pass && worst >= 0) {
-    result.message = `element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (|diff| ${Math.abs(actual[worst] - expected[worst]).toExponential(3)}, tolerance '${tol.name}')`;
+    const bound = tol.atol * scale + tol.rtol * Math.abs(expected[worst]);
+    result.message =
+      `element ${multiIndex(worst, shape)}: got ${actual[worst]}, expected ${expected[worst]}: |diff| ${Math.abs(actual[worst] - expected[worst]).toExponential(3)} > ` +
+      `${bound.toExponential(3)} allowed (tolerance '${tol.name}': atol ${tol.atol} × scale ${scale.toPrecision(4)} + rtol ${tol.rtol} × |expected|)`;
   }
   return result;
 }

@@ -185,7 +185,7 @@ describe('kconv verify judging results', () => {
   it('a mismatch is a FAIL with the worst element, and exits 1', () => {
     const r = kconv(['verify', offCase({})]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAIL\s+\d\.\d\de-\d+\s+9\.\d\de-3\s+output activation: element \d+: got /);
+    expect(r.stdout).toMatch(/FAIL\s+\d\.\d\de-\d+\s+9\.\d\de-3\s+output activation: element \[\d+, \d+\]: got /);
     expect(r.stdout).toContain('Summary: 0 of 1 cases passed, 1 mismatched.');
   });
 
@@ -266,7 +266,7 @@ describe('kconv convert on the bundled example (a real Keras 2.15 file)', () => 
     const out = join(dir, 'x.kir');
     const r = kconv(['convert', model, '--to', 'kir', '-o', out, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ converted: [{ input: model, output: out }] });
+    expect(JSON.parse(r.stdout)).toEqual({ converted: [{ input: model, output: out, warnings: [] }], refused: [], failed: [] });
     const bad = kconv(['convert', model, '--to', 'keras-h5', '--target-version', '7.1', '-o', join(dir, 'y.h5')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^kconv: error USAGE: /);

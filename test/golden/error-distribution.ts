@@ -23,12 +23,16 @@ import { readFileSync } from 'node:fs';
 
 async function load(c: GoldenCase): Promise<Graph> {
   const f = c.json.files;
+  // as the golden tiers load them: Keras 1 files with the backend that wrote them, a training
+  // graph with its input placeholder named
+  const backend = c.json.versions.backend as 'theano' | 'tensorflow' | undefined;
   const filename = `${c.entry.id}/${f.model}`;
+  const h5Options = { filename, ...(backend ? { backend } : {}) };
   switch (c.json.format) {
     case 'h5':
-      return readKerasH5(c.bytes(f.model!), { filename });
+      return readKerasH5(c.bytes(f.model!), h5Options);
     case 'h5-weights':
-      return loadWeightsInto(c.bytes(f.architecture!), c.bytes(f.model!), { filename });
+      return loadWeightsInto(c.bytes(f.architecture!), c.bytes(f.model!), h5Options);
     case 'keras':
     case 'keras2-keras':
       return readKerasArchive(c.bytes(f.model!), { filename });
@@ -36,8 +40,10 @@ async function load(c: GoldenCase): Promise<Graph> {
       return readKerasWeightsH5(c.bytes(f.model!), c.bytes(f.architecture!), { filename });
     case 'tf2-ckpt':
       return checkpointGraph(resolveCheckpoint(join(c.dir, f.model!)), { architecture: JSON.parse(readFileSync(join(c.dir, f.architecture!), 'utf8')) });
-    case 'tf1-ckpt':
-      return checkpointGraph(resolveCheckpoint(join(c.dir, f.model!)));
+    case 'tf1-ckpt': {
+      const tf1 = c.json.tf1 as { inputTensor: string };
+      return checkpointGraph(resolveCheckpoint(join(c.dir, f.model!)), { inputNode: tf1.inputTensor.split(':')[0] });
+    }
     default:
       throw new Error(`no loader for ${c.json.format}`);
   }

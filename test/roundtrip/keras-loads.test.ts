@@ -8,7 +8,7 @@
  * One Python process per environment loads every file (importing TensorFlow is slow).
  * Prints the matrix sources × targets with pass counts.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,19 +21,10 @@ import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
 import { toFloat32 } from '../../src/tensor.js';
-import { architectureFor, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
+import { architectureFor, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, venvFor, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
 const EXT: Record<string, string> = { 'keras-h5': 'model.h5', 'keras-h5-weights': 'weights.h5', 'keras-v3': 'model.keras', 'keras-v3-weights': 'model.weights.h5' };
-
-function venvFor(env: string): string {
-  const script = join(ROOT, 'fixtures', 'generate', 'venv.sh');
-  try {
-    return execFileSync('bash', [script, env], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 }).trim();
-  } catch (e) {
-    throw new Error(`the '${env}' venv is missing and could not be created with ${script}: ${(e as Error).message}`);
-  }
-}
 
 interface Job {
   id: string;

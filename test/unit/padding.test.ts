@@ -4,7 +4,7 @@
  * Keras 'valid'/'causal', explicit padding, and Keras's deconv_output_length.
  */
 import { describe, expect, it } from 'vitest';
-import { causalPadding, resolvePadding, samePadding, transposeOutputLength, transposePaddingBefore, validPadding } from '../../src/ir/padding.js';
+import { causalPadding, resolvePadding, samePadding, theanoSamePadding, transposeOutputLength, transposePaddingBefore, validPadding } from '../../src/ir/padding.js';
 
 describe('resolvePadding', () => {
   // [L, k, s, d, before, after, out, note]
@@ -77,5 +77,35 @@ describe('transposed convolution lengths (Keras deconv_output_length)', () => {
     // forward conv 10 → 10 with k3 s1: total 2 → before 1
     expect(transposePaddingBefore(10, 10, 3, 1, 1, 'same')).toBe(1);
     expect(transposePaddingBefore(10, 12, 3, 1, 1, 'valid')).toBe(0);
+  });
+});
+
+describe("Theano's same (Keras 1/2 on the Theano backend)", () => {
+  // Rules of issue 15, checked against Keras 1.2.2 on Theano by the keras1.2 golden cases
+  // (k1-conv-same-*, k1-model-pool-same-*): conv pads floor(dk/2), pooling p-2 (odd p > 2) or p-1,
+  // then the first ceil(L/s) windows.
+  it('conv: Convolution1D(1, 4, same) pads 2 before, not TF’s 1; subsample 2 on L=10 keeps 5 outputs', () => {
+    expect(theanoSamePadding('conv', 4, 1)).toEqual({ kind: 'theano-same', before: 2 });
+    expect(resolvePadding(theanoSamePadding('conv', 4, 1), 9, 4, 1, 1)).toEqual({ before: 2, after: 1, outLength: 9 });
+    const p = theanoSamePadding('conv', 3, 2);
+    expect(p).toEqual({ kind: 'theano-same', before: 1 });
+    expect(resolvePadding(p, 10, 3, 2, 1)).toEqual({ before: 1, after: 0, outLength: 5 });
+    // atrous: the dilated kernel decides
+    expect(theanoSamePadding('conv', 2, 1, 3)).toEqual({ kind: 'theano-same', before: 2 });
+  });
+
+  it('pooling: MaxPooling1D(2, same) pads 1 before; odd pools p-2, even p-1', () => {
+    expect(theanoSamePadding('pool', 2, 2)).toEqual({ kind: 'theano-same', before: 1 });
+    expect(resolvePadding(theanoSamePadding('pool', 2, 2), 9, 2, 2, 1)).toEqual({ before: 1, after: 0, outLength: 5 });
+    expect(theanoSamePadding('pool', 5, 3)).toEqual({ kind: 'theano-same', before: 3 });
+    expect(theanoSamePadding('pool', 4, 2)).toEqual({ kind: 'theano-same', before: 3 });
+  });
+
+  it("is TF's same where both give the same split at every length (stride 1, odd window)", () => {
+    expect(theanoSamePadding('conv', 3, 1)).toEqual(samePadding());
+    expect(theanoSamePadding('conv', 3, 1, 2)).toEqual(samePadding());
+    expect(theanoSamePadding('pool', 3, 1)).toEqual(samePadding());
+    expect(theanoSamePadding('pool', 1, 1)).toEqual(samePadding());
+    expect(theanoSamePadding('conv', 3, 2)).not.toEqual(samePadding());
   });
 });

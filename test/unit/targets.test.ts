@@ -74,6 +74,11 @@ describe('target table refusals', () => {
     expectRefusal(graphWith('Conv1D', conv({ stride: 2, dilation: 2 })), 'keras-3', /strides > 1 together with dilation_rate > 1/, null);
   });
 
+  it("Theano's same (a Keras 1/2 file from the Theano backend, even kernel or stride): no Keras target", () => {
+    expectRefusal(graphWith('Conv1D', conv({ kernelSize: 4, padding: { kind: 'theano-same', before: 2 } })), 'keras-2.2.4', /Theano's 'same' padding \(2 before/, null);
+    expectRefusal(graphWith('AveragePooling1D', { poolSize: 2, stride: 2, padding: { kind: 'theano-same', before: 1 }, layout: 'NWC' }), 'keras-3', /Theano's 'same' padding \(1 before/, null);
+  });
+
   it('explicit padding that is neither valid, same nor causal: no Keras target', () => {
     expectRefusal(graphWith('Conv1D', conv({ padding: { kind: 'explicit', before: 1, after: 1 } })), 'tf-keras-2.15', /explicit padding .*before 1, after 1/, null);
     expectRefusal(graphWith('MaxPooling1D', { poolSize: 2, stride: 2, padding: { kind: 'explicit', before: 1, after: 0 }, layout: 'NWC' }), 'keras-3', /explicit padding/, null);

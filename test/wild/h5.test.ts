@@ -10,12 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
 import { openHdf5 } from '../../src/formats/hdf5.js';
-import type { Graph } from '../../src/ir/graph.js';
-import type { Tensor } from '../../src/tensor.js';
 import { loadWeightsInto, readKerasH5File } from '../../src/keras/read/h5.js';
 import { compile } from '../../src/runtime/index.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
-import { Rng } from '../helpers/random.js';
+import { seededInputs } from '../helpers/model-inputs.js';
 
 const WILD = join(CORPUS, 'wild');
 
@@ -39,23 +37,6 @@ const WEIGHTS_ONLY = new Set([
   'deeplift-keras2.1.6-weights-only/keras2_conv1d_record_5_model_PQzyq_modelWeights.h5',
   'factornet-keras1.1-theano/final_model.hdf5',
 ]);
-
-/** Seeded inputs for a graph: steps of unknown length become 24; indices for Embedding inputs. */
-function randomInputs(graph: Graph, seed: number): Tensor[] {
-  const rng = new Rng(seed);
-  return graph.inputs.map((name) => {
-    const input = graph.nodes.find((n) => n.name === name)!;
-    if (input.op !== 'Input') throw new Error(`input ${name} is not an Input node`);
-    const shape = [input.attrs.batchSize ?? 2, ...input.attrs.shape.map((d) => d ?? 24)];
-    const count = shape.reduce((a, b) => a * b, 1);
-    const consumer = graph.nodes.find((n) => n.inputs.includes(name));
-    if (consumer?.op === 'Embedding') {
-      const data = Int32Array.from({ length: count }, () => rng.int(0, consumer.attrs.inputDim - 1));
-      return { dtype: 'int32', shape, data };
-    }
-    return { dtype: 'float32', shape, data: rng.floats(count) };
-  });
-}
 
 const available = corpusAvailable();
 
@@ -98,7 +79,7 @@ describe.runIf(available)('legacy .h5 files in the wild', () => {
       for (const node of graph.nodes) for (const key of Object.values(node.weights)) expect(graph.weights.has(key)).toBe(true);
 
       const blockers = UNRUNNABLE[rel];
-      const inputs = randomInputs(graph, 1234);
+      const inputs = seededInputs(graph, 1234);
       if (blockers) {
         const classes = graph.nodes.filter((n) => n.op === 'Unsupported').map((n) => (n.op === 'Unsupported' ? n.attrs.className : ''));
         for (const c of blockers) expect(classes).toContain(c);
@@ -128,7 +109,7 @@ describe.runIf(available)('legacy .h5 files in the wild', () => {
     const dir = 'deeplift-keras2.1.6-weights-only';
     const graph = await loadWeightsInto(read(`${dir}/keras2_conv1d_record_5_model_PQzyq_modelJson.json`), read(`${dir}/keras2_conv1d_record_5_model_PQzyq_modelWeights.h5`));
     expect(graph.nodes.filter((n) => n.op === 'Conv1D').length).toBe(2);
-    const inputs = randomInputs(graph, 7);
+    const inputs = seededInputs(graph, 7);
     const [out] = compile(graph, inputs.map((t) => t.shape)).run(inputs);
     expect(Array.from(out.data as Float32Array).every(Number.isFinite)).toBe(true);
   });

@@ -1,10 +1,12 @@
 /**
- * `kconv run MODEL --input IN.npy … [--output OUT.npy …] [--expected E.npy …]`: runs a model on
- * `.npy` inputs. Files bind to the model's inputs/outputs in model order, or by name with
- * `name=path`. Without `--output` the outputs are described on stdout; with `--expected` each
- * output is compared with a reference (e.g. Keras's own prediction) and a mismatch exits 1.
+ * `kconv run MODEL --input IN.npy|IN.json … [--output OUT.npy|OUT.json …] [--expected E.npy …]`,
+ * or `kconv run MODEL --random [--length L]`: runs a model on `.npy` or JSON inputs, or on seeded
+ * random ones (integers inside the vocabulary for inputs that feed an Embedding). Files bind to
+ * the model's inputs/outputs in model order, or by name with `name=path`. Without `--output` the
+ * outputs are described on stdout; with `--expected` each output is compared with a reference
+ * (e.g. Keras's own prediction) and a mismatch exits 1.
  */
-import { compareArrays, KconvError, loadFile, readNpyFile, toFloat32, writeNpyFile, type Tensor } from '../../node.js';
+import { compareArrays, KconvError, loadFile, randomInputs, readTensorFile, toFloat32, writeTensorFile, type Model, type Tensor } from '../../node.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, parseTolerance, type Context } from '../context.js';
 
 export interface RunArgs {
@@ -15,6 +17,10 @@ export interface RunArgs {
   tolerance: string;
   architecture?: string;
   force: boolean;
+  random: boolean;
+  length?: number;
+  batch?: number;
+  seed?: number;
 }
 
 /**
@@ -73,18 +79,52 @@ function preview(t: Tensor, maxRows = 4, maxValues = 8): string[] {
   return [`${fmt(d.subarray(0, maxValues))}${d.length > maxValues ? ', …' : ''}`];
 }
 
-export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
-  const model = await loadFile(args.model, { ...ctx.loadOptions(), architecture: args.architecture });
-  const inputNames = model.inputNames;
-  const outputNames = model.outputNames;
+/** `--input` files (`.npy` or JSON), bound to the model's inputs. */
+function inputsFromFiles(args: RunArgs, inputNames: string[]): Record<string, Tensor> {
   if (args.input.length === 0) {
-    throw new KconvError('USAGE', `give one --input .npy per model input (${inputNames.join(', ')})`);
+    throw new KconvError('USAGE', `give one --input (.npy or .json) per model input (${inputNames.join(', ')}), or --random`);
   }
   const inputPaths = bindByName(args.input, inputNames, 'input');
   const missing = inputNames.filter((n) => !inputPaths.has(n));
   if (missing.length) throw new KconvError('USAGE', `no --input given for model input(s) ${missing.join(', ')}`);
   const inputs: Record<string, Tensor> = {};
-  for (const [name, path] of inputPaths) inputs[name] = readNpyFile(path);
+  for (const [name, path] of inputPaths) inputs[name] = readTensorFile(path);
+  return inputs;
+}
+
+/** `--random`: seeded values of the model's declared shapes, `--length` for open axes. */
+function randomFor(model: Model, args: RunArgs): Record<string, Tensor> {
+  if (args.input.length > 0) throw new KconvError('USAGE', '--random and --input exclude each other: give one or the other');
+  for (const [flag, v] of [['--length', args.length], ['--batch', args.batch], ['--seed', args.seed]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= (flag === '--seed' ? 0 : 1))) {
+      throw new KconvError('USAGE', `${flag} takes a ${flag === '--seed' ? 'non-negative' : 'positive'} integer, got '${String(v)}'`);
+    }
+  }
+  const open = model.inspect().inputs.filter((i) => i.shape?.slice(1).includes(null));
+  if (args.length === undefined && open.length > 0) {
+    throw new KconvError('USAGE', `input '${open[0].name}' has an open steps axis (shape ${shapeText(open[0].shape!)}): give --length with --random`);
+  }
+  const tensors = randomInputs(model, { length: args.length, batch: args.batch, seed: args.seed });
+  return Object.fromEntries(model.inputNames.map((n, i) => [n, tensors[i]]));
+}
+
+function shapeText(shape: (number | null)[]): string {
+  return `(${shape.map((d) => d ?? 'None').join(', ')})`;
+}
+
+function inputSummary(names: string[], inputs: Record<string, Tensor>): { name: string; shape: number[]; dtype: string }[] {
+  return names.map((name) => ({ name, shape: inputs[name].shape, dtype: inputs[name].dtype }));
+}
+
+export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
+  const model = await loadFile(args.model, { ...ctx.loadOptions(), architecture: args.architecture });
+  const inputNames = model.inputNames;
+  const outputNames = model.outputNames;
+  // What kconv assumed to read the file (a Keras 1 backend...) changes the numbers: say it here too.
+  const warnings = model.inspect().warnings;
+  for (const w of warnings) ctx.warn(w);
+  const inputs = args.random ? randomFor(model, args) : inputsFromFiles(args, inputNames);
+  const inputPaths = bindByName(args.input, inputNames, 'input');
   const outputPaths = bindByName(args.output, outputNames, 'output');
   const expectedPaths = bindByName(args.expected, outputNames, 'expected');
   const tol = parseTolerance(args.tolerance);
@@ -95,7 +135,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
 
   const used = [args.model, ...inputPaths.values(), ...expectedPaths.values()];
   for (const [name, path] of outputPaths) {
-    await writeNpyFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
+    await writeTensorFile(path, outputs[outputNames.indexOf(name)], { force: args.force, inputs: used });
   }
 
   let failed = false;
@@ -106,10 +146,10 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
     if (file) entry.file = file;
     const expectedPath = expectedPaths.get(name);
     if (expectedPath) {
-      const expected = readNpyFile(expectedPath);
+      const expected = readTensorFile(expectedPath);
       const sameShape = expected.shape.length === t.shape.length && expected.shape.every((d, k) => d === t.shape[k]);
       const c = sameShape
-        ? compareArrays(toFloat32(t), toFloat32(expected), tol)
+        ? compareArrays(toFloat32(t), toFloat32(expected), tol, t.shape)
         : { pass: false, maxAbsError: Infinity, maxRelError: Infinity, message: `shape [${t.shape.join(', ')}] differs from expected [${expected.shape.join(', ')}]` };
       if (!c.pass) failed = true;
       entry.expected = { file: expectedPath, tolerance: tol.name, pass: c.pass, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, ...(c.message ? { message: c.message } : {}) };
@@ -118,7 +158,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
   });
 
   if (ctx.flags.json) {
-    ctx.json({ model: args.model, milliseconds: ms, outputs: report });
+    ctx.json({ model: args.model, ...(args.random ? { inputs: inputSummary(inputNames, inputs) } : {}), milliseconds: ms, outputs: report, warnings });
   } else {
     for (const [i, name] of outputNames.entries()) {
       const t = outputs[i];
@@ -135,6 +175,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
         );
       }
     }
+    if (args.random) ctx.info(`random inputs: ${inputSummary(inputNames, inputs).map((i) => `${i.name} (${i.shape.join(', ')}) ${i.dtype}`).join(', ')}`);
     ctx.info(`ran in ${ms} ms`);
   }
   return failed ? EXIT_CHECK_FAILED : EXIT_OK;

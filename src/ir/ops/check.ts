@@ -48,12 +48,16 @@ export function layout(node: AnyNode, v: Layout): void {
 
 export function padding(node: AnyNode, p: Padding): void {
   if (p && p.kind === 'same') return;
+  if (p && p.kind === 'theano-same') {
+    nonNegativeInt(node, 'padding.before', p.before);
+    return;
+  }
   if (p && p.kind === 'explicit') {
     nonNegativeInt(node, 'padding.before', p.before);
     nonNegativeInt(node, 'padding.after', p.after);
     return;
   }
-  throw nodeError(node, 'padding', `expected {kind: 'same'} or {kind: 'explicit', before, after}, found ${JSON.stringify(p)}`);
+  throw nodeError(node, 'padding', `expected {kind: 'same'}, {kind: 'explicit', before, after} or {kind: 'theano-same', before}, found ${JSON.stringify(p)}`);
 }
 
 export function activation(node: AnyNode, a: Activation, attr = 'activation'): void {

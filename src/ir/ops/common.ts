@@ -14,11 +14,12 @@
 export type Layout = 'NWC' | 'NCW';
 
 /**
- * Padding of the steps axis. `same` is TF's SAME, the only padding whose split depends on the
- * input length: it is resolved at compile time by src/ir/padding.ts. Keras `valid` is
- * explicit(0, 0); `causal` is explicit(dilation * (kernel - 1), 0).
+ * Padding of the steps axis. `same` is TF's SAME, whose split depends on the input length: it is
+ * resolved at compile time by src/ir/padding.ts. `theano-same` is Keras's `same` on the Theano
+ * backend: `before` positions, then the first ceil(L / stride) windows (also resolved there).
+ * Keras `valid` is explicit(0, 0); `causal` is explicit(dilation * (kernel - 1), 0).
  */
-export type Padding = { kind: 'explicit'; before: number; after: number } | { kind: 'same' };
+export type Padding = { kind: 'explicit'; before: number; after: number } | { kind: 'same' } | { kind: 'theano-same'; before: number };
 
 export type ActivationFn =
   | 'linear'

@@ -66,7 +66,7 @@ export function windowOut(node: AnyNode, steps: Dim, k: number, s: number, d: nu
   if (steps === null) return null;
   const { outLength } = resolvePadding(padding, steps, k, s, d);
   if (outLength <= 0) {
-    const p = padding.kind === 'same' ? 'same' : `explicit(${padding.before}, ${padding.after})`;
+    const p = padding.kind === 'same' ? 'same' : padding.kind === 'theano-same' ? `theano-same(${padding.before})` : `explicit(${padding.before}, ${padding.after})`;
     throw nodeError(
       node,
       'padding',
@@ -98,7 +98,9 @@ export function broadcast(node: AnyNode, shapes: SymShape[]): SymShape {
   for (let i = 0; i < rank; i++) {
     let dim: Dim = 1;
     for (const s of shapes) {
-      const d = s[s.length - rank + i] ?? 1;
+      // a missing leading axis broadcasts as 1; an unknown (null) one stays unknown (not `?? 1`)
+      const j = s.length - rank + i;
+      const d = j < 0 ? 1 : s[j];
       if (d === 1) continue;
       if (d === null) {
         if (dim === 1) dim = null;

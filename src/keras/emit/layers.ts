@@ -113,10 +113,19 @@ function carryExtras(node: Node, ctx: EmitContext, className: string, config: Js
     if (ok) {
       const kind = objectKind(key);
       config[key] = kind ? convertObject(value, kind, ctx.target) : (value as Json);
-    } else if (!isDefaultValue(value) && !isKnownIrKey(key)) {
+    } else if (!isDefaultValue(value) && !isKnownIrKey(key) && !translatedKeras1Key(node, key)) {
       ctx.warnings.push(`layer '${config.name}': dropped config key '${key}' (${JSON.stringify(value)}), which ${ctx.target.id} does not take`);
     }
   }
+}
+
+/**
+ * Keras 1 keys the reader translated into the IR: Merge's `mode` became the op (Add, Concatenate...)
+ * and `concat_axis` its axis; the `*_type` keys only say how `mode` and friends were serialized
+ * ('raw': a name, not a function). Not carried as keys, but not dropped either: no warning.
+ */
+function translatedKeras1Key(node: Node, key: string): boolean {
+  return node.keras?.className === 'Merge' && ['mode', 'concat_axis', 'dot_axes', 'mode_type', 'output_shape_type', 'output_mask_type'].includes(key);
 }
 
 /** Keys that the IR models under another name in some dialect (their meaning is kept by the attrs). */

@@ -15,7 +15,7 @@
 import { KconvError } from '../../errors.js';
 import type { Graph, Node, NodeOf } from '../../ir/graph.js';
 import type { Activation, ActivationFn, Layout, OpAttrMap, OpType, Padding } from '../../ir/ops/index.js';
-import { causalPadding, samePadding, validPadding } from '../../ir/padding.js';
+import { causalPadding, samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
 import type { Tensor } from '../../tensor.js';
 import type { NodeCall, TensorRef } from '../node-calls.js';
 import { ConfigReader, type Config } from '../config-values.js';
@@ -67,7 +67,10 @@ export interface WrittenLayer {
   adjust?: (config: JsonObject) => void;
 }
 
-/** Keys outside the IR that one class takes in each family; `k3since` gives the Keras 3 minor that introduced a key. */
+/**
+ * Keys outside the IR that one class takes in each family; `k3since` gives the Keras 3 minor that
+ * introduced a key, read from every Keras 3 wheel (docs/keras3-key-versions.md).
+ */
 export interface ExtraKeys {
   keras2: string[];
   keras3: string[];
@@ -156,10 +159,10 @@ export function dataFormat(layout: Layout): string {
   return layout === 'NCW' ? 'channels_first' : 'channels_last';
 }
 
-/** Keras `padding` / Keras 1 `border_mode` of a convolution. */
-export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: number): Padding {
+/** Keras `padding` / Keras 1 `border_mode` of a convolution; `same` follows the backend's rule. */
+export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: number, stride: number, backend: string): Padding {
   const mode = cfg.oneOf(cfg.pick('padding', 'border_mode') ?? 'padding', ['valid', 'same', 'causal', 'full'], 'valid');
-  if (mode === 'same') return samePadding();
+  if (mode === 'same') return backend === 'theano' ? theanoSamePadding('conv', kernelSize, stride, dilation) : samePadding();
   if (mode === 'causal') return causalPadding(kernelSize, dilation);
   if (mode === 'full') {
     // Keras 1 / Theano only: every overlapping position
@@ -167,6 +170,14 @@ export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: num
     return { kind: 'explicit', before: span, after: span };
   }
   return validPadding();
+}
+
+/**
+ * What a writer names when it refuses Theano's `same` (a Keras file written on Theano whose padding
+ * no TF-backend Keras can express: an even kernel or pool, or a stride).
+ */
+export function theanoSameName(before: number): string {
+  return `Theano's 'same' padding (${before} before, then the first ceil(steps / stride) windows), which TF's 'same' splits differently`;
 }
 
 /** Keep the source's axis spelling (e.g. -1) when it is consistent with the IR's; else the IR's. */

@@ -17,7 +17,7 @@ import { checkActivationName, FEATURES, isKeras3, need, refuse, supports, type F
 import { activationFromConfig } from '../activations.js';
 import { KconvError } from '../../errors.js';
 import {
-  activationName, codec, convPadding, dataFormat, layoutOf, mapped, sourceConfig, weightObjects,
+  activationName, codec, convPadding, dataFormat, layoutOf, mapped, sourceConfig, theanoSameName, weightObjects,
   type LayerContext, type MappedLayer, type WeightList,
 } from './codec.js';
 import type { ConfigReader } from '../config-values.js';
@@ -39,7 +39,7 @@ type ForwardConv = NodeOf<'Conv1D'> | NodeOf<'SeparableConv1D'> | NodeOf<'Depthw
 export function kerasConvPadding(node: ForwardConv): 'valid' | 'same' | 'causal' | null {
   const a = node.attrs;
   const name = paddingName(a.padding, a.kernelSize, a.dilation);
-  if (name === 'explicit') return null;
+  if (name === 'explicit' || name === 'theano-same') return null;
   // A causal kernel of size 1 pads nothing: keep the source's word for it.
   if (name === 'valid' && node.keras?.config?.padding === 'causal') return 'causal';
   return name;
@@ -70,14 +70,15 @@ function conv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext, keras1Keys:
   w.expectShape(0, [kernelSize, kernel.shape[1], filters], kernel);
   if (bias) w.expectShape(1, [filters]);
   if (ctx.backend === 'theano') kernel = reverseAxis0(kernel);
-  const padding = convPadding(cfg, kernelSize, dilation);
+  const padding = convPadding(cfg, kernelSize, dilation, stride, ctx.backend);
   const attrs = { kernelSize, stride, dilation, padding, layout: layoutOf(cfg), filters, inChannels: kernel.shape[1] * groups, groups, activation, useBias };
   return mapped('Conv1D', attrs, { kernel, bias });
 }
 
 /** The window of a Keras 2/3-only convolution (no Keras 1 key spellings). */
-function windowAttrs(cfg: ConfigReader, kernelSize: number, dilation: number): WindowAttrs {
-  return { kernelSize, stride: cfg.int('strides', 1), dilation, padding: convPadding(cfg, kernelSize, dilation), layout: layoutOf(cfg) };
+function windowAttrs(cfg: ConfigReader, kernelSize: number, dilation: number, backend: string): WindowAttrs {
+  const stride = cfg.int('strides', 1);
+  return { kernelSize, stride, dilation, padding: convPadding(cfg, kernelSize, dilation, stride, backend), layout: layoutOf(cfg) };
 }
 
 function separableConv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext): MappedLayer<'SeparableConv1D'> {
@@ -93,7 +94,7 @@ function separableConv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext): M
   w.expectShape(1, [1, inChannels * depthMultiplier, filters]);
   if (bias) w.expectShape(2, [filters]);
   const depthwise = ctx.backend === 'theano' ? reverseAxis0(dw) : dw;
-  const attrs = { ...windowAttrs(cfg, kernelSize, dilation), filters, inChannels, depthMultiplier, activation: activationOf(cfg, ctx), useBias };
+  const attrs = { ...windowAttrs(cfg, kernelSize, dilation, ctx.backend), filters, inChannels, depthMultiplier, activation: activationOf(cfg, ctx), useBias };
   return mapped('SeparableConv1D', attrs, { depthwise_kernel: depthwise, pointwise_kernel: pw, bias });
 }
 
@@ -107,7 +108,7 @@ function depthwiseConv1d(cfg: ConfigReader, w: WeightList, ctx: LayerContext): M
   const inChannels = dw.shape[1];
   w.expectShape(0, [kernelSize, inChannels, depthMultiplier]);
   if (bias) w.expectShape(1, [inChannels * depthMultiplier]);
-  const attrs = { ...windowAttrs(cfg, kernelSize, dilation), inChannels, depthMultiplier, activation: activationOf(cfg, ctx), useBias };
+  const attrs = { ...windowAttrs(cfg, kernelSize, dilation, ctx.backend), inChannels, depthMultiplier, activation: activationOf(cfg, ctx), useBias };
   return mapped('DepthwiseConv1D', attrs, { depthwise_kernel: ctx.backend === 'theano' ? reverseAxis0(dw) : dw, bias });
 }
 
@@ -233,7 +234,8 @@ export const convCodec = codec({
     const a = node.attrs;
     if (node.op === 'DepthwiseConv1D') need(node, target, CONV_FEATURES.depthwiseConv1D);
     const padding = kerasConvPadding(node);
-    if (padding === null) {
+    if (a.padding.kind === 'theano-same') refuse(node, target, theanoSameName(a.padding.before), {});
+    else if (padding === null) {
       const p = a.padding as { before: number; after: number };
       refuse(node, target, `${FEATURES.explicitPadding.name} (before ${p.before}, after ${p.after})`, {});
     }
@@ -245,6 +247,6 @@ export const convCodec = codec({
   },
   features: CONV_FEATURES,
   extras: {
-    Conv1D: { keras2: [], keras3: ['lora_rank', 'lora_alpha'], k3since: { lora_rank: 3, lora_alpha: 5 } },
+    Conv1D: { keras2: [], keras3: ['lora_rank', 'lora_alpha'], k3since: { lora_rank: 3, lora_alpha: 10 } },
   },
 });

@@ -29,8 +29,8 @@ export const denseCodec = codec({
     Dense: {
       keras2: [],
       keras3: ['lora_rank', 'lora_alpha', 'quantization_config'],
-      k3since: { lora_rank: 0, lora_alpha: 5, quantization_config: 12 },
-      defaults: { keras3: { quantization_config: [12, null] } },
+      k3since: { lora_rank: 1, lora_alpha: 10, quantization_config: 13 },
+      defaults: { keras3: { quantization_config: [13, null] } },
     },
   },
 });

@@ -1,7 +1,8 @@
 /**
  * Layers that are the identity at inference: Dropout, SpatialDropout1D, GaussianNoise,
  * GaussianDropout, AlphaDropout, ActivityRegularization. Written back as the class they were
- * (their rate, seed... carried), or as Dropout(0) when the graph has no Keras class for them.
+ * (their rate, seed... carried; Keras 1's `p` / `sigma` as `rate` / `stddev`), or as Dropout(0)
+ * when the graph has no Keras class for them.
  */
 import type { JsonObject } from '../emit/objects.js';
 import { dtypeName } from '../emit/objects.js';
@@ -29,7 +30,11 @@ export const dropoutCodec = codec({
       const src = sourceConfig(node);
       const known = node.keras?.className ?? node.attrs.kind;
       const className = known in EXTRAS ? known : 'Dropout';
-      const body: JsonObject = className === 'Dropout' && src.rate === undefined ? { rate: 0 } : {};
+      const body: JsonObject = {};
+      // Keras 1 names the rate `p` and GaussianNoise's stddev `sigma`: carried under the Keras 2/3 keys
+      if (src.rate === undefined && typeof src.p === 'number' && EXTRAS[className].keras2.includes('rate')) body.rate = src.p;
+      if (className === 'GaussianNoise' && src.stddev === undefined && typeof src.sigma === 'number') body.stddev = src.sigma;
+      if (className === 'Dropout' && src.rate === undefined && body.rate === undefined) body.rate = 0;
       if (className !== 'SpatialDropout1D' || !isKeras3(ctx.target)) return { className, body };
       // Keras 3's SpatialDropout1D takes (rate, seed, name, dtype) only, dtype as a plain string.
       const adjust = (config: JsonObject) => {

@@ -23,8 +23,8 @@ export const embeddingCodec = codec({
     Embedding: {
       keras2: ['mask_zero', 'input_length'],
       keras3: ['mask_zero', 'lora_rank', 'lora_alpha', 'quantization_config'],
-      k3since: { lora_rank: 0, lora_alpha: 5, quantization_config: 12 },
-      defaults: { keras3: { quantization_config: [12, null] } },
+      k3since: { lora_rank: 1, lora_alpha: 10, quantization_config: 13 },
+      defaults: { keras3: { quantization_config: [13, null] } },
     },
   },
 });

@@ -95,8 +95,8 @@ export const normalizationCodec = codec({
     BatchNormalization: {
       keras2: ['momentum', 'renorm', 'renorm_clipping', 'renorm_momentum', 'fused', 'virtual_batch_size', 'adjustment', 'synchronized'],
       keras3: ['momentum', 'synchronized', 'renorm', 'renorm_clipping', 'renorm_momentum'],
-      k3since: { synchronized: 0, renorm: 15, renorm_clipping: 15, renorm_momentum: 15 },
-      defaults: { keras3: { synchronized: [0, false], renorm: [15, false], renorm_clipping: [15, null], renorm_momentum: [15, 0.99] } },
+      k3since: { synchronized: 0, renorm: 14, renorm_clipping: 14, renorm_momentum: 14 },
+      defaults: { keras3: { synchronized: [0, false], renorm: [14, false], renorm_clipping: [14, null], renorm_momentum: [14, 0.99] } },
       keras2OmitsDefault: { synchronized: false, renorm: false, renorm_clipping: null, renorm_momentum: 0.99 },
     },
   },

@@ -5,22 +5,23 @@
 import type { NodeOf } from '../../ir/graph.js';
 import { FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';
 import type { JsonObject } from '../emit/objects.js';
-import { codec, dataFormat, layoutOf, mapped, type EmitContext, type MappedLayer, type WeightList } from './codec.js';
+import { codec, dataFormat, layoutOf, mapped, theanoSameName, type EmitContext, type LayerContext, type MappedLayer, type WeightList } from './codec.js';
 import type { ConfigReader } from '../config-values.js';
-import { samePadding, validPadding } from '../../ir/padding.js';
+import { samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
 
 export const POOLING_FEATURES = {
   globalPoolKeepdims: { name: 'global pooling keepdims=True', since: { tfkeras: 6, keras3: 0 }, verified: false },
 } satisfies Record<string, Feature>;
 
 function readPool(op: 'MaxPooling1D' | 'AveragePooling1D') {
-  return (_className: string, cfg: ConfigReader, w: WeightList) => {
+  return (_className: string, cfg: ConfigReader, w: WeightList, ctx: LayerContext) => {
     w.none();
     const poolSize = cfg.int(cfg.pick('pool_size', 'pool_length') ?? 'pool_size', 2);
     const strideKey = cfg.pick('strides', 'stride');
     const stride = strideKey ? cfg.int(strideKey) : poolSize;
     const mode = cfg.oneOf(cfg.pick('padding', 'border_mode') ?? 'padding', ['valid', 'same'], 'valid');
-    return mapped(op, { poolSize, stride, padding: mode === 'same' ? samePadding() : validPadding(), layout: layoutOf(cfg) }, {});
+    const same = ctx.backend === 'theano' ? theanoSamePadding('pool', poolSize, stride) : samePadding();
+    return mapped(op, { poolSize, stride, padding: mode === 'same' ? same : validPadding(), layout: layoutOf(cfg) }, {});
   };
 }
 
@@ -31,7 +32,7 @@ function readGlobalPool(op: 'GlobalMaxPooling1D' | 'GlobalAveragePooling1D') {
   };
 }
 
-const READERS: Record<string, (className: string, cfg: ConfigReader, w: WeightList) => MappedLayer> = {
+const READERS: Record<string, (className: string, cfg: ConfigReader, w: WeightList, ctx: LayerContext) => MappedLayer> = {
   MaxPooling1D: readPool('MaxPooling1D'),
   MaxPool1D: readPool('MaxPooling1D'),
   AveragePooling1D: readPool('AveragePooling1D'),
@@ -56,7 +57,7 @@ function writeGlobalPool(node: NodeOf<'GlobalMaxPooling1D' | 'GlobalAveragePooli
 export const poolingCodec = codec({
   classes: Object.keys(READERS),
   ops: ['MaxPooling1D', 'AveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling1D'],
-  read: (className, cfg, w) => READERS[className](className, cfg, w),
+  read: (className, cfg, w, ctx) => READERS[className](className, cfg, w, ctx),
   write: {
     MaxPooling1D: writePool,
     AveragePooling1D: writePool,
@@ -69,6 +70,7 @@ export const poolingCodec = codec({
       return;
     }
     const p = node.attrs.padding;
+    if (p.kind === 'theano-same') refuse(node, target, theanoSameName(p.before), {});
     if (p.kind === 'explicit' && (p.before !== 0 || p.after !== 0)) {
       refuse(node, target, `${FEATURES.explicitPadding.name} (before ${p.before}, after ${p.after})`, {});
     }

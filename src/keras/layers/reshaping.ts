@@ -36,6 +36,6 @@ export const reshapingCodec = codec({
     Cropping1D: (node) => ({ className: 'Cropping1D', body: { cropping: [node.attrs.before, node.attrs.after] } }),
   },
   extras: {
-    ZeroPadding1D: { keras2: [], keras3: ['data_format'], k3since: { data_format: 9 }, defaults: { keras3: { data_format: [9, 'channels_last'] } } },
+    ZeroPadding1D: { keras2: [], keras3: ['data_format'], k3since: { data_format: 5 }, defaults: { keras3: { data_format: [5, 'channels_last'] } } },
   },
 });

@@ -4,13 +4,14 @@
  *   const bytes = await save(graph, { format: 'keras-v3', target: 'keras-3' });
  *
  * Formats: the writable names of src/model-formats.ts ('keras-h5', 'keras-h5-weights',
- * 'keras-v3', 'keras-v3-weights', 'kir'). A model the target cannot express is refused
- * (NOT_REPRESENTABLE) before anything is written.
+ * 'keras-v3', 'keras-v3-weights', 'kir', 'onnx' (src/onnx)). A model the target cannot express is
+ * refused (NOT_REPRESENTABLE) before anything is written.
  */
 import { KconvError } from '../../errors.js';
 import { isWriteFormat, WRITE_FORMATS, type WriteFormat } from '../../model-formats.js';
 import type { Graph } from '../../ir/graph.js';
 import { writeKir } from '../../ir/kir.js';
+import { writeOnnx } from '../../onnx/write.js';
 import { parseTarget, type Target } from '../targets.js';
 import { writeLegacyH5, writeLegacyWeightsH5, type WriteResult } from './h5.js';
 import { writeKerasV3, writeWeightsH5 } from './v3.js';
@@ -38,6 +39,10 @@ export async function saveWithReport(graph: Graph, options: SaveOptions): Promis
   if (format === 'kir') {
     const bytes = writeKir(graph);
     return { bytes, datasets: new Map(), warnings: [], target: null, format };
+  }
+  if (format === 'onnx') {
+    const { bytes, warnings } = writeOnnx(graph);
+    return { bytes, datasets: new Map(), warnings, target: null, format };
   }
   const fallback = format === 'keras-v3' || format === 'keras-v3-weights' ? 'keras-3' : 'tf-keras-2.15';
   const target = typeof options.target === 'object' ? options.target : parseTarget(options.target ?? fallback);

@@ -5,6 +5,7 @@
 import { KconvError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { readKir } from '../../ir/kir.js';
+import { verifyOnnx } from '../../onnx/write.js';
 import { tensorsIdentical } from '../../tensor.js';
 import { emitModel } from '../emit/model.js';
 import { loadWeightsInto, readKerasH5 } from '../read/h5.js';
@@ -26,6 +27,8 @@ export async function readWritten(bytes: Uint8Array, format: SaveFormat, target:
       return readKerasWeightsH5(bytes, architecture(), { filename: 'written.weights.h5' });
     case 'kir':
       return readKir(bytes);
+    case 'onnx':
+      throw new KconvError('USAGE', 'kconv does not read ONNX files into a graph: an ONNX file is checked by decoding its initializers (verifyWritten)');
   }
 }
 
@@ -60,6 +63,7 @@ export function assertSameWeights(original: Graph, back: Graph, file?: string): 
 
 /** Reads the written bytes back and checks every weight bit for bit. */
 export async function verifyWritten(bytes: Uint8Array, format: SaveFormat, target: Target | null, original: Graph, file?: string): Promise<void> {
+  if (format === 'onnx') return verifyOnnx(bytes, original, file);
   const back = await readWritten(bytes, format, target, original);
   assertSameWeights(original, back, file);
 }

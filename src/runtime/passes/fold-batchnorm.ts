@@ -26,23 +26,21 @@ import { batchNormAffine } from '../kernels/normalization.js';
 type Foldable = Extract<Node, { op: 'Conv1D' | 'DepthwiseConv1D' | 'SeparableConv1D' | 'Dense' }>;
 type BatchNorm = Extract<Node, { op: 'BatchNormalization' }>;
 
-/** The weight role that holds the output channels last, and how many output channels there are. */
+/** Per foldable op: the weight role that holds the output channels last, and how many output channels there are. */
+const KERNEL_OF: { [K in Foldable['op']]: (node: Extract<Node, { op: K }>) => { role: string; channels: number } } = {
+  Conv1D: (node) => ({ role: 'kernel', channels: node.attrs.filters }),
+  // [k, C, M]: output channel c·M + m is the flat index modulo C·M, as for a grouped kernel
+  DepthwiseConv1D: (node) => ({ role: 'depthwise_kernel', channels: node.attrs.inChannels * node.attrs.depthMultiplier }),
+  SeparableConv1D: (node) => ({ role: 'pointwise_kernel', channels: node.attrs.filters }),
+  Dense: (node) => ({ role: 'kernel', channels: node.attrs.units }),
+};
+
 function kernelOf(node: Foldable): { role: string; channels: number } {
-  switch (node.op) {
-    case 'Conv1D':
-      return { role: 'kernel', channels: node.attrs.filters };
-    case 'DepthwiseConv1D':
-      // [k, C, M]: output channel c·M + m is the flat index modulo C·M, as for a grouped kernel
-      return { role: 'depthwise_kernel', channels: node.attrs.inChannels * node.attrs.depthMultiplier };
-    case 'SeparableConv1D':
-      return { role: 'pointwise_kernel', channels: node.attrs.filters };
-    case 'Dense':
-      return { role: 'kernel', channels: node.attrs.units };
-  }
+  return (KERNEL_OF[node.op] as (node: Foldable) => { role: string; channels: number })(node);
 }
 
 function isFoldable(node: Node): node is Foldable {
-  return node.op === 'Conv1D' || node.op === 'DepthwiseConv1D' || node.op === 'SeparableConv1D' || node.op === 'Dense';
+  return Object.hasOwn(KERNEL_OF, node.op);
 }
 
 /** Whether the BatchNormalization's axis (of an input of `rank`) is the layer's channels axis. */
