@@ -479,14 +479,6 @@ function positionalTensors(call: NodeCall): TensorRef[] {
   return out;
 }
 
-/** The input shape a nested model records: its (first) input layer's, or its first layer's. */
-function nestedModelInput(e: LayerEntry): OpAttrMap['Input'] | undefined {
-  const layers = Array.isArray(e.config) ? e.config : Array.isArray(e.config.layers) ? e.config.layers : [];
-  const inputName = Array.isArray(e.config.input_layers) ? refList(e.config.input_layers, `${e.where}.input_layers`)[0]?.[0] : undefined;
-  const layer = (inputName === undefined ? layers[0] : layers.find((l) => isObject(l) && (l.name === inputName || (isObject(l.config) && l.config.name === inputName)))) as unknown;
-  if (!isObject(layer) || !isObject(layer.config)) return undefined;
-  return inputAttrs(layer.config, `${e.where} input layer`) ?? (isModelClass(String(layer.class_name)) ? nestedModelInput({ ...e, className: String(layer.class_name), config: layer.config }) : undefined);
-}
 
 
 export { dtypeOf };
