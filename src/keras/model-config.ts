@@ -253,13 +253,21 @@ class GraphBuilder {
     const maskLayers =
       this.generation === 'keras3'
         ? maskComputationLayers(
-            allEntries.map((e) => ({ name: e.name, className: e.className, reads: inboundCalls(e).flatMap(callTensors).map((r) => r[0]) })),
+            allEntries.map((e) => ({ name: e.name, className: e.className, reads: inboundCalls(e).flatMap(positionalTensors).map((r) => r[0]) })),
             new Set(outputRefs.map((r) => r[0])),
           )
         : new Set<string>();
     const entries = allEntries.filter((e) => !maskLayers.has(e.name));
     const byName = new Map(entries.map((e) => [e.name, e]));
-    const calls = new Map(entries.map((e) => [e.name, inboundCalls(e)]));
+    // Keras 3.15 also passes those mask layers' outputs as `mask` call kwargs: drop such kwargs, the
+    // mask wiring derives the same masks from the graph
+    const withoutMaskLayerKwargs = (call: NodeCall): NodeCall => {
+      const mask = call.kwargs.mask;
+      if (mask === undefined || !callTensors({ args: [mask], kwargs: {} }).every((r) => maskLayers.has(r[0]))) return call;
+      const { mask: _dropped, ...kwargs } = call.kwargs;
+      return { args: call.args, kwargs };
+    };
+    const calls = new Map(entries.map((e) => [e.name, inboundCalls(e).map(withoutMaskLayerKwargs)]));
 
     // How many outputs each call has: the highest tensor index anything reads, plus one.
     const outputCount = new Map<string, number>();
