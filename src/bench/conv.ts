@@ -89,7 +89,7 @@ export const RATIOS: { label: string; kconv: string; peer: string }[] = [
   { label: 'blocked / tfjs-cpu', kconv: 'kconv-blocked', peer: 'tfjs-cpu' },
   { label: 'Node default (threads) / tfjs-wasm', kconv: 'kconv-threads', peer: 'tfjs-wasm' },
   { label: 'Node default (threads) / ort-2t', kconv: 'kconv-threads', peer: 'ort-2t' },
-  { label: 'browser default (wasm, 1 thread) / tfjs-wasm', kconv: 'kconv-wasm', peer: 'tfjs-wasm' },
+  { label: 'one thread, plain SIMD (kconv-wasm) / tfjs-wasm', kconv: 'kconv-wasm', peer: 'tfjs-wasm' },
 ];
 
 export function markdownTable(results: BenchResult[]): string {

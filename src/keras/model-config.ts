@@ -206,6 +206,9 @@ class GraphBuilder {
     if (!attrs && isObject(config) && Array.isArray(config.build_input_shape)) {
       attrs = inputAttrs({ batch_input_shape: config.build_input_shape }, `${where}.build_input_shape`);
     }
+    // An Embedding reads indices: Keras 2.2.4 records its weights' dtype (float32) on the first layer
+    // and casts the input, so the input stays int32 whatever that says (Keras 1 records none).
+    if (attrs && first.className === 'Embedding') attrs = { ...attrs, dtype: 'int32' };
     if (!attrs) {
       attrs = this.inputFromFirstKernel(first, scope);
       this.warnings.push(`the model does not record its input shape; assuming ${JSON.stringify(attrs.shape)} from the weights of '${first.name}'`);

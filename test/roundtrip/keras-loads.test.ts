@@ -21,7 +21,7 @@ import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
 import { toFloat32 } from '../../src/tensor.js';
-import { architectureFor, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, venvFor, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
+import { architectureFor, kerasBackendOf, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, venvFor, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
 const EXT: Record<string, string> = { 'keras-h5': 'model.h5', 'keras-h5-weights': 'weights.h5', 'keras-v3': 'model.keras', 'keras-v3-weights': 'model.weights.h5' };
@@ -166,6 +166,8 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
           CUDA_VISIBLE_DEVICES: '',
           KCONV_USE_TF_KERAS: env.startsWith('tfkeras') ? '1' : '0',
           KCONV_KERAS_MODULE: env === 'tf1.13' || env === 'tf2.0' ? 'tf.keras' : 'keras',
+          // multi-backend Keras 3: the backend its requirements file names (`# keras-backend: jax`)
+          KERAS_BACKEND: kerasBackendOf(env),
         };
         await new Promise<void>((resolve, reject) => {
           const child = spawn(join(venv, 'bin', 'python'), [join(ROOT, 'test', 'roundtrip', 'keras_load.py'), jobsFile], { env: envVars, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -8,12 +8,13 @@
  * under CI. One Python process per environment (test/roundtrip/keras_load.py).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareArrays, load, loadFile, readNpyFile, saveWithWarnings, toFloat32, tolerance } from '../../src/node.js';
 import { lengthlessExample } from '../helpers/lengthless.js';
+import { kerasBackendOf, venvFor } from './support.js';
 import { FIXTURES, ROOT } from '../helpers/paths.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
@@ -27,18 +28,6 @@ const ENVS = [
 ];
 
 const SOURCES = ['model-seq-classifier--h5', 'model-embedding--h5', 'model-tcn--h5', 'model-channels-first-stack--h5', 'model-pad-crop-up-ln--h5', 'model-two-io--h5'];
-
-function venv(env: string): string {
-  const req = join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`);
-  if (!existsSync(req)) throw new Error(`no requirements file for the '${env}' environment (${req})`);
-  return execFileSync('bash', [join(ROOT, 'fixtures', 'generate', 'venv.sh'), env], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 }).trim();
-}
-
-/** The Keras backend an environment runs (`# keras-backend: jax` in its requirements file). */
-function backendOf(env: string): string {
-  const text = readFileSync(join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`), 'utf8');
-  return /^# keras-backend: (\w+)/m.exec(text)?.[1] ?? 'tensorflow';
-}
 
 interface Job {
   id: string;
@@ -79,12 +68,12 @@ describe.runIf(enabled)('Keras 3 files kconv writes load in every Keras 3 from t
     const failures: string[] = [];
     let checked = 0;
     for (const { env, minor } of ENVS) {
-      const py = join(venv(env), 'bin', 'python');
+      const py = join(venvFor(env), 'bin', 'python');
       const mine = jobs.filter((j) => j.minor <= minor).map((j) => ({ ...j, out: `${j.out}@${env}` }));
       const jobsFile = join(work, `jobs-${env}.json`);
       writeFileSync(jobsFile, JSON.stringify(mine));
       execFileSync(py, [join(ROOT, 'test', 'roundtrip', 'keras_load.py'), jobsFile], {
-        env: { ...process.env, KERAS_BACKEND: backendOf(env), TF_CPP_MIN_LOG_LEVEL: '2' },
+        env: { ...process.env, KERAS_BACKEND: kerasBackendOf(env), TF_CPP_MIN_LOG_LEVEL: '2' },
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 600_000,
       });

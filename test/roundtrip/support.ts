@@ -32,6 +32,8 @@ export interface SourceCase {
    */
   expected: string[];
   tolerance: string;
+  /** TF1 checkpoints: the input placeholder (a training graph also has a labels placeholder). */
+  inputNode?: string;
 }
 
 /** One writer output: a target, a format, and the fixture env whose real Keras loads it (null: none). */
@@ -62,6 +64,12 @@ export const WRITE_TARGETS: WriteTarget[] = [
   { target: parseTarget('keras-3'), format: 'keras-h5', env: 'keras3' },
   { target: parseTarget('keras-3'), format: 'keras-h5-weights', env: 'keras3' },
 ];
+
+/** The Keras backend an environment runs: `# keras-backend: X` in its requirements file, else TensorFlow. */
+export function kerasBackendOf(env: string): string {
+  const text = readFileSync(join(ROOT, 'fixtures', 'generate', 'requirements', `${env}.txt`), 'utf8');
+  return /^# keras-backend: (\w+)/m.exec(text)?.[1] ?? 'tensorflow';
+}
 
 /** The venv of a fixture environment (fixtures/generate/venv.sh creates it when missing, which can take minutes). */
 export function venvFor(env: string): string {
@@ -104,6 +112,7 @@ export function sourceCases(formats: string[] = SOURCE_FORMATS): SourceCase[] {
         inputs: json.files.inputs.map((f: string) => join(dir, f)),
         expected: (json.files.reloaded ?? json.files.expected).map((f: string) => join(dir, f)),
         tolerance: json.tolerance ?? 'close',
+        ...(json.tf1?.inputTensor ? { inputNode: String(json.tf1.inputTensor).split(':')[0] } : {}),
       });
     }
   }
@@ -111,7 +120,7 @@ export function sourceCases(formats: string[] = SOURCE_FORMATS): SourceCase[] {
 }
 
 export async function readSource(c: SourceCase): Promise<Graph> {
-  if (c.format === 'tf1-ckpt') return checkpointGraph(resolveCheckpoint(c.modelFile));
+  if (c.format === 'tf1-ckpt') return checkpointGraph(resolveCheckpoint(c.modelFile), c.inputNode ? { inputNode: c.inputNode } : {});
   const bytes = new Uint8Array(readFileSync(c.modelFile));
   if (c.format === 'h5') return readKerasH5(bytes, { filename: c.modelFile });
   return readKerasArchive(bytes, { filename: c.modelFile });

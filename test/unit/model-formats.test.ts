@@ -16,9 +16,10 @@ describe('format names', () => {
     expect(Object.entries(MODEL_FORMATS).filter(([, i]) => i.writable).map(([f]) => f).sort()).toEqual([...WRITE_FORMATS].sort());
   });
 
-  it('onnx is reserved, not yet writable', () => {
-    expect(MODEL_FORMATS.onnx.writable).toBe(false);
-    expect(resolveWriteFormat('onnx', true)).toBeUndefined();
+  it('onnx is written (docs/onnx.md), with the .onnx extension', () => {
+    expect(MODEL_FORMATS.onnx.writable).toBe(true);
+    expect(resolveWriteFormat('onnx', true)).toEqual({ format: 'onnx' });
+    expect(extensionFor('onnx')).toBe('.onnx');
   });
 
   it("kconv 0.1's --to names resolve with a warning; weights follows the target generation", () => {
