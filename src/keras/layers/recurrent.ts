@@ -42,8 +42,6 @@ export interface MappedRecurrent {
   attrs: RecurrentAttrs;
   /** kernel, recurrent_kernel and (when useBias) bias, in the canonical layout. */
   weights: Record<string, Tensor>;
-  /** Assumptions that change numbers (shown by inspect, warned by load). */
-  warnings: string[];
 }
 
 
@@ -91,7 +89,6 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
   const cfg = new ConfigReader(config, ctx.where);
   const cudnn = className.startsWith('CuDNN');
   const k1 = ctx.generation === 'keras1';
-  const warnings: string[] = [];
   const units = cfg.int(cfg.pick('units', 'output_dim') ?? 'units');
 
   const act = (key: string, fallback: string): Activation =>
@@ -105,10 +102,8 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
   if (cfg.bool('time_major', false)) {
     throw new KconvError('UNSUPPORTED_FEATURE', `${className} '${String(config.name)}': time_major=True (inputs [steps, batch, features]) is not supported`, { where: `${ctx.where}.time_major` });
   }
+  // stateful: kconv runs each call from the zero state; the reader warns (model-config.ts)
   const stateful = cfg.bool('stateful', false);
-  if (stateful) {
-    warnings.push(`${className} '${String(config.name)}' is stateful: kconv runs each call from the zero state (or the states you pass); carry states across calls with the recurrent state API`);
-  }
   // reset_after: CuDNNGRU always; Keras 1 never; key absent before Keras 2.1.4 ⇒ False
   const resetAfter = cell === 'gru' && (cudnn || (!k1 && cfg.bool('reset_after', false)));
   const useBias = cudnn ? true : k1 ? cfg.bool('bias', true) : cfg.bool('use_bias', true);
@@ -132,7 +127,7 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
     hasMask: false,
     initialStates: false,
   };
-  return { attrs, weights, warnings };
+  return { attrs, weights };
 }
 
 /** Keras 1 separate tensors by gate letter, from the names (`lstm_1_W_i`) or else by position. */
