@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/formats/npy.js';
 import { tensorToJson } from '../../src/api/json-tensor.js';
 import { TOLERANCES } from '../../src/verify/tolerance.js';
+import { MODEL_FORMATS, SAVE_FORMATS } from '../../src/index.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { FIXTURES, ROOT } from '../helpers/paths.js';
 import { kconv } from './run-kconv.js';
@@ -30,8 +31,8 @@ describe('help text', () => {
     // Every word of the help must be a word of the CLI's source (or one yargs adds): a word cut
     // in two by the layout ("kerne" + "ls") is neither.
     const source = readFileSync(join(ROOT, 'src', 'cli', 'main.ts'), 'utf8').replaceAll('\\n', ' ');
-    // words the help builds from data: tolerance names
-    const dataWords = Object.keys(TOLERANCES);
+    // words the help builds from data: tolerance and format names
+    const dataWords = [...Object.keys(TOLERANCES), ...Object.keys(MODEL_FORMATS).flatMap((f) => f.split('-')), ...SAVE_FORMATS.flatMap((f) => f.split('-'))];
     const yargsWords = new Set([...dataWords, 'show', 'version', 'number', 'boolean', 'choices', 'default', 'required', 'string', 'array', 'help', 'commands', 'options', 'positionals', 'examples']);
     for (const { cmd, text } of helps) {
       const words = text.match(/[A-Za-z]{3,}/g) ?? [];

@@ -114,8 +114,8 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
     const committed = readMatrix();
     const unexpected: string[] = [];
     const expectOutcome = (c: SourceCase, wt: WriteTarget, outcome: string) => {
-      const want = committed.get(`${c.id} → ${targetKey(wt)}`);
-      if (want !== outcome) unexpected.push(`${c.id} → ${targetKey(wt)}: ${outcome}, the committed matrix says ${want ?? 'nothing'}`);
+      const want = committed.get(`${c.id} → ${targetKey(wt)}`) ?? 'written';
+      if (want !== outcome) unexpected.push(`${c.id} → ${targetKey(wt)}: ${outcome}, the committed matrix says ${want}`);
     };
     const matrixKey = (c: SourceCase, wt: WriteTarget) => [`${c.env} ${c.format}`, `${wt.target.id} ${wt.format}`] as const;
     try {
