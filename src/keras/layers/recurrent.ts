@@ -320,6 +320,8 @@ const RECURRENT_FEATURES = {
   // tf.keras and Keras 3 zero a masked Bidirectional's sequence output (force_zero_output_for_mask);
   // whether standalone Keras 2 does is not verified, so such a model is not written for it
   zeroOutputForMask: { name: 'Bidirectional zero output at masked steps', since: { tfkeras: 0, keras3: 0 }, verified: false },
+  // Keras 1 (and, unverified, standalone Keras 2) Bidirectional outputs the previous output at masked steps
+  previousOutputForMask: { name: 'Bidirectional previous output at masked steps (Keras 1)', since: { keras2: 0 }, verified: false },
 } satisfies Record<string, Feature>;
 
 export const recurrentCodec = codec({
@@ -358,6 +360,7 @@ export const recurrentCodec = codec({
   check(node, target) {
     if (node.op === 'Bidirectional' && !mirrors(node.attrs.forward, node.attrs.backward)) need(node, target, RECURRENT_FEATURES.backwardLayer);
     if (node.op === 'Bidirectional' && node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.zeroOutputForMask);
+    if (node.op === 'Bidirectional' && node.attrs.hasMask && node.attrs.forward.returnSequences && !node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.previousOutputForMask);
     const cells = node.op === 'Recurrent' ? [node.attrs] : [node.attrs.forward, node.attrs.backward];
     for (const a of cells) {
       checkActivationName(node, target, a.activation, true);
