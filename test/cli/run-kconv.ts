@@ -17,6 +17,8 @@ export function kconv(args: string[], options: { cwd?: string; env?: Record<stri
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     timeout: 120_000,
+    // `verify --json` over every golden case prints about 1 MB, spawnSync's default limit
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
