@@ -7,6 +7,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import type { Activation, Padding } from '../ir/ops/index.js';
 import { paddingName, type PaddingName } from '../ir/padding.js';
 import { DTYPE_SIZE, numElements, type DType } from '../tensor.js';
+import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 
 /** A shape without interpretation: `null` marks a dimension unknown until run time (batch, steps). */
 export type Shape = (number | null)[];
@@ -82,6 +83,16 @@ export interface WeightsSummary {
   byDtype: Partial<Record<DType, number>>;
 }
 
+/** One stored tensor of a weights-only file (listed because there are no layers to attach it to). */
+export interface WeightTensorInfo {
+  /** The layer (top-level group of the file) it belongs to. */
+  layer: string;
+  /** Its name as stored, e.g. `sequential/conv1d/kernel:0` (legacy) or `vars/0` (Keras 3). */
+  name: string;
+  shape: number[];
+  dtype: DType;
+}
+
 export interface InspectReport {
   /** Version of this report's layout. */
   schema: 1;
@@ -113,6 +124,11 @@ export interface InspectReport {
   /** Layers that load but cannot run (Lambda, custom classes...). */
   unsupported: UnsupportedInfo[];
   warnings: string[];
+  /**
+   * Weights-only files loaded without their architecture: every stored tensor (then `layers` is
+   * empty and `runnable` false). Absent for models.
+   */
+  weightTensors?: WeightTensorInfo[];
 }
 
 /** Shapes of values, when known: value name → full shape (with batch). */
@@ -231,6 +247,7 @@ export function buildReport(graph: Graph, file: string | null, shapes: ShapeTabl
     warnings.push(`backend not recorded; assuming ${p.assumedBackend}`);
   }
   for (const w of extraWarnings) if (!warnings.includes(w)) warnings.push(w);
+  const weightsOnly = weightsOnlyInfo(graph);
   return {
     schema: 1,
     file,
@@ -244,9 +261,19 @@ export function buildReport(graph: Graph, file: string | null, shapes: ShapeTabl
     layers,
     conv1d,
     weights: { tensors: graph.weights.size, params: total, bytes, byDtype },
-    runnable: unsupported.length === 0,
+    runnable: unsupported.length === 0 && !weightsOnly,
     unsupported,
     warnings,
+    ...(weightsOnly
+      ? {
+          weightTensors: weightsOnly.layers.flatMap((l) =>
+            l.weights.map((w) => {
+              const t = graph.weights.get(w.key)!;
+              return { layer: l.name, name: w.name, shape: [...t.shape], dtype: t.dtype };
+            }),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -268,15 +295,17 @@ export function formatReport(r: InspectReport): string {
   lines.push(`Model: ${r.model.name}${r.model.className ? ` (${r.model.className})` : ''}`);
   if (r.file) lines.push(`File: ${r.file}`);
   lines.push(`Format: ${r.format}   Keras: ${r.kerasVersion ?? 'not recorded'}   Backend: ${backend}`);
-  lines.push(`Inputs: ${r.inputs.map((i) => `${i.name} ${formatShape(i.shape)}${i.dtype && i.dtype !== 'float32' ? ` ${i.dtype}` : ''}${i.indexRange ? ` in [${i.indexRange.join(', ')}]` : ''}`).join(', ')}`);
-  lines.push(`Outputs: ${r.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')}`);
-  lines.push('');
-  const rows = [['Layer', 'Class', 'Output shape', 'Params']];
-  for (const l of r.layers) {
-    const name = l.scope ? `${l.scope.join('/')}/${l.name}` : l.name;
-    rows.push([name, l.className, l.outputShapes.map(formatShape).join(', '), String(l.params)]);
+  if (!r.weightTensors) {
+    lines.push(`Inputs: ${r.inputs.map((i) => `${i.name} ${formatShape(i.shape)}${i.dtype && i.dtype !== 'float32' ? ` ${i.dtype}` : ''}${i.indexRange ? ` in [${i.indexRange.join(', ')}]` : ''}`).join(', ')}`);
+    lines.push(`Outputs: ${r.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')}`);
+    lines.push('');
+    const rows = [['Layer', 'Class', 'Output shape', 'Params']];
+    for (const l of r.layers) {
+      const name = l.scope ? `${l.scope.join('/')}/${l.name}` : l.name;
+      rows.push([name, l.className, l.outputShapes.map(formatShape).join(', '), String(l.params)]);
+    }
+    lines.push(...table(rows));
   }
-  lines.push(...table(rows));
   lines.push('');
   const dtypes = Object.entries(r.weights.byDtype).map(([d, n]) => `${d}: ${n}`).join(', ');
   lines.push(`Weights: ${r.weights.params} parameters in ${r.weights.tensors} tensors, ${r.weights.bytes} bytes${dtypes ? ` (${dtypes})` : ''}`);
@@ -289,6 +318,13 @@ export function formatReport(r: InspectReport): string {
       crows.push([c.layer, String(c.filters), String(c.kernelSize), String(c.stride), String(c.dilation), String(c.groups), pad, c.dataFormat, c.activation, c.useBias ? 'yes' : 'no']);
     }
     lines.push(...table(crows).map((l) => `  ${l}`));
+  }
+  if (r.weightTensors) {
+    lines.push('');
+    lines.push('Weight tensors (weights only, no architecture):');
+    const wrows = [['Layer', 'Weight', 'Shape', 'dtype']];
+    for (const w of r.weightTensors) wrows.push([w.layer, w.name, formatShape(w.shape), w.dtype]);
+    lines.push(...table(wrows).map((l) => `  ${l}`));
   }
   if (r.keras3 !== undefined) {
     lines.push('');

@@ -8,6 +8,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { numElements, type DType, type Tensor, type TypedArray } from '../tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
+import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 import { architectureJson } from '../keras/write/architecture-json.js';
 import { parseTarget } from '../keras/targets.js';
 import { keras3LoadRange, NEWEST_KERAS3_MINOR, oldestRepresentableKeras3 } from './keras3-target.js';
@@ -137,6 +138,9 @@ export class Model {
     if (this.isDisposed) {
       throw new KconvError('DISPOSED', `this model${this.filename ? ` (${this.filename})` : ''} was disposed: model.dispose() freed its working memory, so it cannot predict; load it again to run it (its graph and weights stay readable)`);
     }
+    if (weightsOnlyInfo(this.graph)) {
+      throw new KconvError('USAGE', `${this.filename ?? 'this file'} holds weights only, without the model architecture: load it with the architecture (option \`architecture\`, CLI --architecture) to run it`);
+    }
     const ordered = this.orderInputs(inputs);
     const shapes = ordered.map((t) => [...t.shape]);
     const key = JSON.stringify(shapes);
@@ -179,6 +183,13 @@ export class Model {
    * `name` is the Keras layer name as `inspect` lists it.
    */
   weights(name: string): Record<string, Tensor> {
+    const only = weightsOnlyInfo(this.graph);
+    if (only) {
+      // weights-only file: the layer's tensors by their stored names
+      const layer = only.layers.find((l) => l.name === name);
+      if (!layer) throw new KconvError('USAGE', `no layer named '${name}'; layers: ${only.layers.map((l) => l.name).join(', ') || '(none)'}`);
+      return Object.fromEntries(layer.weights.map((w) => [w.name, this.graph.weights.get(w.key)!]));
+    }
     const node = this.findLayer(name);
     const out: Record<string, Tensor> = {};
     for (const [role, key] of Object.entries(node.weights)) {
@@ -203,6 +214,8 @@ export class Model {
 
   /** Names of the layers, in graph order (as `weights()` accepts them). */
   layerNames(): string[] {
+    const only = weightsOnlyInfo(this.graph);
+    if (only) return only.layers.map((l) => l.name);
     return this.graph.nodes.map((n) => n.name);
   }
 

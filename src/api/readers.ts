@@ -8,7 +8,8 @@ import type { Graph } from '../ir/graph.js';
 import { readKir } from '../ir/kir.js';
 import { validateGraph } from '../ir/validate.js';
 import { loadWeightsInto, readKerasH5File } from '../keras/read/h5.js';
-import { readKerasArchive, readKerasWeightsH5 } from '../keras/read/v3-archive.js';
+import { listKerasWeightsH5, readKerasArchive, readKerasWeightsH5 } from '../keras/read/v3-archive.js';
+import { listLegacyWeights, weightsOnlyGraph } from '../keras/read/weights-only.js';
 import { checkpointGraph, type CheckpointFiles } from '../tf/checkpoint.js';
 import type { Tf1ModelSpec } from '../tf/tf1-nometa.js';
 import type { TensorBudget } from '../limits.js';
@@ -39,6 +40,12 @@ export async function readHdf5Model(bytes: Uint8Array, options: ReaderOptions): 
     // Not a legacy Keras file: the other HDF5 layout kconv reads is Keras 3's `.weights.h5`.
     if (!isKconvError(e) || e.code !== 'UNSUPPORTED_FORMAT') throw e;
     if (options.architecture === undefined) {
+      // A Keras 3 .weights.h5 without its architecture still lists and reads its tensors.
+      try {
+        return await listKerasWeightsH5(bytes, readOptions);
+      } catch (notV3) {
+        if (!isKconvError(notV3) || notV3.code !== 'CORRUPT_FILE') throw notV3;
+      }
       throw new KconvError(
         'USAGE',
         'this HDF5 file is not a full Keras model; if it is a Keras 3 .weights.h5, give the architecture JSON (model.to_json() or config.json) with the architecture option',
@@ -54,12 +61,9 @@ export async function readHdf5Model(bytes: Uint8Array, options: ReaderOptions): 
     return content.graph;
   }
   if (options.architecture === undefined) {
-    const names = content.weights.layerNames;
-    throw new KconvError(
-      'USAGE',
-      `this .h5 file holds weights only (${names.length} layers: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}); give the architecture JSON (model.to_json()) with the architecture option`,
-      { file: options.filename },
-    );
+    // Weights only and no architecture: list and read every tensor; running needs the architecture.
+    const w = content.weights;
+    return weightsOnlyGraph(listLegacyWeights(w).listed, 'keras-h5-weights', { kerasVersion: w.kerasVersion, backend: w.backend });
   }
   return loadWeightsInto(options.architecture as object, bytes, readOptions);
 }

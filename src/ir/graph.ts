@@ -25,6 +25,8 @@ export interface KerasBag {
   scope?: string[];
   /** Weight names as stored in the file, in file order (e.g. `conv1d/kernel:0`). */
   weightNames?: string[];
+  /** Set on the nodes a layer was expanded into at import (keras-tcn's `TCN`): the layer class they stand for. */
+  expandedFrom?: string;
   /** Any other per-layer data the source had (e.g. Keras 3 `build_config`, `shared_object_id`). */
   extra?: Record<string, unknown>;
 }

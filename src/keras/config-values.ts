@@ -42,7 +42,7 @@ export class ConfigReader {
 
   /** An integer, also accepting a one-element list (`kernel_size: [3]`). */
   int(key: string, fallback?: number): number {
-    let v = this.config[key];
+    let v = numpyScalar(this.config[key]);
     if (v === undefined || v === null) {
       if (fallback !== undefined) return fallback;
       this.fail(key, 'an integer');

@@ -200,7 +200,6 @@ export function withoutMasks(graph: Graph): Graph {
     .map((n) => {
       const inputs = n.inputs.filter((v) => !maskValues.has(v));
       if (inputs.length === n.inputs.length) return n;
-      if (n.op === 'Recurrent' || n.op === 'Bidirectional') return { ...n, inputs, attrs: { ...n.attrs, hasMask: false } } as Node;
       return { ...n, inputs } as Node;
     });
   return { ...graph, nodes };

@@ -32,7 +32,9 @@ import { opDef, type OpAttrMap } from '../ir/ops/index.js';
 import type { Tensor } from '../tensor.js';
 import { isObject, type Config } from './config-values.js';
 import { generationFromConfig, type KerasGeneration, type ReadOptions } from './generation.js';
-import { dtypeOf, inputAttrs, mapLayer, type MappedLayer, type StoredWeight } from './layers/index.js';
+import { shadowedClassWarning } from './shadowed.js';
+import { codecFor, dtypeOf, inputAttrs, mapLayer, type CallPlan, type MappedLayer, type StoredWeight } from './layers/index.js';
+import { callTensors, isTensorValue, parseNodeCall, type CallValue, type NodeCall } from './node-calls.js';
 import { keras3MaskMerge, MaskWiring, maskComputationLayers, type MergeRule } from './masks.js';
 
 export interface LayerWeightSource {
@@ -175,7 +177,10 @@ class GraphBuilder {
         this.recordScope(e, scope);
         current = this.buildModel(e.className, e.config, [...scope, e.name], [current], e.where, joinName(namePrefix, e.name))[0];
       } else {
-        current = this.addLayer(e, scope, namePrefix, 0, [current], 1)[0];
+        // a Sequential calls each layer on the previous output alone
+        const previous = current;
+        const call: NodeCall = { args: [{ tensor: ['', 0, 0] }], kwargs: {} };
+        current = this.addCall(e, scope, namePrefix, 0, call, () => previous, 1)[0];
       }
     }
     return [current];
@@ -248,18 +253,26 @@ class GraphBuilder {
     const maskLayers =
       this.generation === 'keras3'
         ? maskComputationLayers(
-            allEntries.map((e) => ({ name: e.name, className: e.className, reads: inboundCalls(e).flat().map((r) => r[0]) })),
+            allEntries.map((e) => ({ name: e.name, className: e.className, reads: inboundCalls(e).flatMap(positionalTensors).map((r) => r[0]) })),
             new Set(outputRefs.map((r) => r[0])),
           )
         : new Set<string>();
     const entries = allEntries.filter((e) => !maskLayers.has(e.name));
     const byName = new Map(entries.map((e) => [e.name, e]));
-    const calls = new Map(entries.map((e) => [e.name, inboundCalls(e)]));
+    // Keras 3.15 also passes those mask layers' outputs as `mask` call kwargs: drop such kwargs, the
+    // mask wiring derives the same masks from the graph
+    const withoutMaskLayerKwargs = (call: NodeCall): NodeCall => {
+      const mask = call.kwargs.mask;
+      if (mask === undefined || !callTensors({ args: [mask], kwargs: {} }).every((r) => maskLayers.has(r[0]))) return call;
+      const { mask: _dropped, ...kwargs } = call.kwargs;
+      return { args: call.args, kwargs };
+    };
+    const calls = new Map(entries.map((e) => [e.name, inboundCalls(e).map(withoutMaskLayerKwargs)]));
 
     // How many outputs each call has: the highest tensor index anything reads, plus one.
     const outputCount = new Map<string, number>();
     const note = (r: TensorRef) => outputCount.set(`${r[0]}|${r[1]}`, Math.max(outputCount.get(`${r[0]}|${r[1]}`) ?? 1, r[2] + 1));
-    for (const list of calls.values()) for (const call of list) call.forEach(note);
+    for (const list of calls.values()) for (const call of list) callTensors(call).forEach(note);
     outputRefs.forEach(note);
 
     // Keras 1 records `Input → Activation('linear')` with the Activation as the model's input layer
@@ -269,9 +282,10 @@ class GraphBuilder {
       for (let r = ref; ; ) {
         const e = byName.get(r[0]);
         const call = e && calls.get(e.name)?.[r[1]];
+        const read = call ? positionalTensors(call) : [];
         const linear = e?.className === 'Activation' && (e.config.activation ?? 'linear') === 'linear';
-        if (!e || e.className === 'InputLayer' || !linear || call?.length !== 1) return r;
-        r = call[0];
+        if (!e || e.className === 'InputLayer' || !linear || read.length !== 1) return r;
+        r = read[0];
       }
     };
     const values = new Map<string, string>(); // `${layer}|${node}|${tensor}` → value name
@@ -297,24 +311,26 @@ class GraphBuilder {
     };
 
     // Create calls as their inputs become available (configs are usually, not always, in order).
-    const pending: { e: LayerEntry; index: number; refs: TensorRef[] }[] = [];
-    for (const e of entries) calls.get(e.name)!.forEach((refs, index) => pending.push({ e, index, refs }));
+    // A call waits for every tensor it names (kwargs included); it reads its positional ones
+    // unless its codec plans the call (attention kwargs, TF-op arguments, keras-tcn).
+    const pending: { e: LayerEntry; index: number; call: NodeCall; refs: TensorRef[] }[] = [];
+    for (const e of entries) calls.get(e.name)!.forEach((call, index) => pending.push({ e, index, call, refs: callTensors(call) }));
     let progress = true;
     while (pending.length > 0 && progress) {
       progress = false;
       for (let i = 0; i < pending.length; i++) {
-        const { e, index, refs } = pending[i];
-        const ins = refs.map(resolve);
-        if (ins.some((v) => v === undefined)) continue;
+        const { e, index, call, refs } = pending[i];
+        if (refs.map(resolve).some((v) => v === undefined)) continue;
         pending.splice(i--, 1);
         progress = true;
         const n = outputCount.get(`${e.name}|${index}`) ?? 1;
         let outs: string[];
         if (isModelClass(e.className)) {
           if (index === 0) this.recordScope(e, scope);
-          outs = this.buildModel(e.className, e.config, [...scope, e.name], ins as string[], e.where, joinName(namePrefix, index > 0 ? `${e.name}@${index}` : e.name));
+          const ins = positionalTensors(call).map(resolve) as string[];
+          outs = this.buildModel(e.className, e.config, [...scope, e.name], ins, e.where, joinName(namePrefix, index > 0 ? `${e.name}@${index}` : e.name));
         } else {
-          outs = this.addLayer(e, scope, namePrefix, index, ins as string[], n);
+          outs = this.addCall(e, scope, namePrefix, index, call, resolve, n);
         }
         outs.forEach((v, t) => values.set(`${e.name}|${index}|${t}`, v));
       }
@@ -347,6 +363,8 @@ class GraphBuilder {
       // forward direction's weights first, in the order Keras 2 stores them and writers emit them
       if (e.className === 'Bidirectional') stored = [...stored.filter((s) => !/(^|\/)backward/.test(s.name)), ...stored.filter((s) => /(^|\/)backward/.test(s.name))];
       const layer = mapLayer(e.className, e.config, stored, { generation: this.generation, backend: this.backend, where: e.where });
+      const shadowed = layer.op === 'Unsupported' ? null : shadowedClassWarning(e.name, e.className, e.wrapper.module, e.wrapper.registered_name);
+      if (shadowed) this.warnings.push(shadowed);
       const keys: Record<string, string> = {};
       for (const [role, t] of Object.entries(layer.weights)) {
         const wkey = `${key}/${role}`;
@@ -357,6 +375,58 @@ class GraphBuilder {
       this.mapped.set(key, m);
     }
     return m;
+  }
+
+  /** Adds one call of a layer: planned by its codec, or one node reading the positional tensors. */
+  private addCall(e: LayerEntry, scope: string[], namePrefix: string, callIndex: number, call: NodeCall, resolve: (r: TensorRef) => string | undefined, nOutputs: number): string[] {
+    const codec = codecFor(e.className);
+    if (!codec.planCall) return this.addLayer(e, scope, namePrefix, callIndex, positionalTensors(call).map(resolve) as string[], nOutputs);
+    const m = this.mapOnce(e, scope);
+    const where = `${e.where}.inbound_nodes[${callIndex}]`;
+    const plan = codec.planCall(m.layer, call, { generation: this.generation, backend: this.backend, where }, e.config);
+    return this.addPlanned(e, scope, namePrefix, callIndex, plan, plan.inputs.map(resolve) as string[], nOutputs, m);
+  }
+
+  private addPlanned(e: LayerEntry, scope: string[], namePrefix: string, callIndex: number, plan: CallPlan, inputs: string[], nOutputs: number, m: { layer: MappedLayer; keys: Record<string, string>; weightNames: string[] }): string[] {
+    const name = joinName(namePrefix, callIndex > 0 ? `${e.name}@${callIndex}` : e.name);
+    const layerKey = [...scope, e.name].join('/');
+    const outputs = Array.from({ length: nOutputs }, (_, i) => (i === 0 ? name : `${name}:${i}`));
+    const produced = new Set(plan.nodes.filter((p) => p.output !== undefined).map((p) => p.output));
+    for (let i = 0; i < nOutputs; i++) {
+      if (!produced.has(i)) throw new KconvError('BAD_CONFIG', `the model reads output ${i} of layer '${e.name}', which this call does not produce`, { where: e.where });
+    }
+    const valueOf = (suffix: string) => {
+      const p = plan.nodes.find((x) => x.suffix === suffix);
+      if (!p) throw new KconvError('BAD_CONFIG', `planned node '${suffix}' of layer '${e.name}' does not exist`, { where: e.where });
+      return p.output !== undefined ? (p.output === 0 ? name : `${name}:${p.output}`) : `${name}/${suffix}`;
+    };
+    // the mapped layer's weights keep their keys; planned nodes' other weights get their own
+    const keyOf = new Map<Tensor, string>(Object.entries(m.layer.weights).map(([role, t]) => [t as Tensor, m.keys[role]] as const));
+    for (const p of plan.nodes) {
+      if (p.output !== undefined && p.output >= nOutputs && p.suffix !== '') continue; // an output nobody reads
+      const nodeName = p.suffix === '' ? name : `${name}/${p.suffix}`;
+      this.claimName(nodeName, e.where);
+      const keys: Record<string, string> = {};
+      for (const [role, t] of Object.entries(p.weights)) {
+        let k = keyOf.get(t);
+        if (k === undefined) {
+          k = `${layerKey}/${p.suffix}/${role}`;
+          this.weights.set(k, t);
+          keyOf.set(t, k);
+        }
+        keys[role] = k;
+      }
+      this.nodes.push({
+        op: p.op,
+        name: nodeName,
+        inputs: p.inputs.map((x) => ('call' in x ? inputs[x.call] : valueOf(x.node))),
+        outputs: [valueOf(p.suffix)],
+        attrs: p.attrs,
+        weights: keys,
+        keras: plan.expandedFrom ? { ...this.bag(e, scope, callIndex, m.weightNames), expandedFrom: plan.expandedFrom } : this.bag(e, scope, callIndex, m.weightNames),
+      } as Node);
+    }
+    return outputs;
   }
 
   private addLayer(e: LayerEntry, scope: string[], namePrefix: string, callIndex: number, inputs: string[], nOutputs: number): string[] {
@@ -376,6 +446,10 @@ class GraphBuilder {
       keras: this.bag(e, scope, callIndex, m.weightNames),
     } as Node;
     this.nodes.push(this.masks.wire(node, e.config, e.where));
+    const cells = node.op === 'Recurrent' ? [node.attrs] : node.op === 'Bidirectional' ? [node.attrs.forward] : [];
+    if (cells.some((a) => a.stateful) && callIndex === 0) {
+      this.warnings.push(`layer '${e.name}' (${e.className}) is stateful: kconv runs every call from the zero state (or the initial states given as inputs), it does not carry states from one call to the next`);
+    }
     return outputs;
   }
 
@@ -428,32 +502,28 @@ function toRef(r: unknown, where: string): TensorRef {
   throw new KconvError('BAD_CONFIG', `expected a [layer, node_index, tensor_index] triple, found ${JSON.stringify(r)?.slice(0, 100)}`, { where });
 }
 
-/** The calls of a layer, each as the list of tensors it reads, from either inbound_nodes style. */
-function inboundCalls(e: LayerEntry): TensorRef[][] {
+/** The calls of a layer with their arguments, from any generation's inbound_nodes (src/keras/node-calls.ts). */
+function inboundCalls(e: LayerEntry): NodeCall[] {
   const raw = e.wrapper.inbound_nodes;
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new KconvError('BAD_CONFIG', `expected inbound_nodes to be a list, found ${JSON.stringify(raw)?.slice(0, 100)}`, { where: `${e.where}.inbound_nodes` });
-  return raw.map((call, i) => {
-    const where = `${e.where}.inbound_nodes[${i}]`;
-    if (isObject(call)) {
-      // Keras 3: {"args": [...], "kwargs": {...}}; tensors are __keras_tensor__ objects, possibly in nested lists.
-      const refs: TensorRef[] = [];
-      collectKerasTensors(call.args, refs, where);
-      // a recurrent layer's initial states follow its input, as Keras 2 lists them
-      if (isObject(call.kwargs)) collectKerasTensors(call.kwargs.initial_state, refs, `${where}.kwargs.initial_state`);
-      return refs;
-    }
-    if (Array.isArray(call)) return call.map((item) => toRef(item, where));
-    throw new KconvError('BAD_CONFIG', `expected an inbound node (list or {args, kwargs}), found ${JSON.stringify(call)?.slice(0, 100)}`, { where });
-  });
+  return raw.map((call, i) => parseNodeCall(call, `${e.where}.inbound_nodes[${i}]`));
 }
 
-function collectKerasTensors(v: unknown, out: TensorRef[], where: string): void {
-  if (Array.isArray(v)) {
-    for (const x of v) collectKerasTensors(x, out, where);
-  } else if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) {
-    out.push(toRef(v.config.keras_history, where));
-  }
+/** The tensors among a call's positional arguments (nested lists flattened), in order. */
+function positionalTensors(call: NodeCall): TensorRef[] {
+  const out: TensorRef[] = [];
+  const walk = (v: CallValue) => {
+    if (isTensorValue(v)) out.push(v.tensor);
+    else if (Array.isArray(v)) v.forEach(walk);
+  };
+  call.args.forEach(walk);
+  // a recurrent layer's initial states (Keras 3 passes them as a kwarg) follow its input, as Keras 2 lists them
+  const states = call.kwargs.initial_state;
+  if (states !== undefined) walk(states);
+  return out;
 }
+
+
 
 export { dtypeOf };

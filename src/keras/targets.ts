@@ -161,6 +161,18 @@ export const ACTIVATION_SINCE: Record<ActivationFn, Feature['since']> = {
   log_softmax: { tfkeras: 13, keras3: 0 },
   gelu_tanh: {},
   thresholded_relu: {},
+  // Keras 3.15.1 has these by name, 3.0.1 and 3.2.1 do not (golden model-activation-k3-extra);
+  // the releases between were not checked.
+  celu: { keras3: 15 },
+  glu: { keras3: 15 },
+  sparse_plus: { keras3: 15 },
+  squareplus: { keras3: 15 },
+  soft_shrink: { keras3: 15 },
+  hard_shrink: { keras3: 15 },
+  tanh_shrink: { keras3: 15 },
+  log_sigmoid: { keras3: 15 },
+  sparsemax: { keras3: 15 },
+  hard_tanh: { keras3: 15 },
 };
 
 /** True when the target knows a feature. */

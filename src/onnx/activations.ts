@@ -7,6 +7,7 @@
  * negative slope), never as an approximation. docs/onnx.md has the table.
  */
 import type { Activation } from '../ir/ops/index.js';
+import { KconvError } from '../errors.js';
 import type { SymShape } from '../ir/shapes.js';
 import { type AttrValue, type Form, float, type OnnxEmitter } from './emitter.js';
 
@@ -93,6 +94,10 @@ export function emitActivation(e: OnnxEmitter, act: Activation, x: string, form:
     case 'log_softmax':
       last(act.fn === 'softmax' ? 'Softmax' : 'LogSoftmax', [x], { axis: onnxAxis(act.axis ?? -1, shape.length, form) });
       return;
+    default:
+      // Keras 3 activations added to the IR after this writer (celu, glu, sparse_plus, squareplus,
+      // the shrinks, log_sigmoid, sparsemax, hard_tanh): refused by name, never a broken graph.
+      throw new KconvError('NOT_REPRESENTABLE', `ONNX export of the '${act.fn}' activation (at '${name}') is not written yet`, { where: `nodes/${name}` });
   }
 }
 

@@ -121,14 +121,75 @@ export function scalarActivation(act: Activation): ((x: number) => number) | nul
       const t = act.threshold ?? 1;
       return (x) => (x > t ? x : 0);
     }
+    case 'celu': {
+      const a = alpha ?? 1;
+      return (x) => Math.max(0, x) + Math.min(0, a * Math.expm1(x / a));
+    }
+    case 'sparse_plus':
+      return (x) => (x <= -1 ? 0 : x >= 1 ? x : ((x + 1) * (x + 1)) / 4);
+    case 'squareplus': {
+      const b = alpha ?? 4;
+      return (x) => (x + Math.sqrt(x * x + b)) / 2;
+    }
+    case 'soft_shrink': {
+      const t = act.threshold ?? 0.5;
+      return (x) => (x > t ? x - t : x < -t ? x + t : 0);
+    }
+    case 'hard_shrink': {
+      const t = act.threshold ?? 0.5;
+      return (x) => (Math.abs(x) > t ? x : 0);
+    }
+    case 'tanh_shrink':
+      return (x) => x - Math.tanh(x);
+    case 'log_sigmoid':
+      return (x) => -softplus(-x);
+    case 'hard_tanh':
+      return (x) => Math.min(Math.max(x, -1), 1);
     case 'softmax':
     case 'log_softmax':
+    case 'sparsemax':
+    case 'glu':
       return null;
   }
 }
 
+/** Activations over an axis (softmax, log_softmax, sparsemax) or that change the shape (glu) are not elementwise. */
 export function isElementwise(act: Activation): boolean {
-  return act.fn !== 'softmax' && act.fn !== 'log_softmax';
+  return act.fn !== 'softmax' && act.fn !== 'log_softmax' && act.fn !== 'sparsemax' && act.fn !== 'glu';
+}
+
+/**
+ * Keras 3's sparsemax of `n` values at data[base + j * inner], in place: max(x - tau, 0). Keras
+ * (3.15, TensorFlow backend) takes tau = (sum of the sorted cumulative sums over the support - 1)
+ * / k, not the textbook (cumulative sum at k - 1) / k: the two agree only when the support has one
+ * element. docs/keras3.md records it; the golden case model-activation-k3-extra pins it.
+ */
+function sparsemaxRow(data: Float32Array, base: number, n: number, inner: number): void {
+  const z = Array.from({ length: n }, (_, j) => data[base + j * inner]).sort((a, b) => b - a);
+  let cum = 0;
+  let k = 0;
+  let cumSum = 0;
+  for (let j = 0; j < n; j++) {
+    cum += z[j];
+    if (z[j] - (cum - 1) / (j + 1) > 0) {
+      k++;
+      cumSum += cum;
+    }
+  }
+  const tau = (cumSum - 1) / k;
+  for (let j = 0; j < n; j++) data[base + j * inner] = Math.max(data[base + j * inner] - tau, 0);
+}
+
+/**
+ * glu over the last axis: the output's last axis is half the input's; out = a * sigmoid(b) with a
+ * the first half of each row and b the second.
+ */
+export function applyGlu(input: Float32Array, output: Float32Array, lastDim: number): void {
+  const half = lastDim / 2;
+  const rows = input.length / lastDim;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < half; c++) output[r * half + c] = input[r * lastDim + c] * sigmoid(input[r * lastDim + half + c]);
+  }
 }
 
 /** Applies an elementwise activation in place to data[start, end). */
@@ -165,6 +226,10 @@ export function applySoftmax(act: Activation, data: Float32Array, shape: readonl
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
+      if (act.fn === 'sparsemax') {
+        sparsemaxRow(data, base, n, inner);
+        continue;
+      }
       let max = -Infinity;
       for (let j = 0; j < n; j++) max = Math.max(max, data[base + j * inner]);
       let sum = 0;

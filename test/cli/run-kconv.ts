@@ -17,8 +17,8 @@ export function kconv(args: string[], options: { cwd?: string; env?: Record<stri
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     timeout: 120_000,
-    // `kconv verify fixtures/cases` prints a line per case (about 1500 cases, over the 1 MiB default).
-    maxBuffer: 64 * 1024 ** 2,
+    // `verify --json` over every golden case prints about 1 MB, spawnSync's default limit
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -16,6 +16,12 @@ import { existsSync, readFileSync } from 'node:fs';
 const cases = sourceCases();
 
 const envs = [...new Set(cases.map((c) => c.env))];
+/** Envs whose golden models no target can hold, and why (the round trips are all refusals). */
+const ONLY_REFUSED: Record<string, string> = {
+  'tcn-tf2.13': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
+  'tcn-tf2.15': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
+  'tcn-keras3': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
+};
 
 /** What every writer did with every source, for the committed matrix. */
 const outcomes = new Map<string, Outcome>();
@@ -112,6 +118,12 @@ describe('A → B → A across Keras generations is lossless', () => {
     }
     console.log(`A → B → A: ${checked} round trips lossless-checked, ${refused} refused (NOT_REPRESENTABLE in B)`);
     expect(failures).toEqual([]);
-    expect(checked).toBeGreaterThan(0);
+    if (ONLY_REFUSED[env]) {
+      // every model of these envs is refused by every writer; if one is written, check it here
+      expect(checked, ONLY_REFUSED[env]).toBe(0);
+      expect(refused).toBeGreaterThan(0);
+    } else {
+      expect(checked).toBeGreaterThan(0);
+    }
   }, 600_000);
 });

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { GATES, stateCount, type RecurrentAttrs, type RecurrentCell } from '../../src/ir/ops/recurrent.js';
 import { prepareRecurrent, recurrentReference, type RecurrentWeights } from '../../src/runtime/kernels/recurrent.js';
+import { readKerasH5 } from '../../src/keras/read/h5.js';
+import { goldenCases } from '../helpers/cases.js';
 import { Rng } from '../helpers/random.js';
 
 function randomArray(rng: Rng, n: number, scale = 0.5): Float32Array {
@@ -58,4 +60,12 @@ describe('recurrent kernel: fast path vs plain reference', () => {
       }
     });
   }
+});
+
+describe('stateful recurrent layers', () => {
+  const stateful = goldenCases('h5').filter((c) => c.json.baseId === 'model-rnn-stateful' && c.json.files.model);
+  it.runIf(stateful.length > 0)('load with a warning that every call starts from the zero state', async () => {
+    const graph = await readKerasH5(stateful[0].bytes(stateful[0].json.files.model!), { filename: 'model.h5' });
+    expect(graph.provenance.warnings.join('\n')).toMatch(/'lstm' \(LSTM\) is stateful: kconv runs every call from the zero state/);
+  });
 });

@@ -87,29 +87,24 @@ describe.runIf(available)('real-world .keras files (../shared/corpus/wild)', () 
     });
   }
 
-  it('keras-tcn: the TCN layer keeps all its (hidden) Conv1D weights and fails to run naming TCN', async () => {
+  it('keras-tcn: the TCN layer keeps all its (hidden) Conv1D weights, expands into kconv ops and runs', async () => {
     const f = files.find((x) => x.includes('tcn'));
     expect(f).toBeDefined();
     const bytes = readFileSync(join(WILD, f!));
     const graph = await readKerasArchive(bytes, { filename: f });
-    const tcn = graph.nodes.find((n) => n.name === 'tcn');
-    expect(tcn?.op).toBe('Unsupported');
-    expect(tcn?.keras?.className).toBe('TCN');
+    const parts = graph.nodes.filter((n) => n.keras?.layerName === 'tcn');
+    expect(parts.every((n) => n.keras?.className === 'TCN' && n.keras.expandedFrom === 'TCN')).toBe(true);
     const inFile = await countStoredVariables(openZip(bytes).read('model.weights.h5'), '/layers/tcn');
     // 6 residual blocks × 2 Conv1D × (kernel, bias), plus the 1×1 matching Conv1D of the first block.
     expect(inFile).toBe(26);
-    expect(Object.keys(tcn!.weights)).toHaveLength(inFile);
-    const kernels = Object.values(tcn!.weights).map((k) => graph.weights.get(k)!.shape);
-    expect(kernels).toContainEqual([3, 64, 64]);
-    let error: unknown;
-    try {
-      runSeeded(graph);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(KconvError);
-    expect((error as KconvError).code).toBe('UNSUPPORTED_LAYER');
-    expect((error as KconvError).message).toMatch(/\bTCN\b/);
+    const convs = parts.filter((n) => n.op === 'Conv1D');
+    expect(convs).toHaveLength(13);
+    expect(convs.map((n) => graph.weights.get(n.weights.kernel)!.shape)).toContainEqual([3, 64, 64]);
+    // dilations 1..32, causal: the last step of the skip-connection sum, then Dense(1)
+    expect(convs.map((n) => (n.op === 'Conv1D' ? n.attrs.dilation : 0))).toEqual([1, 1, 1, 2, 2, 4, 4, 8, 8, 16, 16, 32, 32]);
+    const [y] = runSeeded(graph);
+    expect(y.shape).toEqual([3, 1]);
+    expect(toFloat32(y).every(Number.isFinite)).toBe(true);
   });
 
   it('reads an HDF5 model named .keras as HDF5 (extensions lie)', async () => {

@@ -75,6 +75,8 @@ export function activation(node: AnyNode, a: Activation, attr = 'activation'): v
   if (a.threshold !== undefined) finite(node, `${attr}.threshold`, a.threshold);
   if (a.maxValue !== undefined && a.maxValue !== null) finite(node, `${attr}.maxValue`, a.maxValue);
   if (a.axis !== undefined) isInt(node, `${attr}.axis`, a.axis);
+  // glu changes the shape (half the last axis): kconv runs it as an Activation layer only
+  if (a.fn === 'glu' && node.op !== 'Activation') throw nodeError(node, `${attr}.fn`, "glu as a layer's own activation is not implemented (it halves the output channels); use an Activation('glu') layer");
 }
 
 export function window(node: AnyNode, a: WindowAttrs): void {

@@ -41,12 +41,24 @@ export type ActivationFn =
   | 'exponential'
   | 'softmax' // over `axis` (default -1)
   | 'log_softmax'
-  | 'thresholded_relu'; // x > threshold ? x : 0
+  | 'thresholded_relu' // x > threshold ? x : 0
+  // Keras 3 (3.15.1 has them by name, 3.2.1 does not):
+  | 'celu' // max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), alpha 1
+  | 'glu' // a * sigmoid(b) with [a, b] the halves of `axis`: the output has half the axis
+  | 'sparse_plus' // 0 below -1, x above 1, (x + 1)^2 / 4 between
+  | 'squareplus' // (x + sqrt(x^2 + b)) / 2, b 4 (held in `alpha`)
+  | 'soft_shrink' // x - t above t, x + t below -t, else 0; t 0.5 (held in `threshold`)
+  | 'hard_shrink' // x where |x| > t, else 0; t 0.5 (held in `threshold`)
+  | 'tanh_shrink' // x - tanh(x)
+  | 'log_sigmoid' // -softplus(-x)
+  | 'sparsemax' // Euclidean projection onto the simplex over `axis`
+  | 'hard_tanh'; // clip(x, -1, 1)
 
 export const ACTIVATION_FNS: readonly ActivationFn[] = [
   'linear', 'relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'gelu', 'gelu_tanh', 'tanh', 'sigmoid',
   'hard_sigmoid', 'hard_silu', 'softplus', 'softsign', 'swish', 'mish', 'exponential', 'softmax',
-  'log_softmax', 'thresholded_relu',
+  'log_softmax', 'thresholded_relu', 'celu', 'glu', 'sparse_plus', 'squareplus', 'soft_shrink',
+  'hard_shrink', 'tanh_shrink', 'log_sigmoid', 'sparsemax', 'hard_tanh',
 ];
 
 export interface Activation {

@@ -5,6 +5,7 @@
  * Keras codec (src/keras/layers/index.ts); see docs/adding-a-layer.md.
  */
 import { Activation as ActivationOp } from './activation.js';
+import { Attention } from './attention.js';
 import { AveragePooling1D } from './average-pooling1d.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Concatenate } from './concatenate.js';
@@ -23,12 +24,15 @@ import { Input } from './input.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { MaxPooling1D } from './max-pooling1d.js';
 import { Merge } from './merge.js';
+import { MultiHeadAttention } from './multi-head-attention.js';
+import { Normalization } from './normalization.js';
 import { Permute } from './permute.js';
 import { PReLU } from './prelu.js';
 import { RepeatVector } from './repeat-vector.js';
 import { Rescaling } from './rescaling.js';
 import { Reshape } from './reshape.js';
 import { SeparableConv1D } from './separable-conv1d.js';
+import { TfOp } from './tf-op.js';
 import { Unsupported } from './unsupported.js';
 import { Recurrent } from './recurrent.js';
 import { Bidirectional } from './bidirectional.js';
@@ -70,6 +74,10 @@ export const OPS = {
   Masking,
   MaskedGlobalAveragePooling1D,
   TimeDistributed,
+  MultiHeadAttention,
+  Attention,
+  TfOp,
+  Normalization,
   Rescaling,
   Unsupported,
 };
@@ -96,6 +104,9 @@ export type { Activation, ActivationFn, Layout, Padding, WindowAttrs } from './c
 export { ACTIVATION_FNS, LINEAR } from './common.js';
 export type { Dim, OpDef, OpNode, SymShape } from './define.js';
 export type { ActivationAttrs } from './activation.js';
+export type { AttentionAttrs } from './attention.js';
+export type { MultiHeadAttentionAttrs } from './multi-head-attention.js';
+export type { NormalizationAttrs } from './normalization.js';
 export type { BatchNormAttrs } from './batch-normalization.js';
 export type { ConcatenateAttrs } from './concatenate.js';
 export type { Conv1DAttrs } from './conv1d.js';
@@ -116,6 +127,7 @@ export type { RepeatVectorAttrs } from './repeat-vector.js';
 export type { RescalingAttrs } from './rescaling.js';
 export type { ReshapeAttrs } from './reshape.js';
 export type { SeparableConv1DAttrs } from './separable-conv1d.js';
+export type { TfOpAttrs } from './tf-op.js';
 export type { UnsupportedAttrs } from './unsupported.js';
 export type { RecurrentAttrs, RecurrentCell } from './recurrent.js';
 export type { BidirectionalAttrs, BidirectionalMerge } from './bidirectional.js';

@@ -4,35 +4,17 @@
  * `Activation`; and PReLU (learned slope).
  */
 import type { NodeOf } from '../../ir/graph.js';
-import type { Activation } from '../../ir/ops/index.js';
 import type { JsonObject } from '../emit/objects.js';
-import { activationFromConfig } from '../activations.js';
+import { activationFromLayer } from '../activations.js';
 import { checkActivationName, isKeras3, need, type Feature, type Target } from '../targets.js';
-import { activationName, codec, mapped, type LayerContext, type MappedLayer, type WrittenLayer } from './codec.js';
-import type { ConfigReader } from '../config-values.js';
+import { activationName, codec, mapped, type WrittenLayer } from './codec.js';
 
 export const ACTIVATION_LAYER_FEATURES = {
   thresholdedRelu: { name: 'ThresholdedReLU layer', since: { keras2: 0, tfkeras: 0 }, verified: false },
 } satisfies Record<string, Feature>;
 
-const READERS: Record<string, (cfg: ConfigReader, ctx: LayerContext) => MappedLayer<'Activation'>> = {
-  Activation: (cfg, ctx) => mapped('Activation', { activation: activationFromConfig(cfg.config.activation, ctx.generation, `${ctx.where}.activation`) }, {}),
-  ReLU(cfg) {
-    const activation: Activation = { fn: 'relu' };
-    const slope = cfg.number('negative_slope', 0);
-    const maxValue = cfg.optionalNumber('max_value');
-    const threshold = cfg.number('threshold', 0);
-    if (slope !== 0) activation.alpha = slope;
-    if (maxValue !== null) activation.maxValue = maxValue;
-    if (threshold !== 0) activation.threshold = threshold;
-    return mapped('Activation', { activation }, {});
-  },
-  // Keras 1/2 call the slope `alpha`, Keras 3 `negative_slope`; both default to 0.3.
-  LeakyReLU: (cfg) => mapped('Activation', { activation: { fn: 'leaky_relu', alpha: cfg.number(cfg.pick('negative_slope', 'alpha') ?? 'alpha', 0.3) } }, {}),
-  ELU: (cfg) => mapped('Activation', { activation: { fn: 'elu', alpha: cfg.number('alpha', 1) } }, {}),
-  ThresholdedReLU: (cfg) => mapped('Activation', { activation: { fn: 'thresholded_relu', threshold: cfg.number('theta', 1) } }, {}),
-  Softmax: (cfg) => mapped('Activation', { activation: { fn: 'softmax', axis: cfg.axis('axis', -1) } }, {}),
-};
+/** The weightless activation layers: their configs are read by activationFromLayer (src/keras/activations.ts), as when such a layer is another layer's `activation`. */
+const ACTIVATION_CLASSES = ['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Softmax'];
 
 /** The Activation layer, or the ReLU/LeakyReLU/ELU/Softmax/ThresholdedReLU layer that holds the parameters. */
 function writeActivation(node: NodeOf<'Activation'>, target: Target): WrittenLayer {
@@ -52,7 +34,7 @@ function writeActivation(node: NodeOf<'Activation'>, target: Target): WrittenLay
 }
 
 export const activationLayersCodec = codec({
-  classes: [...Object.keys(READERS), 'PReLU'],
+  classes: [...ACTIVATION_CLASSES, 'PReLU'],
   ops: ['Activation', 'PReLU'],
   read(className, cfg, w, ctx) {
     if (className === 'PReLU') {
@@ -60,7 +42,7 @@ export const activationLayersCodec = codec({
       return mapped('PReLU', { sharedAxes: cfg.has('shared_axes') ? cfg.axes('shared_axes', []) : [] }, { alpha });
     }
     w.none();
-    return READERS[className](cfg, ctx);
+    return mapped('Activation', { activation: activationFromLayer(className, cfg.config, ctx.generation, ctx.where) }, {});
   },
   write: {
     Activation: (node, ctx) => writeActivation(node, ctx.target),

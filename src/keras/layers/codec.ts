@@ -17,6 +17,7 @@ import type { Graph, Node, NodeOf } from '../../ir/graph.js';
 import type { Activation, ActivationFn, Layout, OpAttrMap, OpType, Padding } from '../../ir/ops/index.js';
 import { causalPadding, samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
 import type { Tensor } from '../../tensor.js';
+import type { NodeCall, TensorRef } from '../node-calls.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import type { Json, JsonObject } from '../emit/objects.js';
 import type { KerasGeneration } from '../generation.js';
@@ -83,6 +84,30 @@ export interface ExtraKeys {
 /** A node of any of the ops K (a union, so `node.op` checks narrow it). */
 export type NodeIn<K extends OpType> = { [P in K]: NodeOf<P> }[K];
 
+/** One node a layer call becomes, when the codec plans the call (planCall). */
+export interface PlannedNode {
+  op: OpType;
+  /** Appended to the layer's node name (`name/suffix`); '' for the node that keeps the layer's name. */
+  suffix: string;
+  /** The call's tensors by position in CallPlan.inputs, or another planned node by suffix. */
+  inputs: ({ call: number } | { node: string })[];
+  attrs: unknown;
+  weights: Record<string, Tensor>;
+  /** Which output of the layer call this node produces (absent: an internal node). */
+  output?: number;
+}
+
+export interface CallPlan {
+  /** The tensors the call reads, in the order PlannedNode inputs number them. */
+  inputs: TensorRef[];
+  nodes: PlannedNode[];
+  /**
+   * Set when the nodes stand for a layer Keras keeps whole (keras-tcn's TCN): the writers then
+   * refuse the model, since they would write the parts instead of the layer.
+   */
+  expandedFrom?: string;
+}
+
 export interface LayerCodec<K extends OpType = OpType> {
   /** Keras class names this codec reads, every generation's spelling. */
   classes: readonly string[];
@@ -101,6 +126,15 @@ export interface LayerCodec<K extends OpType = OpType> {
   features?: Record<string, Feature>;
   /** Extra keys per class name. */
   extras?: Record<string, ExtraKeys>;
+  /**
+   * Plans one call of a layer whose call arguments matter (attention's value/key and causal mask,
+   * TF ops' arguments and constants) or that becomes several nodes (keras-tcn's TCN): the tensors
+   * it reads and the node(s) it becomes. Without it a call reads its positional tensors and is one
+   * node of the mapped op.
+   */
+  planCall?(layer: MappedLayer, call: NodeCall, ctx: LayerContext, config: Config): CallPlan;
+  /** Why kconv reads and runs this family but does not write it (every target refuses it). */
+  readOnly?: string;
 }
 
 /** Declares a codec (keeps K inferred from `ops`). */

@@ -11,6 +11,10 @@ import type { OpAttrMap, OpType } from '../../ir/ops/index.js';
 import type { DType } from '../../tensor.js';
 import { ConfigReader, type Config } from '../config-values.js';
 import { activationLayersCodec } from './activation-layers.js';
+import { attentionCodec } from './attention.js';
+import { preprocessingNormalizationCodec } from './normalization-preprocessing.js';
+import { tcnCodec } from './tcn.js';
+import { tfOpCodec } from './tf-op.js';
 import { WeightList, type LayerCodec, type LayerContext, type MappedLayer, type StoredWeight } from './codec.js';
 import { convCodec } from './conv.js';
 import { denseCodec } from './dense.js';
@@ -26,7 +30,7 @@ import { rescalingCodec } from './rescaling.js';
 import { reshapingCodec } from './reshaping.js';
 import { unsupportedCodec } from './unsupported.js';
 
-export type { EmitContext, LayerCodec, LayerContext, MappedLayer, StoredWeight, WrittenLayer } from './codec.js';
+export type { CallPlan, EmitContext, LayerCodec, LayerContext, MappedLayer, PlannedNode, StoredWeight, WrittenLayer } from './codec.js';
 
 /** Every layer codec. */
 export const CODECS: readonly LayerCodec[] = [
@@ -42,6 +46,10 @@ export const CODECS: readonly LayerCodec[] = [
   recurrentCodec,
   maskingCodec,
   timeDistributedCodec,
+  attentionCodec,
+  tfOpCodec,
+  tcnCodec,
+  preprocessingNormalizationCodec,
   rescalingCodec,
   unsupportedCodec,
 ] as LayerCodec[];
@@ -57,6 +65,11 @@ export const CODEC_BY_CLASS: ReadonlyMap<string, LayerCodec> = new Map(CODECS.fl
 
 /** IR op → the codec that writes it. */
 export const CODEC_BY_OP: ReadonlyMap<OpType, LayerCodec> = new Map(CODECS.flatMap((c) => c.ops.map((op) => [op, c] as const)));
+
+/** The codec that reads `className` (the Unsupported codec for a class no codec claims). */
+export function codecFor(className: string): LayerCodec {
+  return CODEC_BY_CLASS.get(className) ?? (unsupportedCodec as LayerCodec);
+}
 
 /** Maps a Keras layer (any generation) and its stored weights to an IR op. */
 export function mapLayer(className: string, config: Config, stored: StoredWeight[], ctx: LayerContext): MappedLayer {

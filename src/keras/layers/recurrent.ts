@@ -42,8 +42,6 @@ export interface MappedRecurrent {
   attrs: RecurrentAttrs;
   /** kernel, recurrent_kernel and (when useBias) bias, in the canonical layout. */
   weights: Record<string, Tensor>;
-  /** Assumptions that change numbers (shown by inspect, warned by load). */
-  warnings: string[];
 }
 
 
@@ -91,7 +89,6 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
   const cfg = new ConfigReader(config, ctx.where);
   const cudnn = className.startsWith('CuDNN');
   const k1 = ctx.generation === 'keras1';
-  const warnings: string[] = [];
   const units = cfg.int(cfg.pick('units', 'output_dim') ?? 'units');
 
   const act = (key: string, fallback: string): Activation =>
@@ -105,10 +102,8 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
   if (cfg.bool('time_major', false)) {
     throw new KconvError('UNSUPPORTED_FEATURE', `${className} '${String(config.name)}': time_major=True (inputs [steps, batch, features]) is not supported`, { where: `${ctx.where}.time_major` });
   }
+  // stateful: kconv runs each call from the zero state; the reader warns (model-config.ts)
   const stateful = cfg.bool('stateful', false);
-  if (stateful) {
-    warnings.push(`${className} '${String(config.name)}' is stateful: kconv runs each call from the zero state (or the states you pass); carry states across calls with the recurrent state API`);
-  }
   // reset_after: CuDNNGRU always; Keras 1 never; key absent before Keras 2.1.4 ⇒ False
   const resetAfter = cell === 'gru' && (cudnn || (!k1 && cfg.bool('reset_after', false)));
   const useBias = cudnn ? true : k1 ? cfg.bool('bias', true) : cfg.bool('use_bias', true);
@@ -132,7 +127,7 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
     hasMask: false,
     initialStates: false,
   };
-  return { attrs, weights, warnings };
+  return { attrs, weights };
 }
 
 /** Keras 1 separate tensors by gate letter, from the names (`lstm_1_W_i`) or else by position. */
@@ -325,6 +320,8 @@ const RECURRENT_FEATURES = {
   // tf.keras and Keras 3 zero a masked Bidirectional's sequence output (force_zero_output_for_mask);
   // whether standalone Keras 2 does is not verified, so such a model is not written for it
   zeroOutputForMask: { name: 'Bidirectional zero output at masked steps', since: { tfkeras: 0, keras3: 0 }, verified: false },
+  // Keras 1 (and, unverified, standalone Keras 2) Bidirectional outputs the previous output at masked steps
+  previousOutputForMask: { name: 'Bidirectional previous output at masked steps (Keras 1)', since: { keras2: 0 }, verified: false },
 } satisfies Record<string, Feature>;
 
 export const recurrentCodec = codec({
@@ -363,6 +360,7 @@ export const recurrentCodec = codec({
   check(node, target) {
     if (node.op === 'Bidirectional' && !mirrors(node.attrs.forward, node.attrs.backward)) need(node, target, RECURRENT_FEATURES.backwardLayer);
     if (node.op === 'Bidirectional' && node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.zeroOutputForMask);
+    if (node.op === 'Bidirectional' && node.attrs.hasMask && node.attrs.forward.returnSequences && !node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.previousOutputForMask);
     const cells = node.op === 'Recurrent' ? [node.attrs] : [node.attrs.forward, node.attrs.backward];
     for (const a of cells) {
       checkActivationName(node, target, a.activation, true);

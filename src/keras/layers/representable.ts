@@ -25,7 +25,11 @@ export function checkRepresentable(graph: Graph, target: Target, format?: string
       refuse({ name: 'weights', op: 'Graph' }, target, FEATURES.bfloat16.name, FEATURES.bfloat16.since);
     }
   }
-  for (const node of graph.nodes) codecCheck(node)?.(node, target, graph);
+  for (const node of graph.nodes) {
+    // a layer kconv expanded at import (keras-tcn's TCN) would be written as its parts
+    if (node.keras?.expandedFrom) refuse(node, target, `a ${node.keras.expandedFrom} layer, which kconv expands into its parts when reading (writing it back is not implemented)`, {});
+    codecCheck(node)?.(node, target, graph);
+  }
 }
 
 function codecCheck(node: Node): ((node: Node, target: Target, graph: Graph) => void) | undefined {

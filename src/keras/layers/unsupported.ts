@@ -12,8 +12,6 @@ import { codec, type MappedLayer, type StoredWeight } from './codec.js';
 /** Classes whose config/weights kconv knows but cannot run, with the reason given to the user. */
 const KNOWN_UNRUNNABLE: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code, which kconv never executes',
-  TFOpLambda: 'TFOpLambda layers wrap TensorFlow ops recorded as Python calls, which kconv never executes',
-  SlicingOpLambda: 'SlicingOpLambda layers wrap Python slicing, which kconv never executes',
 };
 
 /** An Unsupported node keeping every stored weight under its stored name. */

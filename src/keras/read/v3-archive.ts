@@ -25,6 +25,7 @@ import type { KerasGeneration, ReadOptions } from '../generation.js';
 import { readKerasH5 } from './h5.js';
 import { graphFromKerasConfig } from '../model-config.js';
 import { parseJsonDocument, readMetadata, readModelDocument, readShardIndex, v3Generation, type KerasMetadata, type KerasModelDocument } from './v3-config.js';
+import { listV3Weights, weightsOnlyGraph } from './weights-only.js';
 import { mergeWeightTrees, V3WeightMap, weightTreeFromArrays, weightTreeFromHdf5, type V3Group } from './v3-weights.js';
 
 /** Options of the Keras v3 readers; `budget` (ReadOptions) also bounds the zip reader (src/formats/zip.ts). */
@@ -113,6 +114,19 @@ async function readKerasSave(files: KerasSaveFiles, options: KerasArchiveOptions
     return build(weightTreeFromArrays(readNpz(files.read(WEIGHTS_NPZ), { file: WEIGHTS_NPZ, budget: options.budget }), WEIGHTS_NPZ));
   }
   throw new KconvError('CORRUPT_FILE', `expected the weights '${WEIGHTS_H5}' (or '${WEIGHTS_NPZ}') in ${files.describe}, ${found}`, { file });
+}
+
+/**
+ * A Keras-v3-layout weights file without its architecture: every variable listed and readable by
+ * layer (src/keras/read/weights-only.ts). CORRUPT_FILE when the HDF5 file does not have that layout.
+ */
+export async function listKerasWeightsH5(bytes: Uint8Array, options: KerasArchiveOptions = {}): Promise<Graph> {
+  const h5 = await openHdf5(bytes, options.filename, { budget: options.budget });
+  try {
+    return weightsOnlyGraph(listV3Weights(weightTreeFromHdf5(h5)), 'keras-weights-h5', {});
+  } finally {
+    h5.close();
+  }
 }
 
 /** An architecture: `config.json` / `model.to_json()` text or bytes, or the parsed object. */

@@ -104,7 +104,21 @@ export function weightTreeFromHdf5(h5: Hdf5File, options: { partial?: boolean } 
         }
         group.vars = orderVars(vars, p, file, options.partial);
       } else if (h5.isGroup(p)) {
-        group.children.set(key, visit(p));
+        if (key.includes('\\')) {
+          // Keras 3 on Windows names the groups by OS path (keras-team/keras#18528): the root holds
+          // `layers\conv1d` with `vars` inside. Read the backslashes as the path separators they were.
+          const parts = key.split('\\').filter((x) => x !== '');
+          let at = group;
+          for (const part of parts.slice(0, -1)) {
+            if (!at.children.has(part)) at.children.set(part, emptyGroup(childPath(at.path, part)));
+            at = at.children.get(part)!;
+          }
+          const last = parts[parts.length - 1];
+          if (at.children.has(last)) throw new KconvError('CORRUPT_FILE', `the weights of '${parts.join('/')}' are stored twice (with '/' and with '\\')`, { where: p, file });
+          at.children.set(last, visit(p));
+        } else {
+          group.children.set(key, visit(p));
+        }
       } else {
         throw new KconvError('CORRUPT_FILE', `expected a group (a saved object), found a dataset outside any vars group`, { where: p, file });
       }

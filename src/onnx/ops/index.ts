@@ -47,5 +47,9 @@ export const ONNX_CODECS: OnnxCodecTable = {
   Mask: mask,
   Masking: masking,
   MaskedGlobalAveragePooling1D: maskedGlobalAveragePooling1d,
+  MultiHeadAttention: { refuse: 'MultiHeadAttention has no ONNX writer yet (the ONNX opset would need MatMul/Softmax subgraphs per head)' },
+  Attention: { refuse: 'Attention/AdditiveAttention have no ONNX writer yet' },
+  TfOp: { refuse: 'TF-op layers (TFOpLambda) have no ONNX writer yet' },
+  Normalization: { refuse: 'the Normalization preprocessing layer has no ONNX writer yet' },
   Unsupported: unsupported,
 };

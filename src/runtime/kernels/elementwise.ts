@@ -1,7 +1,7 @@
 /** Elementwise ops with numpy broadcasting: the merge layers and PReLU. */
 import type { MergeMode } from '../../ir/ops/index.js';
 import { wasmMerge2, wasmRelu } from '../wasm/elementwise.js';
-import { applyElementwise, applySoftmax, isElementwise, isPlainRelu } from '../activations.js';
+import { applyElementwise, applyGlu, applySoftmax, isElementwise, isPlainRelu } from '../activations.js';
 import { unary, weightF32, type NodeCompiler } from '../step.js';
 
 /** For an input of `shape` broadcast to `outShape`: its stride along each output axis (0 where broadcast). */
@@ -99,9 +99,13 @@ export const compilePReLU: NodeCompiler<'PReLU'> = (ctx, node, [inShape]) => {
   return unary(preparePReLU(inShape, alphaShape, weightF32(ctx, node, 'alpha')));
 };
 
-export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, _inShapes, outShape) => {
+export const compileActivation: NodeCompiler<'Activation'> = (_ctx, node, inShapes, outShape) => {
   const act = node.attrs.activation;
   if (act.fn === 'linear') return 'alias';
+  if (act.fn === 'glu') {
+    const last = inShapes[0][inShapes[0].length - 1];
+    return (inputs, output) => applyGlu(inputs[0], output, last);
+  }
   const relu = isPlainRelu(act);
   return (inputs, output) => {
     if (relu && wasmRelu(inputs[0], output)) return; // one pass, in a plan's WebAssembly memory

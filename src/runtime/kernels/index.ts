@@ -6,13 +6,15 @@
 import type { OpType } from '../../ir/ops/index.js';
 import { unsupportedError } from '../../ir/shapes.js';
 import type { NodeCompiler } from '../step.js';
+import { compileAttention, compileMultiHeadAttention } from './attention.js';
+import { compileTfOp } from './tf-ops.js';
 import { compileConv1D, compileDepthwiseConv1D, compileSeparableConv1D } from './conv1d.js';
 import { compileConv1DTranspose } from './conv1d-transpose.js';
 import { compileDense } from './dense.js';
 import { compileActivation, compileMerge, compilePReLU } from './elementwise.js';
 import { compileEmbedding } from './embedding.js';
 import { compileAlias, compileConcatenate, compileCropping, compileFlatten, compilePermute, compileRepeatVector, compileUpSampling, compileZeroPadding } from './layout.js';
-import { compileBatchNorm, compileLayerNorm } from './normalization.js';
+import { compileBatchNorm, compileLayerNorm, compileNormalization } from './normalization.js';
 import { compileBidirectional, compileRecurrent } from './recurrent.js';
 import { compileMask, compileMaskedGlobalAverage, compileMasking } from './mask.js';
 import { timeDistributedCompiler } from './time-distributed.js';
@@ -54,6 +56,10 @@ export const KERNELS: { [K in OpType]: NodeCompiler<K> } = {
   Masking: compileMasking,
   MaskedGlobalAveragePooling1D: compileMaskedGlobalAverage,
   TimeDistributed: (ctx, node, inShapes, outShape) => timeDistributedCompiler(KERNELS)(ctx, node, inShapes, outShape),
+  MultiHeadAttention: compileMultiHeadAttention,
+  Attention: compileAttention,
+  TfOp: compileTfOp,
+  Normalization: compileNormalization,
   Rescaling: compileRescaling,
   Unsupported: (_ctx, node) => {
     throw unsupportedError(node);

@@ -131,3 +131,37 @@ export const compileLayerNorm: NodeCompiler<'LayerNormalization'> = (ctx, node, 
   }
   return unary(prepareLayerNorm(inShape, axes, a.epsilon, gamma, beta, a.rmsScaling));
 };
+
+/**
+ * Keras's Normalization layer: (x - mean) / max(sqrt(variance), eps), or mean + x · max(sqrt(var),
+ * eps) when inverted; mean/variance indexed by the kept axes (one value for all when scalar).
+ */
+export const compileNormalization: NodeCompiler<'Normalization'> = (ctx, node, inShapes) => {
+  const shape = inShapes[0];
+  const mean = weightF32(ctx, node, 'mean');
+  const variance = weightF32(ctx, node, 'variance');
+  const axes = node.attrs.axes.map((a) => (a < 0 ? a + shape.length : a)).sort((a, b) => a - b);
+  // stride of each kept axis inside the statistics (row-major over the kept axes)
+  const statStride = new Map<number, number>();
+  let s = 1;
+  for (let i = axes.length - 1; i >= 0; i--) {
+    statStride.set(axes[i], s);
+    s *= shape[axes[i]];
+  }
+  const scalar = mean.length === 1;
+  const std = Float64Array.from(variance, (v) => Math.max(Math.sqrt(v), node.attrs.epsilon));
+  const strides: number[] = [];
+  let t = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = t;
+    t *= shape[i];
+  }
+  return (inputs, output) => {
+    const x = inputs[0];
+    for (let i = 0; i < x.length; i++) {
+      let k = 0;
+      if (!scalar) for (const a of axes) k += (Math.floor(i / strides[a]) % shape[a]) * statStride.get(a)!;
+      output[i] = node.attrs.invert ? mean[k] + x[i] * std[k] : (x[i] - mean[k]) / std[k];
+    }
+  };
+};
