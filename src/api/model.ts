@@ -139,7 +139,7 @@ export class Model {
       throw new KconvError('DISPOSED', `this model${this.filename ? ` (${this.filename})` : ''} was disposed: model.dispose() freed its working memory, so it cannot predict; load it again to run it (its graph and weights stay readable)`);
     }
     if (weightsOnlyInfo(this.graph)) {
-      throw new KconvError('USAGE', `${this.filename ?? 'this file'} holds weights only, without the model architecture: load it with the architecture (option \`architecture\`, CLI --architecture) to run it`);
+      throw new KconvError('USAGE', `${this.filename ?? 'this file'} holds weights only, without the model architecture: to run it, give the architecture JSON (model.to_json()) with the architecture option`);
     }
     const ordered = this.orderInputs(inputs);
     const shapes = ordered.map((t) => [...t.shape]);

@@ -115,11 +115,15 @@ describe('messages', () => {
     expect(r.stderr).not.toContain('limits.');
   });
 
-  it('a weights-only file asks for --architecture on the CLI, and for the option in the API', async () => {
+  it('a weights-only file is listed, and running it asks for --architecture on the CLI and for the option in the API', async () => {
     const weights = join(FIXTURES, 'cases', 'tf2.15', 'model-embedding--h5-weights', 'weights.h5');
-    expect(kconv(['inspect', weights]).stderr).toContain('give the architecture JSON (model.to_json()) with --architecture');
+    const inspected = kconv(['inspect', weights]);
+    expect(inspected.stdout).toContain('conv1d_1/kernel:0');
+    expect(inspected.stdout).toContain('give the architecture JSON (model.to_json()) with --architecture');
+    expect(kconv(['run', weights, '--random']).stderr).toContain('give the architecture JSON (model.to_json()) with --architecture');
     const { load } = await import('../../src/index.js');
-    const err = await load(new Uint8Array(readFileSync(weights))).catch((e) => e);
+    const model = await load(new Uint8Array(readFileSync(weights)));
+    const err = (await model.predict({ shape: [1, 8], data: new Float32Array(8) }).catch((e: Error) => e)) as Error;
     expect(err.message).toContain('with the architecture option');
     expect(err.message).not.toContain('--');
   });

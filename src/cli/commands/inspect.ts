@@ -6,7 +6,7 @@
  * verified, and the reason it cannot be loaded as a model as a warning.
  */
 import { isCheckpointPath, isKconvError, listCheckpointTensors, loadFile, type CheckpointTensorsReport, type KconvError, type Limits } from '../../node.js';
-import { EXIT_OK, type Context } from '../context.js';
+import { EXIT_OK, forCli, type Context } from '../context.js';
 
 export interface InspectArgs {
   model: string;
@@ -43,6 +43,6 @@ export async function inspectCommand(ctx: Context, args: InspectArgs): Promise<n
   }
   const report = model.inspect();
   if (ctx.flags.json) ctx.json(report);
-  else ctx.out(model.summary());
+  else ctx.out(forCli(model.summary())); // its warnings name API options; here they are flags
   return EXIT_OK;
 }

@@ -25,7 +25,7 @@ export interface WeightsOnlyInfo {
 }
 
 const NO_ARCHITECTURE =
-  'this file holds weights only, without the model architecture: its tensors are listed and readable by layer, running it needs the architecture (load option `architecture`, CLI --architecture)';
+  'this file holds weights only, without the model architecture: its tensors are listed and readable by layer, to run it, give the architecture JSON (model.to_json()) with the architecture option';
 
 export function weightsOnlyGraph(listed: ListedWeight[], format: string, info: { kerasVersion?: string; backend?: string; name?: string }): Graph {
   const weights = new Map<string, Tensor>();
