@@ -174,7 +174,12 @@ export const plainMatmul: MatmulFactory = (rows, inF, outF, w, bias) => {
 export function matmulFromConv1d(impl: Conv1DImpl<unknown>): MatmulFactory {
   return (rows, inFeatures, outFeatures, w, bias) => {
     const params = { kernelSize: 1, stride: 1, dilation: 1, groups: 1, inChannels: inFeatures, filters: outFeatures, layout: 'NWC' as const, activation: LINEAR };
-    return impl.prepare(params, { batch: 1, inLength: rows, outLength: rows, padBefore: 0 }, impl.pack(params, w, bias));
+    const run = impl.prepare(params, { batch: 1, inLength: rows, outLength: rows, padBefore: 0 }, impl.pack(params, w, bias));
+    // The WASM Conv1D packs its weights (and may grow its memory) on its first run. Inside a plan
+    // whose values live in that memory, growth during the step would detach the step's own
+    // input/output views; so the first run happens here, at compile time, on zeros.
+    run(new Float32Array(rows * inFeatures), new Float32Array(rows * outFeatures));
+    return run;
   };
 }
 
