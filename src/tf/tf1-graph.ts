@@ -267,6 +267,17 @@ function activationAfter(ctx: Tf1Graph, t: string): ActivationMatch {
   return { activation: 'linear', end: t, nodes: [] };
 }
 
+/** What follows a conv/dense kernel product: its bias and activation (their nodes join `nodes`). */
+function biasAndActivation(ctx: Tf1Graph, cur: string, kernel: ReturnType<Tf1Graph['weight']>, nodes: string[], where: string) {
+  const bias = biasAfter(ctx, cur);
+  nodes.push(...bias.nodes);
+  const act = activationAfter(ctx, bias.end);
+  nodes.push(...act.nodes);
+  const weights = [kernel];
+  if (bias.ref) weights.push(ctx.weight(bias.ref, 'bias', 1, where));
+  return { bias, act, weights };
+}
+
 /** Bias after a conv/dense: BiasAdd(t, bias) or Add/AddV2(t, Reshape(bias, shape)). */
 function biasAfter(ctx: Tf1Graph, t: string): { ref?: ReturnType<Tf1Graph['variable']>; end: string; nodes: string[] } {
   const users = ctx.users(t);
@@ -374,12 +385,7 @@ function matchConv(ctx: Tf1Graph, start: TfNode, t: string, where: string): Matc
     }
     padding = 'causal';
   }
-  const bias = biasAfter(ctx, cur);
-  nodes.push(...bias.nodes);
-  const act = activationAfter(ctx, bias.end);
-  nodes.push(...act.nodes);
-  const weights = [kernel];
-  if (bias.ref) weights.push(ctx.weight(bias.ref, 'bias', 1, where));
+  const { bias, act, weights } = biasAndActivation(ctx, cur, kernel, nodes, where);
   const config: Config = {
     filters: kernel.tensor.shape[2],
     kernel_size: [k],
@@ -503,12 +509,7 @@ function matchDense(ctx: Tf1Graph, start: TfNode, t: string, where: string): Mat
     cur = `${back.name}:0`;
   }
   const kernel = ctx.weight(kernelRef, 'kernel', 2, where);
-  const bias = biasAfter(ctx, cur);
-  nodes.push(...bias.nodes);
-  const act = activationAfter(ctx, bias.end);
-  nodes.push(...act.nodes);
-  const weights = [kernel];
-  if (bias.ref) weights.push(ctx.weight(bias.ref, 'bias', 1, where));
+  const { bias, act, weights } = biasAndActivation(ctx, cur, kernel, nodes, where);
   const config: Config = { units: kernel.tensor.shape[1], activation: act.activation, use_bias: !!bias.ref };
   return { layer: { className: 'Dense', config, weights, tfScope: scopeOf(kernelRef.key), tfNodes: nodes }, end: act.end };
 }
