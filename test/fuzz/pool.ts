@@ -220,6 +220,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           w.proc.send({ type: 'case', id: recipe.index, seedIndex: recipe.seedIndex, kind: recipe.kind, caseSeed: recipe.caseSeed } satisfies ToChild);
         });
         record(result);
+        // WebAssembly memory never shrinks, and plans keep their values in it: a worker that has
+        // grown past half the cap over earlier cases is replaced, so that the cap measures one
+        // case's memory rather than the sum of the memories the worker's earlier cases grew.
+        if (worker && vmRssMb(worker.proc.pid!) > memoryCapMb / 2) {
+          worker.proc.kill('SIGKILL');
+          worker = undefined;
+        }
       }
     } finally {
       worker?.proc.kill('SIGKILL');
