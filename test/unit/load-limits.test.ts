@@ -84,6 +84,18 @@ describe('HDF5 datasets', () => {
     await expect(load(bytes, { limits: { maxTotalBytes: total } })).resolves.toBeDefined();
   });
 
+  test('maxTotalBytes caps the weights and the values of a plan together, each value being under maxBufferBytes', async () => {
+    const input = { dtype: 'float32' as const, shape: [1, 32, 3], data: new Float32Array(96) };
+    // The example's weights are 2764 bytes, and the ten values of its 32-step run 3120 (input
+    // 32 × 3 floats, first Conv1D 30 × 8, ...): 5884 in all. One byte less is refused at compile.
+    const tight = await load(read(EXAMPLE), { limits: { maxTotalBytes: 5883 } });
+    const err = await loadError(tight.predict(input));
+    expect(err.code).toBe('LIMIT_EXCEEDED');
+    expect(err.message).toMatch(/would hold 3120 bytes of values \(10 values\) next to 2764 bytes of weights: expected at most 5883 bytes in all \(limits\.maxTotalBytes\)/);
+    const exact = await load(read(EXAMPLE), { limits: { maxTotalBytes: 5884 } });
+    expect((await exact.predict(input))[0].shape).toEqual([1, 3]);
+  });
+
   test('bad limits are usage errors', async () => {
     await expect(load(read(EXAMPLE), { limits: { maxTotalBytes: 0 } })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(load(read(EXAMPLE), { limits: { maxMegabytes: 1 } as never })).rejects.toMatchObject({ code: 'USAGE' });
