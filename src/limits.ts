@@ -12,7 +12,7 @@
 import { KconvError, type KconvErrorCode } from './errors.js';
 
 export interface Limits {
-  /** Most bytes of tensor data one load may allocate in total (all weights together). */
+  /** Most bytes of tensor data one load may allocate in total: all weights together, and with the values of each plan compiled to run it. */
   maxTotalBytes: number;
   /** Most bytes a single tensor may declare. */
   maxTensorBytes: number;

@@ -26,7 +26,7 @@ export interface LoadOptions {
   architecture?: string | Uint8Array | object;
   /**
    * Safety limits for this load, over the defaults (`DEFAULT_LIMITS`): `maxTotalBytes` caps the
-   * tensor data of the whole model, `maxTensorBytes` one tensor, `maxDecompressionRatio` what a
+   * tensor data of the whole model (and, when it runs, its weights plus the values of the plan), `maxTensorBytes` one tensor, `maxDecompressionRatio` what a
    * compressed entry or dataset may claim from its stored bytes, `maxBufferBytes` one working
    * buffer when the model runs (`predict`); JSON nesting and string length too. Every size a file
    * declares is checked before anything is allocated; beyond a limit is a `LIMIT_EXCEEDED` error

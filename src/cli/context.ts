@@ -26,7 +26,7 @@ export interface GlobalFlags {
 
 /**
  * `--max-memory <MB>`: at most that many megabytes (MiB) of tensor data per model
- * (`maxTotalBytes`), of one tensor (`maxTensorBytes`) and of one working buffer when running
+ * (`maxTotalBytes`: weights, and weights plus a plan's values when running), of one tensor (`maxTensorBytes`) and of one working buffer when running
  * (`maxBufferBytes`). Absent: kconv's defaults.
  */
 export function limitsFromMaxMemory(megabytes: unknown): Partial<Limits> | undefined {

@@ -126,3 +126,58 @@ export function callHdf5<T>(
   }
   return result;
 }
+
+/**
+ * How far one call into the HDF5 library may grow the module's memory, and how to say so when it
+ * asks for more (see `withHeapCap`).
+ */
+export interface HeapCap {
+  /** Most bytes the module's WebAssembly memory may grow by during the call. */
+  maxGrowth: number;
+  /** The error for a refused growth: `asked` is how far the library tried to grow the memory. */
+  refuse(asked: number, start: number): KconvError;
+}
+
+const PAGE = 65536;
+
+/**
+ * Runs `fn`, one synchronous call into the HDF5 module, with the module's memory allowed to grow
+ * by at most `cap.maxGrowth` bytes.
+ *
+ * Why: the C library trusts sizes it reads from the file for its own working memory, before it
+ * can tell they are wrong. A variable-length string's stored length is one: libhdf5 allocates
+ * that many bytes to convert the string before it looks the string up in the global heap, so a
+ * damaged length of 10^9 grows the module's memory to over a gigabyte, and WebAssembly memory
+ * never shrinks. Checking declared sizes in JS cannot reach those fields (they sit in attribute
+ * and chunk records that h5wasm does not expose), so the growth itself is refused: Emscripten's
+ * allocator then returns NULL, libhdf5 reports "memory allocation failed", and we turn that into
+ * a LIMIT_EXCEEDED naming what was asked for.
+ *
+ * How: h5wasm does not expose its `WebAssembly.Memory`, and Emscripten grows it by calling
+ * `wasmMemory.grow(pages)`, a lookup through `WebAssembly.Memory.prototype`. For the duration of
+ * `fn` only (it is synchronous: no other JavaScript runs meanwhile) that method is replaced by one
+ * that refuses to grow the HDF5 module's memory past the cap (any other memory grows as before);
+ * the original is restored before returning.
+ */
+export function withHeapCap<T>(rt: H5Runtime, cap: HeapCap, fn: () => T): T {
+  const proto = WebAssembly.Memory.prototype;
+  const grow = proto.grow;
+  const start = rt.module.HEAPU8.buffer.byteLength;
+  let asked = 0;
+  proto.grow = function (this: WebAssembly.Memory, delta: number): number {
+    const size = this.buffer.byteLength;
+    if (this.buffer === rt.module.HEAPU8.buffer && size + delta * PAGE - start > cap.maxGrowth) {
+      asked = Math.max(asked, size + delta * PAGE - start);
+      // Emscripten's growMemory catches this and reports the allocation as failed.
+      throw new RangeError('kconv: HDF5 memory cap');
+    }
+    return grow.call(this, delta);
+  };
+  try {
+    return fn();
+  } catch (e) {
+    throw asked > 0 ? cap.refuse(asked, start) : e;
+  } finally {
+    proto.grow = grow;
+  }
+}

@@ -18,7 +18,7 @@
 import { checkHdf5Bytes } from './hdf5-preflight.js';
 import { KconvError } from '../errors.js';
 import { DTYPE_SIZE, numElements, tensor, typedView, type DType, type Tensor, type TypedArray } from '../tensor.js';
-import { callHdf5, h5Runtime, scratchPath, type H5Module, type H5Runtime } from './hdf5-runtime.js';
+import { callHdf5, h5Runtime, scratchPath, withHeapCap, type H5Module, type H5Runtime, type HeapCap } from './hdf5-runtime.js';
 import { checkTensorBytes, TensorBudget } from '../limits.js';
 
 /** An attribute value after normalization. */
@@ -103,12 +103,44 @@ export async function openHdf5(bytes: Uint8Array, name?: string, options: Hdf5Op
   const path = scratchPath();
   rt.fs.writeFile(path, bytes);
   try {
-    const fileId = callHdf5(rt, 'open the file', '/', name, () => rt.module.open(path, rt.module.H5F_ACC_RDONLY, false, -1, -1), (id) => id < 0n);
+    const fileId = withHeapCap(rt, libraryHeapCap('open the file', '/', name, bytes.length), () =>
+      callHdf5(rt, 'open the file', '/', name, () => rt.module.open(path, rt.module.H5F_ACC_RDONLY, false, -1, -1), (id) => id < 0n),
+    );
     return new H5File(rt, path, fileId, name, bytes.length, options.budget ?? new TensorBudget());
   } catch (e) {
     rt.fs.unlink(path);
     throw e;
   }
+}
+
+/**
+ * What the HDF5 library may use of its own memory during one call, beyond the buffers kconv
+ * allocates for the values it reads: its caches and conversion buffers (1 MiB chunk cache and
+ * 1 MiB type-conversion buffer by default, a metadata cache of a few MiB) with a wide margin.
+ */
+export const HDF5_LIBRARY_WORKSPACE = 64 * 1024 ** 2;
+
+/**
+ * The memory cap of one call into the HDF5 library (see `withHeapCap`). Everything the library
+ * reads comes from the file, and nothing it reads for metadata or an attribute can be larger
+ * than the file (variable-length strings sit uncompressed in its global heap), so a call may
+ * grow the library's memory by the file's size plus its workspace. Reading a dataset adds twice
+ * the dataset's checked size: a filtered chunk is held compressed and decompressed while it is
+ * copied out.
+ */
+function libraryHeapCap(what: string, where: string, file: string | undefined, fileBytes: number, datasetBytes = 0): HeapCap {
+  const maxGrowth = HDF5_LIBRARY_WORKSPACE + fileBytes + 2 * datasetBytes;
+  return {
+    maxGrowth,
+    refuse: (asked) =>
+      new KconvError(
+        'LIMIT_EXCEEDED',
+        `HDF5: could not ${what}: expected the HDF5 library to need at most ${maxGrowth} more bytes of memory, found it asking for ${asked} ` +
+          `(the file's ${fileBytes} bytes${datasetBytes > 0 ? `, twice the dataset's ${datasetBytes} bytes` : ''} and ${HDF5_LIBRARY_WORKSPACE} bytes of library workspace): ` +
+          `a size recorded in the file (a variable-length string's length, a chunk's size) is damaged`,
+        { where, file },
+      ),
+  };
 }
 
 function hex(bytes: Uint8Array): string {
@@ -157,8 +189,9 @@ class H5File implements Hdf5File {
     return this.rt.module;
   }
 
-  private call<T>(what: string, where: string, fn: () => T, failed?: (r: T) => boolean): T {
-    return callHdf5(this.rt, what, where, this.name, fn, failed);
+  /** One call into the library, its memory capped (`libraryHeapCap`); `datasetBytes` when it reads a dataset. */
+  private call<T>(what: string, where: string, fn: () => T, failed?: (r: T) => boolean, datasetBytes = 0): T {
+    return withHeapCap(this.rt, libraryHeapCap(what, where, this.name, this.fileBytes, datasetBytes), () => callHdf5(this.rt, what, where, this.name, fn, failed));
   }
 
   // The file is opened read-only, so group listings and object types never change while it is
@@ -321,7 +354,7 @@ class H5File implements Hdf5File {
     const ptr = this.malloc(nbytes, p);
     let raw: Uint8Array;
     try {
-      this.call('read a dataset', p, () => m.get_dataset_data(this.fileId, p, null, null, null, BigInt(ptr)), (s) => s < 0);
+      this.call('read a dataset', p, () => m.get_dataset_data(this.fileId, p, null, null, null, BigInt(ptr)), (s) => s < 0, nbytes);
       raw = m.HEAPU8.slice(ptr, ptr + nbytes);
     } finally {
       m._free(ptr);

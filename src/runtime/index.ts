@@ -78,6 +78,26 @@ interface Step {
   outSlots: number[];
 }
 
+/**
+ * The plan and the weights together within `limits.maxTotalBytes`: each value is capped by
+ * `maxBufferBytes`, but a graph of many layers, each under that cap, could still ask for far more
+ * than the load's total. A plan holds every value of the graph (float32, aliases counted as their
+ * own: an upper bound) next to the weights it was loaded with.
+ */
+function checkPlanTotal(graph: Graph, shapes: Map<string, Shape>, inputShapes: number[][], limits: Limits): void {
+  let weights = 0;
+  for (const t of graph.weights.values()) weights += t.data.byteLength;
+  let values = 0;
+  for (const shape of shapes.values()) values += numElements(shape) * 4;
+  if (weights + values > limits.maxTotalBytes) {
+    throw new KconvError(
+      'LIMIT_EXCEEDED',
+      `running on inputs of shape ${JSON.stringify(inputShapes)} would hold ${values} bytes of values (${shapes.size} values) next to ${weights} bytes of weights: ` +
+        `expected at most ${limits.maxTotalBytes} bytes in all (limits.maxTotalBytes)`,
+    );
+  }
+}
+
 /** Compiles `graph` for inputs of exactly `inputShapes` (batch axis first). Cached per shape. */
 export function compile(graph: Graph, inputShapes: number[][], options: CompileOptions = {}): Plan {
   const impl = options.conv1d ?? defaultConv1d(); // kernel-selection point: src/runtime/select-conv1d.ts
@@ -85,7 +105,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const limits = options.limits ?? DEFAULT_LIMITS;
   // The limit is part of the key: a plan compiled under a generous limit must not serve a tighter one.
   const fold = options.foldBatchNorm ?? true;
-  const key = `${impl.name}|${limits.maxBufferBytes}|${fold}|${JSON.stringify(inputShapes)}`;
+  const key = `${impl.name}|${limits.maxBufferBytes}|${limits.maxTotalBytes}|${fold}|${JSON.stringify(inputShapes)}`;
   const hit = cache.plans.get(key);
   if (hit) return hit;
 
@@ -99,6 +119,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   // Sizes come from model files: refuse an oversized value before any node compiles (some kernels
   // precompute index tables from the shape).
   for (const [v, shape] of shapes) checkBufferElements(numElements(shape), 4, `value '${v}'`, limits);
+  checkPlanTotal(graph, shapes, inputShapes, limits);
 
   // What runs: the graph with BatchNorms folded into their producers (every value it computes is
   // one of the original graph's, with the shape inferred above).

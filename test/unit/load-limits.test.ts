@@ -11,6 +11,8 @@ import { load, type KconvError } from '../../src/index.js';
 import { readTable } from '../../src/formats/sstable.js';
 import { decodeProto } from '../../src/formats/tf-protos.js';
 import { openZip } from '../../src/formats/zip.js';
+import { h5Runtime, withHeapCap } from '../../src/formats/hdf5-runtime.js';
+import { KconvError as KconvErrorClass } from '../../src/errors.js';
 import { encodeProto, writeTable } from '../helpers/tf-writer.js';
 import { kconv } from '../cli/run-kconv.js';
 import { ensureBuilt } from '../helpers/build.js';
@@ -82,6 +84,18 @@ describe('HDF5 datasets', () => {
     await expect(load(bytes, { limits: { maxTotalBytes: total } })).resolves.toBeDefined();
   });
 
+  test('maxTotalBytes caps the weights and the values of a plan together, each value being under maxBufferBytes', async () => {
+    const input = { dtype: 'float32' as const, shape: [1, 32, 3], data: new Float32Array(96) };
+    // The example's weights are 2764 bytes, and the ten values of its 32-step run 3120 (input
+    // 32 × 3 floats, first Conv1D 30 × 8, ...): 5884 in all. One byte less is refused at compile.
+    const tight = await load(read(EXAMPLE), { limits: { maxTotalBytes: 5883 } });
+    const err = await loadError(tight.predict(input));
+    expect(err.code).toBe('LIMIT_EXCEEDED');
+    expect(err.message).toMatch(/would hold 3120 bytes of values \(10 values\) next to 2764 bytes of weights: expected at most 5883 bytes in all \(limits\.maxTotalBytes\)/);
+    const exact = await load(read(EXAMPLE), { limits: { maxTotalBytes: 5884 } });
+    expect((await exact.predict(input))[0].shape).toEqual([1, 3]);
+  });
+
   test('bad limits are usage errors', async () => {
     await expect(load(read(EXAMPLE), { limits: { maxTotalBytes: 0 } })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(load(read(EXAMPLE), { limits: { maxMegabytes: 1 } as never })).rejects.toMatchObject({ code: 'USAGE' });
@@ -93,6 +107,93 @@ describe('HDF5 datasets', () => {
     expect((await ok.predict(input))[0].shape).toEqual([1, 3]);
     const tight = await load(read(EXAMPLE), { limits: { maxBufferBytes: 256 } });
     await expect(tight.predict(input)).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', message: expect.stringMatching(/limits\.maxBufferBytes = 256/) });
+  });
+});
+
+const TCN = join(FIXTURES, 'cases', 'keras3.2', 'model-tcn--h5', 'model.h5');
+/** The fuzz case keras3.2/model-tcn--h5 'chunks' 1800381966, as saved by the fuzzer. */
+const TCN_FUZZ_CASE = join(ROOT, 'test', 'fuzz', 'regressions', 'h5-chunks-6b4fa60e.files', '0-model.h5');
+
+/** How far h5wasm's WebAssembly memory has grown (it never shrinks, so growth is what a load cost). */
+const h5Heap = async () => (await h5Runtime()).module.HEAPU8.length;
+
+/**
+ * Offset of the stored variable-length string (length u32, global heap collection address u64,
+ * object index u32) whose heap object is `text`: Keras's h5py writes name lists such as
+ * `layer_names` this way. The collection is walked for the object's index (HDF5 spec, "Global
+ * Heap"); the element must be the only one pointing at it.
+ */
+function vlenElement(bytes: Uint8Array, text: string): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hits: number[] = [];
+  for (let g = 0; g + 16 <= bytes.length; g++) {
+    if (bytes[g] !== 0x47 || bytes[g + 1] !== 0x43 || bytes[g + 2] !== 0x4f || bytes[g + 3] !== 0x4c || bytes[g + 4] !== 1) continue;
+    const end = g + Number(view.getBigUint64(g + 8, true));
+    const indices: number[] = [];
+    for (let p = g + 16; p + 16 <= end; ) {
+      const index = view.getUint16(p, true);
+      const size = Number(view.getBigUint64(p + 8, true));
+      if (index === 0) break;
+      if (new TextDecoder().decode(bytes.subarray(p + 16, p + 16 + size)) === text) indices.push(index);
+      p += 16 + Math.ceil(size / 8) * 8;
+    }
+    for (let at = 0; at + 16 <= bytes.length; at++) {
+      if (Number(view.getBigUint64(at + 4, true)) === g && indices.includes(view.getUint32(at + 12, true)) && view.getUint32(at, true) === text.length) hits.push(at);
+    }
+  }
+  expect(hits).toHaveLength(1);
+  return hits[0];
+}
+
+describe('HDF5 library memory', () => {
+  test('the fuzz case whose damaged string length grew the HDF5 memory past 1.4 GB is refused by that attribute, within 64 MiB', async () => {
+    await load(read(TCN), { filename: 'model.h5' }); // warm: the module's first load grows it legitimately
+    const before = await h5Heap();
+    const err = await loadError(load(read(TCN_FUZZ_CASE), { filename: 'model.h5' }));
+    expect(err).toBeInstanceOf(KconvErrorClass);
+    expect(err).toMatchObject({ code: 'LIMIT_EXCEEDED', where: '/model_weights/conv1d_1@weight_names', file: 'model.h5' });
+    // Names what was expected (the cap: file size + workspace) and what was found (the request).
+    expect(err.message).toMatch(/expected the HDF5 library to need at most 67168128 more bytes of memory, found it asking for \d{10} /);
+    expect((await h5Heap()) - before).toBeLessThanOrEqual(64 * 1024 ** 2 + 59264);
+    // The refusal leaves the module usable: the undamaged file still loads in the same process.
+    await expect(load(read(TCN), { filename: 'model.h5' })).resolves.toBeDefined();
+  });
+
+  test('a layer name whose stored length is set to 1 GiB fails on layer_names without allocating it', async () => {
+    const bytes = read(TCN);
+    await load(bytes); // the undamaged file loads
+    const at = vlenElement(bytes, 'conv1d');
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, 2 ** 30, true);
+    const before = await h5Heap();
+    const err = await loadError(load(bytes));
+    expect(err).toMatchObject({ code: 'LIMIT_EXCEEDED', where: '/model_weights@layer_names' });
+    expect((await h5Heap()) - before).toBeLessThanOrEqual(64 * 1024 ** 2 + bytes.length);
+  });
+
+  test('withHeapCap refuses growth of the HDF5 module only, only during the call, and restores Memory.prototype.grow', async () => {
+    const rt = await h5Runtime();
+    const grow = WebAssembly.Memory.prototype.grow;
+    const other = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const refuse = (asked: number) => new KconvErrorClass('LIMIT_EXCEEDED', `asked ${asked}`);
+    const before = rt.module.HEAPU8.length;
+    // The request below must be one the module could grow to (its maximum is 2 GiB): the loads
+    // above kept the heap small, which is what this file checks.
+    expect(before).toBeLessThan(2 ** 30);
+    // More than the heap holds: malloc has to grow the memory, is refused, and returns NULL.
+    const ptr = withHeapCap(rt, { maxGrowth: 0, refuse }, () => {
+      expect(other.grow(1)).toBe(1); // another module's memory grows as usual
+      return rt.module._malloc(before + 1);
+    });
+    expect(ptr).toBe(0);
+    expect(rt.module.HEAPU8.length).toBe(before);
+    // A call that fails after a refused growth ends in the cap's error, naming the bytes asked.
+    expect(() =>
+      withHeapCap(rt, { maxGrowth: 0, refuse }, () => {
+        if (rt.module._malloc(before + 1) === 0) throw new Error('allocation failed');
+      }),
+    ).toThrow(/^asked \d+/);
+    expect(WebAssembly.Memory.prototype.grow).toBe(grow);
+    expect(other.grow(1)).toBe(2);
   });
 });
 
