@@ -141,10 +141,20 @@ export const ONNX_PROTO_JSON = {
               "type": "bytes",
               "id": 4
             },
+            "floats": {
+              "rule": "repeated",
+              "type": "float",
+              "id": 7
+            },
             "ints": {
               "rule": "repeated",
               "type": "int64",
               "id": 8
+            },
+            "strings": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 9
             },
             "type": {
               "type": "int32",
