@@ -41,7 +41,8 @@ interface RnnActivation {
 /**
  * A Keras activation as one of the functions ONNX's LSTM/GRU/RNN take (Relu, Tanh, Sigmoid,
  * Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus) with
- * kconv's runtime parameters, or NOT_REPRESENTABLE naming the option.
+ * kconv's runtime parameters, or NOT_REPRESENTABLE naming the option (Softplus and ThresholdedRelu
+ * too: see below).
  */
 function rnnActivation(node: Node, act: Activation, option: string): RnnActivation {
   switch (act.fn) {
@@ -54,7 +55,9 @@ function rnnActivation(node: Node, act: Activation, option: string): RnnActivati
     case 'softsign':
       return { name: 'Softsign' };
     case 'softplus':
-      return { name: 'Softplus' };
+      // ONNX's Softplus is Keras's function, but onnxruntime's recurrent ops compute it as
+      // log(1 + exp(x)) in float32: infinity from x ≈ 89 on, where Keras gives x.
+      throw notRepresentable(node, `${option} "softplus"`, "onnxruntime's LSTM/GRU/RNN Softplus overflows to infinity for inputs above about 88, where Keras's softplus returns the input; the export would not run as Keras does");
     case 'hard_sigmoid':
       // clip(alpha·x + 0.5, 0, 1): the slope the file's generation uses (0.2 Keras 1/2, 1/6 Keras 3)
       return { name: 'HardSigmoid', alpha: act.alpha ?? 0.2, beta: 0.5 };
@@ -63,7 +66,8 @@ function rnnActivation(node: Node, act: Activation, option: string): RnnActivati
     case 'elu':
       return { name: 'Elu', alpha: act.alpha ?? 1 };
     case 'thresholded_relu':
-      return { name: 'ThresholdedRelu', alpha: act.threshold ?? 1 };
+      // the recurrent ops define ThresholdedRelu as x >= alpha ? x : 0; Keras keeps x only when x > theta
+      throw notRepresentable(node, `${option} "thresholded_relu"`, "ONNX's recurrent ThresholdedRelu keeps x = alpha, Keras's zeroes it");
     case 'relu':
       if ((act.maxValue ?? null) === null && !act.threshold) return act.alpha ? { name: 'LeakyRelu', alpha: act.alpha } : { name: 'Relu' };
       break;
