@@ -19,14 +19,14 @@ import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { type Dim, inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
 import { type DType, type Tensor, type TypedArray, allocate, numElements } from '../tensor.js';
-import { ATTR_TYPE, ONNX_DTYPE, type AttributeProto, type NodeProto, type TensorProto } from './proto.js';
+import { ATTR_TYPE, ONNX_DTYPE, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './proto.js';
 
 export type { Dim };
 
 export type Form = 'keras' | 'swapped';
 
 /** An attribute value: numbers and number arrays are INT(S); wrap a float with `float()`, a float list with `floats()`. */
-export type AttrValue = number | number[] | string | string[] | { float: number } | { floats: number[] };
+export type AttrValue = number | number[] | string | string[] | { float: number } | { floats: number[] } | { graph: GraphProto };
 
 export const float = (x: number): { float: number } => ({ float: x });
 export const floats = (xs: number[]): { floats: number[] } => ({ floats: xs });
@@ -38,10 +38,10 @@ export const floats = (xs: number[]): { floats: number[] } => ({ floats: xs });
 export const OP_SINCE: Record<string, number> = {
   Add: 7, Sub: 7, Mul: 7, Div: 7, Max: 8, Min: 8,
   AveragePool: 7, BatchNormalization: 7, Cast: 6, Clip: 11, Concat: 4, Conv: 1, ConvTranspose: 1,
-  Elu: 6, Erf: 9, Exp: 6, Flatten: 1, GRU: 7, Gather: 1, Gemm: 7, GlobalAveragePool: 1, GlobalMaxPool: 1,
+  Elu: 6, Equal: 7, Erf: 9, Exp: 6, Expand: 8, Flatten: 1, GRU: 7, Gather: 1, Gemm: 7, GlobalAveragePool: 1, GlobalMaxPool: 1,
   Greater: 9, HardSigmoid: 6, Identity: 1, LSTM: 7, LayerNormalization: 17, LeakyRelu: 6,
-  LogSoftmax: 13, MatMul: 1, MaxPool: 1, Pad: 11, PRelu: 7, ReduceMean: 1,
-  RNN: 7, Relu: 6, Reshape: 5, Selu: 6, Sigmoid: 6, Slice: 10, Softmax: 13, Softplus: 1, Softsign: 1,
+  LogSoftmax: 13, MatMul: 1, MaxPool: 1, Not: 1, Pad: 11, PRelu: 7, ReduceMax: 1, ReduceMean: 1,
+  RNN: 7, Relu: 6, Reshape: 5, Scan: 9, Selu: 6, Shape: 1, Sigmoid: 6, Slice: 10, Softmax: 13, Softplus: 1, Softsign: 1,
   Sqrt: 6, Tanh: 6, ThresholdedRelu: 10, Tile: 6, Transpose: 1, Where: 9,
 };
 
@@ -175,6 +175,16 @@ export class OnnxEmitter {
     this.require(since, `${opType} (node '${name}')`);
     this.nodes.push({ input: inputs, output: outputs, name: unique(this.nodeNames, name), op_type: opType, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
     return outputs[0];
+  }
+
+  /**
+   * The nodes `build` emits, taken out of the graph (a Scan body): constants and weights it asks
+   * for stay initializers of the main graph, which a body may read.
+   */
+  capture(build: () => void): NodeProto[] {
+    const start = this.nodes.length;
+    build();
+    return this.nodes.splice(start);
   }
 
   /** Emits a node with one fresh output named after `name`; returns the output. */
@@ -335,6 +345,7 @@ function attribute(name: string, v: AttrValue): AttributeProto {
     if (v.length > 0 && typeof v[0] === 'string') return { name, type: ATTR_TYPE.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
     return { name, type: ATTR_TYPE.INTS, ints: v as number[] };
   }
+  if ('graph' in v) return { name, type: ATTR_TYPE.GRAPH, g: v.graph };
   if ('floats' in v) return { name, type: ATTR_TYPE.FLOATS, floats: v.floats };
   return { name, type: ATTR_TYPE.FLOAT, f: v.float };
 }

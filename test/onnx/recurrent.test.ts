@@ -1,7 +1,8 @@
 /**
  * The recurrent export (src/onnx/ops/recurrent.ts) on small seeded graphs: every option of the
  * three cells, Bidirectional's merges and its backward layer, TimeDistributed, the activations
- * ONNX's recurrent ops take, float16 weights, unknown lengths. Each export runs in onnxruntime and
+ * ONNX's recurrent ops take, float16 weights, unknown lengths, Keras masks (the Scan path, masked
+ * steps anywhere in a row, fully masked rows) and the mask ops. Each export runs in onnxruntime and
  * must agree with kconv's runtime (the kernel that matches real Keras in the golden tiers) at the
  * `close` tolerance; agreement with Keras itself is the ONNX tier's (test/roundtrip/onnx.test.ts).
  * Also the file's structure (gate order, opsets) and the refusals.
@@ -82,6 +83,8 @@ function refusal(graph: Graph): string {
   throw new Error('expected NOT_REPRESENTABLE, the export succeeded');
 }
 
+const MERGES: BidirectionalMerge[] = ['concat', 'sum', 'mul', 'ave', null];
+
 const OPTIONS: Partial<RecurrentAttrs>[] = [
   {},
   { returnSequences: true },
@@ -128,7 +131,6 @@ describe.runIf(ort !== null)('recurrent layers exported to ONNX agree with the k
     await agree(graph);
   });
 
-  const MERGES: BidirectionalMerge[] = ['concat', 'sum', 'mul', 'ave', null];
   it.each(MERGES.flatMap((m) => [true, false].map((seq) => [String(m), seq, m] as const)))('Bidirectional merge_mode %s, return_sequences %s, with return_state', async (_, seq, mergeMode) => {
     for (const cell of ['lstm', 'gru', 'simple'] as const) {
       const forward = attrs(cell, { returnSequences: seq, returnState: true });
@@ -170,6 +172,90 @@ describe.runIf(ort !== null)('recurrent layers exported to ONNX agree with the k
     const dense = b.add('TimeDistributed', 'td', [x], { inner: { op: 'Dense', attrs: { units: 3, inFeatures: 2, activation: { fn: 'tanh' }, useBias: true } } }, { kernel: w([2, 3]), bias: w([3]) });
     const graph = b.build([dense]);
     await expectAgreesWithRuntime(ort!, writeOnnx(graph).bytes, graph, [input([2, 7, 2])]);
+  });
+});
+
+/**
+ * x [4, 7, 2] whose zero steps (what Masking() drops) sit at the end, the start and in the middle
+ * of the rows, the fourth row all zeros (every step masked).
+ */
+function maskedInput(steps = 7): Tensor {
+  const x = input([4, steps, 2]);
+  const zeroSteps = [[4, 5, 6], [0, 1], [3], [0, 1, 2, 3, 4, 5, 6]];
+  zeroSteps.forEach((row, b) => row.forEach((t) => (x.data as Float32Array).fill(0, (b * steps + t) * 2, (b * steps + t + 1) * 2)));
+  return x;
+}
+
+/** Masking() on x, then a recurrent layer fed the mask (and initial states from a second input when asked). */
+function maskedGraph(a: RecurrentAttrs, steps: number | null): Graph {
+  const b = new GraphBuilder('m');
+  const x = b.input('x', [steps, a.inFeatures]);
+  const m = b.add('Mask', 'mask', [x], { kind: 'anyNotEqual', value: 0 });
+  const masked = b.add('Masking', 'masking', [x, m], { maskValue: 0 });
+  const inputs = [masked, m];
+  if (a.initialStates) {
+    const s = b.input('s', [4]);
+    for (let i = 0; i < stateCount(a.cell); i++) inputs.push(b.add('Dense', `state${i}`, [s], { units: a.units, inFeatures: 4, activation: { fn: 'tanh' }, useBias: true }, { kernel: w([4, a.units]), bias: w([a.units]) }));
+  }
+  const graph = b.build([]);
+  graph.outputs = [masked, ...addNode(graph, 'Recurrent', 'rnn', inputs, { ...a, hasMask: true }, cellWeights(a), 1 + (a.returnState ? stateCount(a.cell) : 0))];
+  return graph;
+}
+
+const MASK_OPTIONS: Partial<RecurrentAttrs>[] = [
+  { returnSequences: true },
+  { returnState: true },
+  { goBackwards: true, returnSequences: true, returnState: true },
+  { returnSequences: true, zeroOutputForMask: true, returnState: true },
+  { zeroOutputForMask: true, goBackwards: true },
+  { initialStates: true, returnSequences: true, returnState: true },
+  { useBias: false, activation: { fn: 'relu' }, recurrentActivation: { fn: 'hard_sigmoid', alpha: 1 / 6 }, returnSequences: true },
+];
+const MASK_CASES = (['lstm', 'gru', 'simple'] as const).flatMap((cell) => [
+  ...MASK_OPTIONS.map((o) => [cell, o] as const),
+  ...(cell === 'gru' ? [[cell, { resetAfter: false, returnSequences: true, returnState: true }] as const] : []),
+]);
+
+describe.runIf(ort !== null)('recurrent layers with a Keras mask (a Scan of the cell) agree with the kconv runtime', () => {
+  it.each(MASK_CASES.map(([cell, o]) => [cell, JSON.stringify(o), o] as const))('%s %s, masked steps at the end, start, middle and everywhere', async (cell, _, o) => {
+    for (const steps of [7, null]) {
+      const graph = maskedGraph(attrs(cell, o), steps);
+      const inputs = graph.inputs.map((v) => (v === 's' ? input([4, 4]) : maskedInput()));
+      await expectAgreesWithRuntime(ort!, writeOnnx(graph).bytes, graph, inputs);
+    }
+  });
+
+  it.each(MERGES.map((m) => [String(m), m] as const))('masked Bidirectional merge_mode %s (zero output at masked steps when returning sequences)', async (_, mergeMode) => {
+    for (const seq of [true, false]) {
+      const forward = attrs('lstm', { returnSequences: seq, returnState: true, zeroOutputForMask: seq, hasMask: true });
+      const backward = attrs('gru', { returnSequences: seq, returnState: true, zeroOutputForMask: seq, goBackwards: true, hasMask: true });
+      const b = new GraphBuilder('m');
+      const x = b.input('x', [7, 2]);
+      const m = b.add('Mask', 'mask', [x], { kind: 'anyNotEqual', value: 0 });
+      const graph = b.build([]);
+      const bi: BidirectionalAttrs = { forward, backward, mergeMode, hasMask: true };
+      graph.outputs = addNode(graph, 'Bidirectional', 'bi', [x, m], bi, { ...cellWeights(forward, 'forward/'), ...cellWeights(backward, 'backward/') }, (mergeMode === null ? 2 : 1) + 3);
+      await expectAgreesWithRuntime(ort!, writeOnnx(graph).bytes, graph, [maskedInput()]);
+    }
+  });
+
+  it('masks from integer indices (Embedding mask_zero), combined with and / or, into an LSTM and a masked GlobalAveragePooling1D', async () => {
+    for (const kind of ['and', 'or'] as const) {
+      const b = new GraphBuilder('m');
+      const ids = b.input('ids', [6], { dtype: 'int32' });
+      const ids2 = b.input('ids2', [6], { dtype: 'int32' });
+      const e1 = b.add('Embedding', 'e1', [ids], { inputDim: 5, outputDim: 2 }, { embeddings: w([5, 2]) });
+      const m1 = b.add('Mask', 'm1', [ids], { kind: 'nonzero' });
+      const m2 = b.add('Mask', 'm2', [ids2], { kind: 'nonzero' });
+      const both = b.add('Mask', 'both', [m1, m2], { kind });
+      const pooled = b.add('MaskedGlobalAveragePooling1D', 'gap', [e1, both], { keepDims: false });
+      const pooledKeep = b.add('MaskedGlobalAveragePooling1D', 'gap_keep', [e1, m1], { keepDims: true });
+      const graph = b.build([pooled, pooledKeep]);
+      graph.outputs.push(...addNode(graph, 'Recurrent', 'lstm', [e1, both], attrs('lstm', { returnSequences: true, hasMask: true }), cellWeights(attrs('lstm')), 1));
+      const idsIn = tensor('int32', [3, 6], Int32Array.from([1, 2, 3, 0, 0, 0, 0, 0, 4, 1, 2, 3, 2, 0, 3, 0, 1, 1]));
+      const ids2In = tensor('int32', [3, 6], Int32Array.from([2, 2, 0, 4, 1, 1, 0, 3, 4, 1, 0, 3, 1, 1, 1, 1, 1, 0]));
+      await expectAgreesWithRuntime(ort!, writeOnnx(graph).bytes, graph, [idsIn, ids2In]);
+    }
   });
 });
 
@@ -221,15 +307,6 @@ describe('recurrent refusals name the layer and the option', () => {
     // onnxruntime's recurrent Softplus overflows (infinity from about 89 on) where Keras's returns x
     expect(refusal(rnnGraph(attrs('lstm', { activation: { fn: 'softplus' } }), 5))).toMatch(/activation "softplus": onnxruntime's .* overflows/);
     expect(refusal(rnnGraph(attrs('gru', { activation: { fn: 'thresholded_relu', threshold: 0.2 } }), 5))).toMatch(/activation "thresholded_relu": .* keeps x = alpha/);
-  });
-
-  it('a Keras mask feeding an LSTM, at the LSTM', () => {
-    const b = new GraphBuilder('m');
-    const x = b.input('x', [5, 2]);
-    const m = b.add('Mask', 'mask', [x], { kind: 'anyNotEqual', value: 0 });
-    const graph = b.build([]);
-    graph.outputs = addNode(graph, 'Recurrent', 'lstm', [x, m], attrs('lstm', { hasMask: true }), cellWeights(attrs('lstm')), 1);
-    expect(refusal(graph)).toMatch(/layer 'lstm' \(Recurrent\): a Keras mask .*sequence_lens/);
   });
 
   it('TimeDistributed with neither batch nor steps known', () => {

@@ -141,6 +141,10 @@ export const ONNX_PROTO_JSON = {
               "type": "bytes",
               "id": 4
             },
+            "g": {
+              "type": "GraphProto",
+              "id": 6
+            },
             "floats": {
               "rule": "repeated",
               "type": "float",

@@ -1,7 +1,8 @@
 /**
  * Recurrent layers: LSTM, GRU and SimpleRNN → ONNX `LSTM`, `GRU`, `RNN` (opset 7 forms, time-major
  * `layout` 0); Bidirectional → one such op per direction, merged as Keras merges; TimeDistributed →
- * the inner op's codec on [batch · steps, ...]. docs/onnx.md § Recurrent layers has the mapping.
+ * the inner op's codec on [batch · steps, ...]; a layer fed a Keras mask → its cell written out as
+ * the body of a `Scan`; the mask ops themselves. docs/onnx.md § Recurrent layers has the mapping.
  *
  * The runtime kernel (src/runtime/kernels/recurrent.ts) is the definition followed:
  * - weights: Keras's kernel [in, G·u] and recurrent kernel [u, G·u] become ONNX's W [1, G·u, in]
@@ -14,17 +15,20 @@
  * - go_backwards is direction "reverse": ONNX writes each step's output at the step's own
  *   position, Keras in processing order, so a returned sequence is reversed along time.
  * - the last output (return_sequences False) is Y_h: without a mask the last processed step's.
+ * - masks: ONNX's sequence_lens only drops steps at the end of a row, a Keras mask any step, so a
+ *   masked layer is a Scan whose body is the cell and the runtime's masking rule.
  *
- * Refused by name: Keras masks (ONNX's sequence_lens only cuts steps off the end of each row, a
- * Keras mask may drop any step) and activations ONNX's recurrent ops do not have.
+ * Refused by name: activations ONNX's recurrent ops do not have (or where onnxruntime's differ).
  */
 import type { Node } from '../../ir/graph.js';
 import { type Activation, type OpType, opDef } from '../../ir/ops/index.js';
 import { GATES, type RecurrentAttrs, stateCount } from '../../ir/ops/recurrent.js';
 import { innerNode } from '../../ir/ops/time-distributed.js';
 import type { Dim, SymShape } from '../../ir/shapes.js';
+import { emitActivation } from '../activations.js';
 import type { OnnxCodec } from '../codec.js';
 import { type AttrValue, floats, layerName, notRepresentable, type OnnxEmitter } from '../emitter.js';
+import { ONNX_DTYPE, type ValueInfoProto } from '../proto.js';
 
 /** ONNX's LSTM gates i, o, f, c as indices into Keras's i, f, c, o. */
 const LSTM_GATE_ORDER = [0, 3, 1, 2];
@@ -103,17 +107,6 @@ function cellActivations(node: Node, a: RecurrentAttrs): RnnActivation[] {
   return a.cell === 'lstm' ? [gate, act, act] : [gate, act];
 }
 
-/** Refusals shared by Recurrent and Bidirectional. */
-function checkRepresentable(node: Node, hasMask: boolean): void {
-  if (hasMask) {
-    throw notRepresentable(
-      node,
-      'a Keras mask (Embedding mask_zero / Masking)',
-      "ONNX's LSTM/GRU/RNN take sequence_lens, which skips only the steps after each row's length; a Keras mask may skip any step (the state is carried and the previous output repeated), so its result cannot be written with these ops",
-    );
-  }
-}
-
 function warnStateful(e: OnnxEmitter, node: Node, a: RecurrentAttrs): void {
   if (!a.stateful) return;
   const w = `layer '${layerName(node)}' (${node.keras?.className ?? node.op}) is stateful: the ONNX model runs every call from the zero state (or the initial states given as inputs), as kconv does; it does not carry states from one call to the next`;
@@ -149,8 +142,10 @@ function reverseTime(e: OnnxEmitter, t: string, steps: Dim, name: string): strin
 interface CellOutputs {
   /** [batch, steps, units] in Keras's layout, or null when not asked for. */
   sequence: string | null;
-  /** [batch, units]: the last output, which is also the final h. */
+  /** [batch, units]: the last output. */
   last: string;
+  /** [batch, units]: the final h (the last output unless a mask dropped the last steps). */
+  h: string;
   /** LSTM's final c [batch, units], or null. */
   c: string | null;
 }
@@ -196,20 +191,135 @@ function emitCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: string,
     const batchFirst = e.op('Transpose', [ordered], `${name}/batch_major`, { perm: [2, 0, 1, 3] });
     sequence = e.op('Reshape', [batchFirst, e.int64s(`${name}/sequence_shape`, [0, 0, u])], `${name}/sequence`);
   }
-  return { sequence, last: batchRows(yh, 'last_h'), c: yc ? batchRows(yc, 'last_c') : null };
+  const last = batchRows(yh, 'last_h');
+  return { sequence, last, h: last, c: yc ? batchRows(yc, 'last_c') : null };
+}
+
+/** A float tensor's type for a Scan body's inputs and outputs (unknown batch). */
+function floatInfo(name: string, dims: (number | null)[]): ValueInfoProto {
+  return { name, type: { tensor_type: { elem_type: ONNX_DTYPE.float32, shape: { dim: dims.map((d) => (d === null ? {} : { dim_value: d })) } } } };
+}
+
+/** Columns [k·u, (k+1)·u) of a [rows, G·u] tensor. */
+function gate(e: OnnxEmitter, t: string, k: number, u: number, name: string): string {
+  return e.op('Slice', [t, e.int64s(`${name}/starts`, [k * u]), e.int64s(`${name}/ends`, [(k + 1) * u]), e.int64s(`${name}/axes`, [1])], name);
+}
+
+/**
+ * One direction with a Keras mask: the cell written out step by step as the body of a `Scan` over
+ * the steps axis (axis 1 of the Keras-layout sequence and of the mask), with kconv's runtime
+ * equations and masking rule. At a masked step the states are kept and the output is the previous
+ * one (zeros with zeroOutputForMask); ONNX's LSTM/GRU/RNN cannot do that (their sequence_lens
+ * only drops steps at the end of a row). `reverseOutput`: stack the outputs last step first
+ * (Bidirectional's backward direction, which Keras returns in input order).
+ */
+function emitScanCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: string, seq: string, maskV: string, name: string, reverseOutput: boolean, initial: string[] | null): CellOutputs {
+  const u = a.units;
+  const lstm = a.cell === 'lstm';
+  const plainGru = a.cell === 'gru' && !a.resetAfter;
+  // the weights as the body multiplies them (outer-graph values the body reads)
+  const kernel = e.weight(node, `${prefix}kernel`);
+  const recurrentKernel = e.weight(node, `${prefix}recurrent_kernel`);
+  let inBias: string | null = null;
+  let recBias: string | null = null;
+  if (a.useBias) {
+    const bias = e.weight(node, `${prefix}bias`);
+    if (a.cell === 'gru' && a.resetAfter) {
+      inBias = e.op('Gather', [bias, e.int64s(`${name}/input_bias_row`, [0])], `${name}/input_bias`, { axis: 0 });
+      recBias = e.op('Gather', [bias, e.int64s(`${name}/recurrent_bias_row`, [1])], `${name}/recurrent_bias`, { axis: 0 });
+    } else inBias = bias;
+  }
+  // a plain GRU multiplies (r ⊙ h) by U_h: z and r's columns apart from h's
+  const recZR = plainGru ? gate(e, recurrentKernel, 0, 2 * u, `${name}/recurrent_kernel_zr`) : recurrentKernel;
+  const recH = plainGru ? e.op('Slice', [recurrentKernel, e.int64s(`${name}/h_starts`, [2 * u]), e.int64s(`${name}/h_ends`, [3 * u]), e.int64s(`${name}/h_axes`, [1])], `${name}/recurrent_kernel_h`) : null;
+  // zero states [batch, u], the batch taken from the sequence
+  const x = e.value(seq, 'keras');
+  const batch = e.op('Slice', [e.op('Shape', [x], `${name}/input_shape`), e.int64s(`${name}/batch_start`, [0]), e.int64s(`${name}/batch_end`, [1]), e.int64s(`${name}/batch_axis`, [0])], `${name}/batch`);
+  const stateShape = e.op('Concat', [batch, e.int64s(`${name}/units`, [u])], `${name}/state_shape`, { axis: 0 });
+  const zeros = e.op('Expand', [e.floats(`${name}/zero`, [0]), stateShape], `${name}/zero_state`);
+  const h0 = initial ? initial[0] : zeros;
+  const c0 = lstm ? (initial ? initial[1] : zeros) : null;
+
+  const at = `${name}/step`;
+  const hIn = e.fresh(`${at}/h`);
+  const cIn = lstm ? e.fresh(`${at}/c`) : null;
+  const prevIn = e.fresh(`${at}/previous_output`);
+  const xIn = e.fresh(`${at}/x`);
+  const mIn = e.fresh(`${at}/mask`);
+  const outs = { h: e.fresh(`${at}/h_out`), c: lstm ? e.fresh(`${at}/c_out`) : null, prev: e.fresh(`${at}/previous_output_out`), y: e.fresh(`${at}/y`) };
+  const act = (t: string, which: Activation, label: string) => {
+    const out = e.fresh(`${at}/${label}`);
+    emitActivation(e, which, t, 'keras', [null, u], `${at}/${label}`, out);
+    return out;
+  };
+  const body = e.capture(() => {
+    const add = (p: string, q: string, label: string) => e.op('Add', [p, q], `${at}/${label}`);
+    const mul = (p: string, q: string, label: string) => e.op('Mul', [p, q], `${at}/${label}`);
+    let xw = e.op('MatMul', [xIn, kernel], `${at}/input_projection`);
+    if (inBias) xw = add(xw, inBias, 'input_projection_bias');
+    let hu = e.op('MatMul', [hIn, recZR], `${at}/recurrent_projection`);
+    if (recBias) hu = add(hu, recBias, 'recurrent_projection_bias');
+    const z = (k: number) => add(gate(e, xw, k, u, `${at}/x_gate${k}`), gate(e, hu, k, u, `${at}/h_gate${k}`), `gate${k}`);
+    let h: string;
+    let c: string | null = null;
+    if (a.cell === 'simple') h = act(add(xw, hu, 'preactivation'), a.activation, 'h');
+    else if (lstm) {
+      const i = act(z(0), a.recurrentActivation, 'i');
+      const f = act(z(1), a.recurrentActivation, 'f');
+      const cand = act(z(2), a.activation, 'candidate');
+      const o = act(z(3), a.recurrentActivation, 'o');
+      c = add(mul(f, cIn!, 'f_c'), mul(i, cand, 'i_candidate'), 'c_new');
+      h = mul(o, act(c, a.activation, 'c_activation'), 'h_new');
+    } else {
+      const zg = act(z(0), a.recurrentActivation, 'z');
+      const r = act(z(1), a.recurrentActivation, 'r');
+      const xh = gate(e, xw, 2, u, `${at}/x_candidate`);
+      const inner = plainGru ? e.op('MatMul', [mul(r, hIn, 'r_h'), recH!], `${at}/r_h_projection`) : mul(r, gate(e, hu, 2, u, `${at}/h_candidate`), 'r_projection');
+      const cand = act(add(xh, inner, 'candidate_preactivation'), a.activation, 'candidate');
+      // z ⊙ h + (1 − z) ⊙ ĥ
+      h = add(mul(zg, hIn, 'z_h'), mul(e.op('Sub', [e.floats(`${at}/one`, [1]), zg], `${at}/one_minus_z`), cand, 'candidate_share'), 'h_new');
+    }
+    const keep = e.op('Cast', [e.op('Reshape', [mIn, e.int64s(`${at}/mask_column`, [-1, 1])], `${at}/mask_column`)], `${at}/keep`, { to: ONNX_DTYPE.bool });
+    e.add('Where', [keep, h, hIn], [outs.h], `${at}/h_kept`);
+    if (lstm) e.add('Where', [keep, c!, cIn!], [outs.c!], `${at}/c_kept`);
+    e.add('Where', [keep, h, a.zeroOutputForMask ? e.floats(`${at}/zero_output`, [0]) : prevIn], [outs.prev], `${at}/output`);
+    e.add('Identity', [outs.prev], [outs.y], `${at}/y`);
+  });
+  const stateIns = [hIn, ...(cIn ? [cIn] : []), prevIn];
+  const stateOuts = [outs.h, ...(outs.c ? [outs.c] : []), outs.prev];
+  const graph = {
+    name: `${name}/step`,
+    node: body,
+    initializer: [],
+    input: [...stateIns.map((t) => floatInfo(t, [null, u])), floatInfo(xIn, [null, a.inFeatures]), floatInfo(mIn, [null])],
+    output: [...stateOuts.map((t) => floatInfo(t, [null, u])), floatInfo(outs.y, [null, u])],
+  };
+  const finals = { h: e.fresh(`${name}/h`), c: lstm ? e.fresh(`${name}/c`) : null, prev: e.fresh(`${name}/last`), y: e.fresh(`${name}/sequence`) };
+  const direction = a.goBackwards ? 1 : 0;
+  e.add('Scan', [h0, ...(c0 ? [c0] : []), zeros, x, e.value(maskV, 'keras')], [finals.h, ...(finals.c ? [finals.c] : []), finals.prev, finals.y], name, {
+    body: { graph },
+    num_scan_inputs: 2,
+    scan_input_axes: [1, 1],
+    scan_input_directions: [direction, direction],
+    scan_output_axes: [1],
+    scan_output_directions: [reverseOutput ? 1 : 0],
+  });
+  return { sequence: a.returnSequences ? finals.y : null, last: finals.prev, h: finals.h, c: finals.c };
 }
 
 export const recurrent: OnnxCodec<'Recurrent'> = {
   emit(node, e) {
     const a = node.attrs;
-    checkRepresentable(node, a.hasMask);
     warnStateful(e, node, a);
     const seq = node.inputs[0];
-    const initial = a.initialStates ? node.inputs.slice(1, 1 + stateCount(a.cell)).map((v) => e.value(v, 'keras')) : null;
-    const out = emitCell(e, node, a, '', timeMajor(e, seq), e.shape(seq)[1], node.name, a.goBackwards, initial);
+    const first = a.hasMask ? 2 : 1;
+    const initial = a.initialStates ? node.inputs.slice(first, first + stateCount(a.cell)).map((v) => e.value(v, 'keras')) : null;
+    const out = a.hasMask
+      ? emitScanCell(e, node, a, '', seq, node.inputs[1], node.name, false, initial)
+      : emitCell(e, node, a, '', timeMajor(e, seq), e.shape(seq)[1], node.name, a.goBackwards, initial);
     e.define(node.outputs[0], out.sequence ?? out.last, 'keras');
     if (a.returnState) {
-      e.define(node.outputs[1], out.last, 'keras');
+      e.define(node.outputs[1], out.h, 'keras');
       if (out.c) e.define(node.outputs[2], out.c, 'keras');
     }
   },
@@ -223,13 +333,16 @@ export const recurrent: OnnxCodec<'Recurrent'> = {
 export const bidirectional: OnnxCodec<'Bidirectional'> = {
   emit(node, e) {
     const { forward: f, backward: bw, mergeMode } = node.attrs;
-    checkRepresentable(node, node.attrs.hasMask);
     warnStateful(e, node, f);
     const seq = node.inputs[0];
-    const x = timeMajor(e, seq);
     const steps = e.shape(seq)[1];
-    const fo = emitCell(e, node, f, 'forward/', x, steps, `${node.name}/forward`, f.goBackwards, null);
-    const bo = emitCell(e, node, bw, 'backward/', x, steps, `${node.name}/backward`, !bw.goBackwards, null);
+    const masked = node.attrs.hasMask;
+    const direction = (a: RecurrentAttrs, prefix: string, backward: boolean) =>
+      masked
+        ? emitScanCell(e, node, a, prefix, seq, node.inputs[1], `${node.name}/${prefix.slice(0, -1)}`, backward, null)
+        : emitCell(e, node, a, prefix, timeMajor(e, seq), steps, `${node.name}/${prefix.slice(0, -1)}`, backward !== a.goBackwards, null);
+    const fo = direction(f, 'forward/', false);
+    const bo = direction(bw, 'backward/', true);
     const fy = fo.sequence ?? fo.last;
     const by = bo.sequence ?? bo.last;
     const rank = f.returnSequences ? 3 : 2;
@@ -242,7 +355,7 @@ export const bidirectional: OnnxCodec<'Bidirectional'> = {
     else merged = [e.op('Div', [e.op('Add', [fy, by], `${node.name}/sum`), e.floats(`${node.name}/two`, [2])], node.name)];
     merged.forEach((t, i) => e.define(node.outputs[i], t, 'keras'));
     if (f.returnState) {
-      const states = [fo.last, ...(fo.c ? [fo.c] : []), bo.last, ...(bo.c ? [bo.c] : [])];
+      const states = [fo.h, ...(fo.c ? [fo.c] : []), bo.h, ...(bo.c ? [bo.c] : [])];
       states.forEach((t, i) => e.define(node.outputs[merged.length + i], t, 'keras'));
     }
   },
@@ -290,27 +403,73 @@ export function setInnerCodecLookup(f: typeof codecOf): void {
   codecOf = f;
 }
 
-/** Keras masks themselves: refused where they feed a recurrent layer (above), not written yet elsewhere. */
-function maskNotYet<K extends OpType>(what: string): OnnxCodec<K> {
-  return {
-    emit(node, e) {
-      const rnn = maskedRecurrentConsumer(e, node as Node);
-      if (rnn) checkRepresentable(rnn, true);
-      throw notRepresentable(node as Node, what, "kconv's ONNX writer does not export it yet (the Keras writers and the runtime do)");
-    },
-  };
-}
+/**
+ * Keras masks as float32 0/1 tensors [batch, steps] (1 = a real step), as kconv's runtime holds
+ * them: from integer indices (Embedding mask_zero: index ≠ 0), from a sequence (Masking: any
+ * feature ≠ mask_value), or combined (and: Mul, or: Max, exact on 0/1).
+ */
+export const mask: OnnxCodec<'Mask'> = {
+  emit(node, e) {
+    const a = node.attrs;
+    const v = node.outputs[0];
+    const out = e.outputName(v, 'keras');
+    const at = node.name;
+    const differs = (x: string, value: number, elemType: number) => {
+      // Equal takes floats from opset 11; integer indices compare as int64 from opset 7
+      if (elemType === ONNX_DTYPE.float32) {
+        e.require(11, `Equal on floats (mask of '${at}')`);
+        return e.op('Not', [e.op('Equal', [x, e.floats(`${at}/mask_value`, [value])], `${at}/equal`)], `${at}/not_equal`);
+      }
+      const wide = elemType === ONNX_DTYPE.int64 ? x : e.op('Cast', [x], `${at}/to_int64`, { to: ONNX_DTYPE.int64 });
+      return e.op('Not', [e.op('Equal', [wide, e.int64s(`${at}/mask_value`, [value])], `${at}/equal`)], `${at}/not_equal`);
+    };
+    if (a.kind === 'nonzero') {
+      const x = node.inputs[0];
+      e.add('Cast', [differs(e.value(x, 'keras'), 0, e.elemType(x))], [out], at, { to: ONNX_DTYPE.float32 });
+    } else if (a.kind === 'anyNotEqual') {
+      const kept = e.op('Cast', [differs(e.value(node.inputs[0], 'keras'), a.value!, ONNX_DTYPE.float32)], `${at}/kept`, { to: ONNX_DTYPE.float32 });
+      e.add('ReduceMax', [kept], [out], at, { axes: [2], keepdims: 0 });
+    } else {
+      const masks = node.inputs.map((m) => e.value(m, 'keras'));
+      let acc = masks[0];
+      for (let i = 1; i < masks.length; i++) {
+        const last = i === masks.length - 1;
+        const inputs = [acc, masks[i]];
+        const op = a.kind === 'and' ? 'Mul' : 'Max';
+        acc = last ? e.add(op, inputs, [out], at) : e.op(op, inputs, `${at}/${i}`);
+      }
+    }
+    e.define(v, out, 'keras');
+  },
+};
 
-/** A Recurrent/Bidirectional node whose mask derives from `node`'s outputs (through mask combinations), or null. */
-function maskedRecurrentConsumer(e: OnnxEmitter, node: Node): Node | null {
-  const masks = new Set(node.op === 'Mask' ? node.outputs : []);
-  for (const n of e.graph.nodes) {
-    if (n.op === 'Mask' && n.inputs.some((v) => masks.has(v))) n.outputs.forEach((v) => masks.add(v));
-    if ((n.op === 'Recurrent' || n.op === 'Bidirectional') && n.attrs.hasMask && masks.has(n.inputs[1])) return n;
-  }
-  return null;
-}
+/** Masking's own output: the sequence times its mask (Keras multiplies too). */
+export const masking: OnnxCodec<'Masking'> = {
+  emit(node, e) {
+    const column = e.op('Reshape', [e.value(node.inputs[1], 'keras'), e.int64s(`${node.name}/mask_shape`, [0, -1, 1])], `${node.name}/mask_column`);
+    const v = node.outputs[0];
+    const out = e.add('Mul', [e.value(node.inputs[0], 'keras'), column], [e.outputName(v, 'keras')], node.name);
+    e.define(v, out, 'keras');
+  },
+};
 
-export const mask = maskNotYet<'Mask'>('a Keras mask (Embedding mask_zero / Masking)');
-export const masking = maskNotYet<'Masking'>('a Masking layer');
-export const maskedGlobalAveragePooling1d = maskNotYet<'MaskedGlobalAveragePooling1D'>('a masked GlobalAveragePooling1D');
+/**
+ * GlobalAveragePooling1D with a mask: Σ x·m / Σ m over the steps, as Keras computes it (a row
+ * with every step masked is 0/0 = NaN there too). Both sums are batched MatMuls by the mask row:
+ * m·x, and m·mᵀ = Σ m for 0/1 masks (ReduceSum's form changed at opset 13).
+ */
+export const maskedGlobalAveragePooling1d: OnnxCodec<'MaskedGlobalAveragePooling1D'> = {
+  emit(node, e) {
+    const at = node.name;
+    const m = e.value(node.inputs[1], 'keras');
+    const row = e.op('Reshape', [m, e.int64s(`${at}/mask_row_shape`, [0, 1, -1])], `${at}/mask_row`);
+    const column = e.op('Reshape', [m, e.int64s(`${at}/mask_column_shape`, [0, -1, 1])], `${at}/mask_column`);
+    const sum = e.op('MatMul', [row, e.value(node.inputs[0], 'keras')], `${at}/masked_sum`);
+    const count = e.op('MatMul', [row, column], `${at}/count`);
+    const v = node.outputs[0];
+    const out = e.outputName(v, 'keras');
+    if (node.attrs.keepDims) e.add('Div', [sum, count], [out], at);
+    else e.add('Reshape', [e.op('Div', [sum, count], `${at}/mean`), e.int64s(`${at}/flat_shape`, [0, -1])], [out], at);
+    e.define(v, out, 'keras');
+  },
+};
