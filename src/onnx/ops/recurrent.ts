@@ -18,7 +18,7 @@
  * - masks: ONNX's sequence_lens only drops steps at the end of a row, a Keras mask any step, so a
  *   masked layer is a Scan whose body is the cell and the runtime's masking rule.
  *
- * Refused by name: activations ONNX's recurrent ops do not have (or where onnxruntime's differ).
+ * - activations ONNX's recurrent ops do not apply as Keras does are written out in a Scan too.
  */
 import type { Node } from '../../ir/graph.js';
 import { type Activation, type OpType, opDef } from '../../ir/ops/index.js';
@@ -45,10 +45,10 @@ interface RnnActivation {
 /**
  * A Keras activation as one of the functions ONNX's LSTM/GRU/RNN take (Relu, Tanh, Sigmoid,
  * Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus) with
- * kconv's runtime parameters, or NOT_REPRESENTABLE naming the option (Softplus and ThresholdedRelu
- * too: see below).
+ * kconv's runtime parameters, or null when those ops cannot apply it as Keras does (the layer is
+ * then written as a Scan of its cell, where every activation kconv exports is available).
  */
-function rnnActivation(node: Node, act: Activation, option: string): RnnActivation {
+function rnnActivation(act: Activation): RnnActivation | null {
   switch (act.fn) {
     case 'sigmoid':
       return { name: 'Sigmoid' };
@@ -58,10 +58,6 @@ function rnnActivation(node: Node, act: Activation, option: string): RnnActivati
       return { name: 'Affine', alpha: 1, beta: 0 };
     case 'softsign':
       return { name: 'Softsign' };
-    case 'softplus':
-      // ONNX's Softplus is Keras's function, but onnxruntime's recurrent ops compute it as
-      // log(1 + exp(x)) in float32: infinity from x ≈ 89 on, where Keras gives x.
-      throw notRepresentable(node, `${option} "softplus"`, "onnxruntime's LSTM/GRU/RNN Softplus overflows to infinity for inputs above about 88, where Keras's softplus returns the input; the export would not run as Keras does");
     case 'hard_sigmoid':
       // clip(alpha·x + 0.5, 0, 1): the slope the file's generation uses (0.2 Keras 1/2, 1/6 Keras 3)
       return { name: 'HardSigmoid', alpha: act.alpha ?? 0.2, beta: 0.5 };
@@ -69,20 +65,16 @@ function rnnActivation(node: Node, act: Activation, option: string): RnnActivati
       return { name: 'LeakyRelu', alpha: act.alpha ?? 0.3 };
     case 'elu':
       return { name: 'Elu', alpha: act.alpha ?? 1 };
-    case 'thresholded_relu':
-      // the recurrent ops define ThresholdedRelu as x >= alpha ? x : 0; Keras keeps x only when x > theta
-      throw notRepresentable(node, `${option} "thresholded_relu"`, "ONNX's recurrent ThresholdedRelu keeps x = alpha, Keras's zeroes it");
     case 'relu':
       if ((act.maxValue ?? null) === null && !act.threshold) return act.alpha ? { name: 'LeakyRelu', alpha: act.alpha } : { name: 'Relu' };
-      break;
+      return null;
+    // softplus: ONNX's recurrent Softplus is Keras's function, but onnxruntime computes it there as
+    // log(1 + exp(x)) in float32: infinity from x ≈ 89 on, where Keras gives x (its Softplus op does not).
+    // thresholded_relu: the recurrent ops define it as x >= alpha ? x : 0, Keras zeroes x = theta.
+    // The rest (selu, gelu, swish, relu6…) are not in the list at all.
     default:
-      break;
+      return null;
   }
-  throw notRepresentable(
-    node,
-    `${option} ${JSON.stringify(act.fn)}${act.fn === 'relu' ? ' with max_value or threshold' : ''}`,
-    "ONNX's LSTM/GRU/RNN apply only Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign and Softplus",
-  );
 }
 
 /**
@@ -99,12 +91,19 @@ function activationAttrs(acts: RnnActivation[]): Record<string, AttrValue> {
   return attrs;
 }
 
-/** The functions of one direction in ONNX's order: LSTM f, g, h; GRU f, g; RNN f. */
-function cellActivations(node: Node, a: RecurrentAttrs): RnnActivation[] {
-  const act = rnnActivation(node, a.activation, 'activation');
+/** The functions of one direction in ONNX's order (LSTM f, g, h; GRU f, g; RNN f), or null when one has no exact ONNX recurrent form. */
+function cellActivations(a: RecurrentAttrs): RnnActivation[] | null {
+  const act = rnnActivation(a.activation);
+  if (!act) return null;
   if (a.cell === 'simple') return [act];
-  const gate = rnnActivation(node, a.recurrentActivation, 'recurrent_activation');
+  const gate = rnnActivation(a.recurrentActivation);
+  if (!gate) return null;
   return a.cell === 'lstm' ? [gate, act, act] : [gate, act];
+}
+
+/** Whether a direction is written with ONNX's fused LSTM/GRU/RNN op (else as a Scan of its cell): no mask, and activations the op applies exactly. */
+function fused(a: RecurrentAttrs, masked: boolean): boolean {
+  return !masked && cellActivations(a) !== null;
 }
 
 function warnStateful(e: OnnxEmitter, node: Node, a: RecurrentAttrs): void {
@@ -175,7 +174,7 @@ function emitCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: string,
     inputs.push('', ...initial.map((s, i) => e.op('Reshape', [s, e.int64s(`${name}/state_shape`, [1, -1, u])], `${name}/initial_${i === 0 ? 'h' : 'c'}`)));
   }
   while (inputs[inputs.length - 1] === '') inputs.pop();
-  const attrs: Record<string, AttrValue> = { hidden_size: u, direction: a.goBackwards ? 'reverse' : 'forward', ...activationAttrs(cellActivations(node, a)) };
+  const attrs: Record<string, AttrValue> = { hidden_size: u, direction: a.goBackwards ? 'reverse' : 'forward', ...activationAttrs(cellActivations(a)!) };
   if (a.cell === 'gru') attrs.linear_before_reset = a.resetAfter ? 1 : 0;
   const y = a.returnSequences ? e.fresh(`${name}/Y`) : '';
   const yh = e.fresh(`${name}/Y_h`);
@@ -213,7 +212,7 @@ function gate(e: OnnxEmitter, t: string, k: number, u: number, name: string): st
  * only drops steps at the end of a row). `reverseOutput`: stack the outputs last step first
  * (Bidirectional's backward direction, which Keras returns in input order).
  */
-function emitScanCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: string, seq: string, maskV: string, name: string, reverseOutput: boolean, initial: string[] | null): CellOutputs {
+function emitScanCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: string, seq: string, maskV: string | null, name: string, reverseOutput: boolean, initial: string[] | null): CellOutputs {
   const u = a.units;
   const lstm = a.cell === 'lstm';
   const plainGru = a.cell === 'gru' && !a.resetAfter;
@@ -245,7 +244,7 @@ function emitScanCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: str
   const cIn = lstm ? e.fresh(`${at}/c`) : null;
   const prevIn = e.fresh(`${at}/previous_output`);
   const xIn = e.fresh(`${at}/x`);
-  const mIn = e.fresh(`${at}/mask`);
+  const mIn = maskV === null ? null : e.fresh(`${at}/mask`);
   const outs = { h: e.fresh(`${at}/h_out`), c: lstm ? e.fresh(`${at}/c_out`) : null, prev: e.fresh(`${at}/previous_output_out`), y: e.fresh(`${at}/y`) };
   const act = (t: string, which: Activation, label: string) => {
     const out = e.fresh(`${at}/${label}`);
@@ -279,10 +278,16 @@ function emitScanCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: str
       // z ⊙ h + (1 − z) ⊙ ĥ
       h = add(mul(zg, hIn, 'z_h'), mul(e.op('Sub', [e.floats(`${at}/one`, [1]), zg], `${at}/one_minus_z`), cand, 'candidate_share'), 'h_new');
     }
-    const keep = e.op('Cast', [e.op('Reshape', [mIn, e.int64s(`${at}/mask_column`, [-1, 1])], `${at}/mask_column`)], `${at}/keep`, { to: ONNX_DTYPE.bool });
-    e.add('Where', [keep, h, hIn], [outs.h], `${at}/h_kept`);
-    if (lstm) e.add('Where', [keep, c!, cIn!], [outs.c!], `${at}/c_kept`);
-    e.add('Where', [keep, h, a.zeroOutputForMask ? e.floats(`${at}/zero_output`, [0]) : prevIn], [outs.prev], `${at}/output`);
+    if (mIn === null) {
+      e.add('Identity', [h], [outs.h], `${at}/h_out`);
+      if (lstm) e.add('Identity', [c!], [outs.c!], `${at}/c_out`);
+      e.add('Identity', [h], [outs.prev], `${at}/output`);
+    } else {
+      const keep = e.op('Cast', [e.op('Reshape', [mIn, e.int64s(`${at}/mask_column`, [-1, 1])], `${at}/mask_column`)], `${at}/keep`, { to: ONNX_DTYPE.bool });
+      e.add('Where', [keep, h, hIn], [outs.h], `${at}/h_kept`);
+      if (lstm) e.add('Where', [keep, c!, cIn!], [outs.c!], `${at}/c_kept`);
+      e.add('Where', [keep, h, a.zeroOutputForMask ? e.floats(`${at}/zero_output`, [0]) : prevIn], [outs.prev], `${at}/output`);
+    }
     e.add('Identity', [outs.prev], [outs.y], `${at}/y`);
   });
   const stateIns = [hIn, ...(cIn ? [cIn] : []), prevIn];
@@ -291,16 +296,17 @@ function emitScanCell(e: OnnxEmitter, node: Node, a: RecurrentAttrs, prefix: str
     name: `${name}/step`,
     node: body,
     initializer: [],
-    input: [...stateIns.map((t) => floatInfo(t, [null, u])), floatInfo(xIn, [null, a.inFeatures]), floatInfo(mIn, [null])],
+    input: [...stateIns.map((t) => floatInfo(t, [null, u])), floatInfo(xIn, [null, a.inFeatures]), ...(mIn ? [floatInfo(mIn, [null])] : [])],
     output: [...stateOuts.map((t) => floatInfo(t, [null, u])), floatInfo(outs.y, [null, u])],
   };
   const finals = { h: e.fresh(`${name}/h`), c: lstm ? e.fresh(`${name}/c`) : null, prev: e.fresh(`${name}/last`), y: e.fresh(`${name}/sequence`) };
   const direction = a.goBackwards ? 1 : 0;
-  e.add('Scan', [h0, ...(c0 ? [c0] : []), zeros, x, e.value(maskV, 'keras')], [finals.h, ...(finals.c ? [finals.c] : []), finals.prev, finals.y], name, {
+  const scanned = maskV === null ? [x] : [x, e.value(maskV, 'keras')];
+  e.add('Scan', [h0, ...(c0 ? [c0] : []), zeros, ...scanned], [finals.h, ...(finals.c ? [finals.c] : []), finals.prev, finals.y], name, {
     body: { graph },
-    num_scan_inputs: 2,
-    scan_input_axes: [1, 1],
-    scan_input_directions: [direction, direction],
+    num_scan_inputs: scanned.length,
+    scan_input_axes: scanned.map(() => 1),
+    scan_input_directions: scanned.map(() => direction),
     scan_output_axes: [1],
     scan_output_directions: [reverseOutput ? 1 : 0],
   });
@@ -314,9 +320,9 @@ export const recurrent: OnnxCodec<'Recurrent'> = {
     const seq = node.inputs[0];
     const first = a.hasMask ? 2 : 1;
     const initial = a.initialStates ? node.inputs.slice(first, first + stateCount(a.cell)).map((v) => e.value(v, 'keras')) : null;
-    const out = a.hasMask
-      ? emitScanCell(e, node, a, '', seq, node.inputs[1], node.name, false, initial)
-      : emitCell(e, node, a, '', timeMajor(e, seq), e.shape(seq)[1], node.name, a.goBackwards, initial);
+    const out = fused(a, a.hasMask)
+      ? emitCell(e, node, a, '', timeMajor(e, seq), e.shape(seq)[1], node.name, a.goBackwards, initial)
+      : emitScanCell(e, node, a, '', seq, a.hasMask ? node.inputs[1] : null, node.name, false, initial);
     e.define(node.outputs[0], out.sequence ?? out.last, 'keras');
     if (a.returnState) {
       e.define(node.outputs[1], out.h, 'keras');
@@ -338,9 +344,9 @@ export const bidirectional: OnnxCodec<'Bidirectional'> = {
     const steps = e.shape(seq)[1];
     const masked = node.attrs.hasMask;
     const direction = (a: RecurrentAttrs, prefix: string, backward: boolean) =>
-      masked
-        ? emitScanCell(e, node, a, prefix, seq, node.inputs[1], `${node.name}/${prefix.slice(0, -1)}`, backward, null)
-        : emitCell(e, node, a, prefix, timeMajor(e, seq), steps, `${node.name}/${prefix.slice(0, -1)}`, backward !== a.goBackwards, null);
+      fused(a, masked)
+        ? emitCell(e, node, a, prefix, timeMajor(e, seq), steps, `${node.name}/${prefix.slice(0, -1)}`, backward !== a.goBackwards, null)
+        : emitScanCell(e, node, a, prefix, seq, masked ? node.inputs[1] : null, `${node.name}/${prefix.slice(0, -1)}`, backward, null);
     const fo = direction(f, 'forward/', false);
     const bo = direction(bw, 'backward/', true);
     const fy = fo.sequence ?? fo.last;
