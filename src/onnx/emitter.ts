@@ -19,16 +19,17 @@ import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { type Dim, inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
 import { type DType, type Tensor, type TypedArray, allocate, numElements } from '../tensor.js';
-import { ATTR_TYPE, ONNX_DTYPE, type AttributeProto, type NodeProto, type TensorProto } from './proto.js';
+import { ATTR_TYPE, ONNX_DTYPE, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './proto.js';
 
 export type { Dim };
 
 export type Form = 'keras' | 'swapped';
 
-/** An attribute value: numbers and number arrays are INT(S); wrap a float with `float()`. */
-export type AttrValue = number | number[] | string | { float: number };
+/** An attribute value: numbers and number arrays are INT(S); wrap a float with `float()`, a float list with `floats()`. */
+export type AttrValue = number | number[] | string | string[] | { float: number } | { floats: number[] } | { graph: GraphProto };
 
 export const float = (x: number): { float: number } => ({ float: x });
+export const floats = (xs: number[]): { floats: number[] } => ({ floats: xs });
 
 /**
  * The opset from which each ONNX op accepts the form kconv emits (inputs, attributes, broadcasting
@@ -37,10 +38,10 @@ export const float = (x: number): { float: number } => ({ float: x });
 export const OP_SINCE: Record<string, number> = {
   Add: 7, Sub: 7, Mul: 7, Div: 7, Max: 8, Min: 8,
   AveragePool: 7, BatchNormalization: 7, Cast: 6, Clip: 11, Concat: 4, Conv: 1, ConvTranspose: 1,
-  Elu: 6, Erf: 9, Exp: 6, Flatten: 1, Gather: 1, Gemm: 7, GlobalAveragePool: 1, GlobalMaxPool: 1,
-  Greater: 9, HardSigmoid: 6, Identity: 1, LayerNormalization: 17, LeakyRelu: 6,
-  LogSoftmax: 13, MatMul: 1, MaxPool: 1, Pad: 11, PRelu: 7, ReduceMean: 1,
-  Relu: 6, Reshape: 5, Selu: 6, Sigmoid: 6, Slice: 10, Softmax: 13, Softplus: 1, Softsign: 1,
+  Elu: 6, Equal: 7, Erf: 9, Exp: 6, Expand: 8, Flatten: 1, GRU: 7, Gather: 1, Gemm: 7, GlobalAveragePool: 1, GlobalMaxPool: 1,
+  Greater: 9, HardSigmoid: 6, Identity: 1, LSTM: 7, LayerNormalization: 17, LeakyRelu: 6,
+  LogSoftmax: 13, MatMul: 1, MaxPool: 1, Not: 1, Pad: 11, PRelu: 7, ReduceMax: 1, ReduceMean: 1,
+  RNN: 7, Relu: 6, Reshape: 5, Scan: 9, Selu: 6, Shape: 1, Sigmoid: 6, Slice: 10, Softmax: 13, Softplus: 1, Softsign: 1,
   Sqrt: 6, Tanh: 6, ThresholdedRelu: 10, Tile: 6, Transpose: 1, Where: 9,
 };
 
@@ -60,6 +61,22 @@ export interface WeightPlacement {
   perm: number[] | null;
   /** The shape the IR tensor was viewed as before permuting (same elements, row-major), when it differs from `shape`. */
   viewShape: number[] | null;
+  /**
+   * Blocks of the viewed tensor put in another order before permuting: output index k along
+   * `axis` is the view's index order[k] (Keras's LSTM gates i, f, c, o → ONNX's i, o, f, c); null
+   * when none.
+   */
+  blocks: { axis: number; order: number[] } | null;
+  /** The initializer's dims when they differ from the permuted shape (same elements, row-major); null when not. */
+  dims: number[] | null;
+}
+
+/** How `weight()` lays an IR weight out: `view` it, reorder `blocks`, `perm`ute, store as `dims`. */
+export interface WeightLayout {
+  perm?: number[] | null;
+  view?: number[] | null;
+  blocks?: { axis: number; order: number[] } | null;
+  dims?: number[] | null;
 }
 
 interface ValueState {
@@ -96,6 +113,22 @@ export function permute(t: Tensor, perm: number[], view: number[] = t.shape): Te
   return { dtype: t.dtype, shape: outShape, data: out };
 }
 
+/** `t` with its indices along `axis` taken in `order` (output index k is input index order[k]). */
+export function takeBlocks(t: Tensor, axis: number, order: number[]): Tensor {
+  const outer = t.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const n = t.shape[axis];
+  if (order.length !== n) throw new Error(`takeBlocks: ${order.length} indices for an axis of ${n}`);
+  const out = allocate(t.dtype, t.data.length) as TypedArray;
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < n; k++) {
+      const from = (o * n + order[k]) * inner;
+      (out as Float32Array).set((t.data as Float32Array).subarray(from, from + inner), (o * n + k) * inner);
+    }
+  }
+  return { dtype: t.dtype, shape: [...t.shape], data: out };
+}
+
 function bytesOf(data: TypedArray): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -106,6 +139,8 @@ export class OnnxEmitter {
   readonly placements: WeightPlacement[] = [];
   /** The graph inputs as emitted (`value`: the IR value each holds; unknown axes named). */
   readonly graphInputs: { value: string; name: string; elemType: number; shape: (number | string)[] }[] = [];
+  /** What the export warns about (kept in the write result). */
+  readonly warnings: string[] = [];
   /** The opset the emitted nodes need so far. */
   opset = MIN_OPSET;
   /** Which ONNX op needed the current opset (for the report). */
@@ -142,6 +177,16 @@ export class OnnxEmitter {
     return outputs[0];
   }
 
+  /**
+   * The nodes `build` emits, taken out of the graph (a Scan body): constants and weights it asks
+   * for stay initializers of the main graph, which a body may read.
+   */
+  capture(build: () => void): NodeProto[] {
+    const start = this.nodes.length;
+    build();
+    return this.nodes.splice(start);
+  }
+
   /** Emits a node with one fresh output named after `name`; returns the output. */
   op(opType: string, inputs: string[], name: string, attrs: Record<string, AttrValue> = {}): string {
     return this.add(opType, inputs, [this.fresh(name)], name, attrs);
@@ -151,6 +196,15 @@ export class OnnxEmitter {
     const s = this.values.get(v);
     if (!s) throw new Error(`ONNX writer: IR value '${v}' used before it was emitted`);
     return s;
+  }
+
+  /**
+   * Declares the Keras shape of a value the writer makes up (TimeDistributed's folded
+   * [batch · steps, ...] value, which the inner op's codec reads like any other).
+   */
+  declare(v: string, shape: SymShape): void {
+    if (this.shapes.has(v)) throw new Error(`ONNX writer: value '${v}' already has a shape`);
+    this.shapes.set(v, shape);
   }
 
   /** The Keras shape of IR value `v` (batch first, null for an axis unknown until run time). */
@@ -219,19 +273,38 @@ export class OnnxEmitter {
    * a Cast node (exact). Shared layers share one initializer.
    */
   weight(node: Node, role: string, perm: number[] | null = null, view: number[] | null = null): string {
+    return this.weightAs(node, role, { perm, view });
+  }
+
+  /**
+   * `weight()` with every layout step: the IR tensor viewed as `view`, its `blocks` reordered,
+   * permuted by `perm`, stored with `dims` (each step optional, in that order).
+   */
+  weightAs(node: Node, role: string, layout: WeightLayout): string {
+    const perm = layout.perm ?? null;
+    const view = layout.view ?? null;
+    const blocks = layout.blocks ?? null;
+    const dims = layout.dims ?? null;
     const key = node.weights[role];
     const t = key === undefined ? undefined : this.graph.weights.get(key);
     if (!t) throw new KconvError('BAD_WEIGHTS', `layer '${layerName(node)}' (${node.op}): weight '${role}' is missing`, { where: `nodes/${node.name}/weights/${role}` });
-    const cacheKey = `${key}|${perm?.join(',') ?? ''}|${view?.join(',') ?? ''}`;
+    const cacheKey = `${key}|${perm?.join(',') ?? ''}|${view?.join(',') ?? ''}|${blocks ? `${blocks.axis}:${blocks.order.join(',')}` : ''}|${dims?.join(',') ?? ''}`;
     const cached = this.initializerByKey.get(cacheKey);
     if (cached !== undefined) return cached;
     if (t.dtype !== 'float32' && t.dtype !== 'float16' && t.dtype !== 'bfloat16') {
       throw notRepresentable(node, `weight '${role}'`, `its dtype is ${t.dtype}; the ONNX export holds float32 weights (and float16/bfloat16 ones widened exactly)`);
     }
-    const stored = perm ? permute(t, perm, view ?? t.shape) : t;
-    const name = this.fresh(perm ? `${key}/onnx_layout` : key);
+    let stored: Tensor = view ? { ...t, shape: view } : t;
+    if (blocks) stored = takeBlocks(stored, blocks.axis, blocks.order);
+    if (perm) stored = permute(stored, perm);
+    if (dims) {
+      if (numElements(dims) !== stored.data.length) throw new Error(`ONNX writer: weight '${key}' cannot be stored as [${dims}]`);
+      stored = { ...stored, shape: dims };
+    }
+    const rearranged = perm !== null || blocks !== null || dims !== null;
+    const name = this.fresh(rearranged ? `${key}/onnx_layout` : key);
     this.initializers.push({ name, dims: stored.shape, data_type: ONNX_DTYPE[t.dtype], raw_data: bytesOf(stored.data) });
-    this.placements.push({ initializer: name, weightKey: key!, perm, viewShape: view });
+    this.placements.push({ initializer: name, weightKey: key!, perm, viewShape: view, blocks, dims });
     let out = name;
     if (t.dtype !== 'float32') {
       if (t.dtype === 'bfloat16') this.require(13, `Cast from bfloat16 (weight '${key}')`);
@@ -267,7 +340,13 @@ function unique(used: Set<string>, base: string): string {
 function attribute(name: string, v: AttrValue): AttributeProto {
   if (typeof v === 'number') return { name, type: ATTR_TYPE.INT, i: v };
   if (typeof v === 'string') return { name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: ATTR_TYPE.INTS, ints: v };
+  if (Array.isArray(v)) {
+    // an empty list is written as INTS (no attribute kconv writes is an empty string list)
+    if (v.length > 0 && typeof v[0] === 'string') return { name, type: ATTR_TYPE.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+    return { name, type: ATTR_TYPE.INTS, ints: v as number[] };
+  }
+  if ('graph' in v) return { name, type: ATTR_TYPE.GRAPH, g: v.graph };
+  if ('floats' in v) return { name, type: ATTR_TYPE.FLOATS, floats: v.floats };
   return { name, type: ATTR_TYPE.FLOAT, f: v.float };
 }
 

@@ -23,7 +23,7 @@ export const ONNX_DTYPE = {
 } as const;
 
 /** AttributeProto.AttributeType values kconv writes. */
-export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
+export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 export interface TensorProto {
   dims: (number | string)[];
@@ -38,7 +38,10 @@ export interface AttributeProto {
   f?: number;
   i?: number | string;
   s?: Uint8Array;
+  g?: GraphProto;
+  floats?: number[];
   ints?: (number | string)[];
+  strings?: Uint8Array[];
 }
 
 export interface NodeProto {

@@ -17,7 +17,7 @@ import { type Tensor, tensorsIdentical, typedView, type DType } from '../tensor.
 import { validateGraph } from '../ir/validate.js';
 import { VERSION } from '../version.js';
 import type { OnnxCodec } from './codec.js';
-import { type Dim, MAX_OPSET, notRepresentable, OnnxEmitter, permute, type WeightPlacement } from './emitter.js';
+import { type Dim, MAX_OPSET, notRepresentable, OnnxEmitter, permute, takeBlocks, type WeightPlacement } from './emitter.js';
 import { ONNX_CODECS } from './ops/index.js';
 import { decodeModel, encodeModel, ONNX_DTYPE, type ModelProto, type ValueInfoProto } from './proto.js';
 
@@ -105,7 +105,7 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
   };
   const bytes = encodeModel(model);
   checkOnnxWeights(bytes, graph, e.placements, e.opset);
-  const warnings: string[] = [];
+  const warnings: string[] = [...e.warnings];
   if (p.trainingConfig !== undefined || p.extra?.optimizer !== undefined) {
     warnings.push('training configuration and optimizer state dropped: an ONNX model holds the inference graph only');
   }
@@ -153,7 +153,14 @@ export function checkOnnxWeights(bytes: Uint8Array, graph: Graph, placements: We
     const count = dims.reduce((a, b) => a * b, 1);
     if (raw.byteLength !== want.data.byteLength || count !== want.data.length) throw fail(`holds ${raw.byteLength} bytes for dims [${dims}], expected ${want.data.byteLength}`);
     let got: Tensor = { dtype, shape: dims, data: typedView(dtype, raw.buffer, 0, count) };
+    // undo the layout steps in reverse order: the stored dims, the permutation, the block order
+    if (p.dims) {
+      if (dims.join() !== p.dims.join()) throw fail(`has dims [${dims}], expected [${p.dims}]`);
+      const view = p.viewShape ?? want.shape;
+      got = { ...got, shape: p.perm ? p.perm.map((a) => view[a]) : [...view] };
+    }
     if (p.perm) got = permute(got, inverse(p.perm));
+    if (p.blocks) got = takeBlocks(got, p.blocks.axis, inverse(p.blocks.order));
     if (!tensorsIdentical({ ...got, shape: [...want.shape] }, want) || got.shape.join() !== (p.viewShape ?? want.shape).join()) {
       throw fail(`differs from the model's (dtype ${want.dtype} [${want.shape}])`);
     }

@@ -6,15 +6,18 @@
  * and agree with kconv's runtime on a seeded input at the `close` tolerance (these files come
  * without Keras's outputs; the golden ONNX tier holds the export to real Keras).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKconvError } from '../../src/errors.js';
 import { loadFile } from '../../src/node.js';
+import { readNpy } from '../../src/formats/npy.js';
 import { writeOnnx } from '../../src/onnx/write.js';
+import { toFloat32 } from '../../src/tensor.js';
+import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { seededInputs } from '../helpers/model-inputs.js';
-import { expectAgreesWithRuntime, loadOrt } from '../helpers/onnx.js';
-import { CORPUS, corpusAvailable } from '../helpers/paths.js';
+import { expectAgreesWithRuntime, loadOrt, runOnnx } from '../helpers/onnx.js';
+import { CORPUS, corpusAvailable, FIXTURES } from '../helpers/paths.js';
 
 const WILD = join(CORPUS, 'wild');
 
@@ -38,7 +41,7 @@ const EXPECTED: Record<string, string> = {
   'dl4j-tfkeras-2.5-doublecount/cnn_1d_doublecount.h5.h5': 'opset 7',
   'ecg-keras3.13-legacy-h5/ecg_model.h5': 'opset 7',
   'ecg-keras3.6-dotkeras/ecg_model.keras': 'opset 13',
-  'factornet-keras1.1-theano/best_model.hdf5': 'refused: TimeDistributed',
+  'factornet-keras1.1-theano/best_model.hdf5': 'opset 7',
   'kapre-tfkeras-2.9-custom/conv1d.h5': 'refused: STFT',
   'kerastcn-keras3.10-custom/tcn_model.keras': 'refused: TCN',
 };
@@ -74,4 +77,18 @@ describe.runIf(ort !== null)('real-world models exported to ONNX', () => {
       await expectAgreesWithRuntime(ort!, result.bytes, graph, seededInputs(graph, 99));
     });
   }
+
+  it('factornet (Keras 1.1, Theano: TimeDistributed(Dense), Bidirectional LSTM) exported to ONNX matches real Keras 1.2.2', async () => {
+    // inputs and Keras 1.2.2's outputs: fixtures/wild/<dir>/<model> (fixtures/generate/wild_expected.py)
+    const expectedDir = join(FIXTURES, 'wild', 'factornet-keras1.1-theano', 'best_model');
+    const info = JSON.parse(readFileSync(join(expectedDir, 'case.json'), 'utf8'));
+    const npy = (f: string) => readNpy(new Uint8Array(readFileSync(join(expectedDir, f))), f);
+    const { graph } = await loadFile(join(WILD, 'factornet-keras1.1-theano/best_model.hdf5'), { backend: info.backend });
+    const outputs = await runOnnx(ort!, writeOnnx(graph).bytes, info.inputs.map((i: { file: string }) => npy(i.file)));
+    expect(outputs.length).toBe(info.expected.length);
+    info.expected.forEach((e: { file: string }, i: number) => {
+      const cmp = compareArrays(outputs[i].data, toFloat32(npy(e.file)), tolerance(info.tolerance));
+      expect(cmp.pass, cmp.message).toBe(true);
+    });
+  });
 });

@@ -141,10 +141,24 @@ export const ONNX_PROTO_JSON = {
               "type": "bytes",
               "id": 4
             },
+            "g": {
+              "type": "GraphProto",
+              "id": 6
+            },
+            "floats": {
+              "rule": "repeated",
+              "type": "float",
+              "id": 7
+            },
             "ints": {
               "rule": "repeated",
               "type": "int64",
               "id": 8
+            },
+            "strings": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 9
             },
             "type": {
               "type": "int32",

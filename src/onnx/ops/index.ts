@@ -12,8 +12,8 @@ import { concatenate, merge } from './merge.js';
 import { batchNormalization, layerNormalization } from './normalization.js';
 import { averagePooling1d, globalAveragePooling1d, globalMaxPooling1d, maxPooling1d } from './pool.js';
 import { cropping1d, flatten, permute, repeatVector, reshape, upSampling1d, zeroPadding1d } from './reshape.js';
+import { bidirectional, mask, maskedGlobalAveragePooling1d, masking, recurrent, setInnerCodecLookup, timeDistributed } from './recurrent.js';
 
-import { bidirectional, mask, maskedGlobalAveragePooling1d, masking, recurrent, timeDistributed } from './recurrent.js';
 export const ONNX_CODECS: OnnxCodecTable = {
   Input: input,
   Conv1D: conv1d,
@@ -53,3 +53,6 @@ export const ONNX_CODECS: OnnxCodecTable = {
   Normalization: { refuse: 'the Normalization preprocessing layer has no ONNX writer yet' },
   Unsupported: unsupported,
 };
+
+// TimeDistributed emits its inner op with that op's codec.
+setInnerCodecLookup((op) => ONNX_CODECS[op] as never);
