@@ -4,7 +4,9 @@
  * the fixture's expected output within `close`, and every weight Keras holds equals the source
  * weight bit for bit.
  *
- * Runs when KCONV_PY_TIER=1 or CI=true (KCONV_PY_TIER_QUICK=1 for a ~3-minute subset). Under CI a missing venv is a failure, never a skip.
+ * Runs when KCONV_PY_TIER=1 or CI=true; under CI a missing venv is a failure, never a skip. It
+ * loads a covering design of (source, writer) pairs (see 'The covering design' below); KCONV_PY_TIER_FULL=1
+ * loads every pair.
  * One Python process per environment loads every file (importing TensorFlow is slow).
  * Prints the matrix sources × targets with pass counts.
  */
@@ -21,7 +23,7 @@ import { layerWeights } from '../../src/keras/emit/layers.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
 import { toFloat32 } from '../../src/tensor.js';
-import { architectureFor, kerasBackendOf, readMatrix, readNpyFile, readSource, refusedOutcome, sourceCases, targetKey, venvFor, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
+import { architectureFor, kerasBackendOf, readMatrix, readNpyFile, readSourceAsUser, refusedOutcome, sourceCases, targetKey, venvFor, WRITE_TARGETS, type SourceCase, type WriteTarget } from './support.js';
 
 const enabled = process.env.KCONV_PY_TIER === '1' || process.env.CI === 'true';
 const EXT: Record<string, string> = { 'keras-h5': 'model.h5', 'keras-h5-weights': 'weights.h5', 'keras-v3': 'model.keras', 'keras-v3-weights': 'model.weights.h5' };
@@ -49,15 +51,24 @@ function weightsByLayer(graph: Graph): Map<string, string[]> {
   return out;
 }
 
+/** Files TF 2.0 loaded but could not run on the CPU (channels_first convolutions). */
+const unpredictable = { count: 0 };
+
 function checkJob(job: Job): string | null {
   const resultFile = join(job.out, 'result.json');
   if (!existsSync(resultFile)) return 'no result (the Python process died before this job)';
   const r = JSON.parse(readFileSync(resultFile, 'utf8'));
   if (!r.ok) return `Keras could not load/predict: ${r.error}`;
   const expected = job.source.expected.map(readNpyFile);
-  if (r.outputs.length !== expected.length) return `${r.outputs.length} outputs, expected ${expected.length}`;
+  if (r.unpredictable) {
+    // TF 2.0 (tf.keras 2.2.4-tf) cannot run a channels_first convolution on the CPU, so its
+    // predict fails; the file loaded, and its weights are still compared below.
+    const cpuCannot = job.wt.env === 'tf2.0' && job.graph.nodes.some((n) => (n.attrs as { layout?: string }).layout === 'NCW');
+    if (!cpuCannot) return `Keras loaded the file but could not predict: ${r.unpredictable}`;
+    unpredictable.count++;
+  } else if (r.outputs.length !== expected.length) return `${r.outputs.length} outputs, expected ${expected.length}`;
   const tol = tolerance(job.source.tolerance);
-  for (let i = 0; i < expected.length; i++) {
+  for (let i = 0; i < (r.unpredictable ? 0 : expected.length); i++) {
     const got = readNpyFile(join(job.out, r.outputs[i]));
     if (got.shape.join(',') !== expected[i].shape.join(',')) return `output ${i}: shape [${got.shape}] vs expected [${expected[i].shape}]`;
     const cmp = compareArrays(toFloat32(got), toFloat32(expected[i]), tol);
@@ -82,35 +93,44 @@ function checkJob(job: Job): string | null {
   return null;
 }
 
+/*
+ * The covering design. A model is a case name without its format suffix (model-tcn--h5 and
+ * model-tcn--keras are one model; the conv1d-* covering design of Conv1D options differs per env).
+ * For each writer, every model is written once, from the first of its sources (rotated by the
+ * writer's index, so that the envs holding a model take turns) that the writer accepts; then every
+ * source row (env and format) the models missed gets one case of its own. Every refusal met on
+ * the way is asserted against the committed matrix.
+ */
+const rowOf = (c: SourceCase) => `${c.env} ${c.format}`;
+const modelOf = (c: SourceCase) => c.id.split('/')[1].replace(/--.*$/, '');
+
+function groupBy(cases: SourceCase[], key: (c: SourceCase) => string): Map<string, SourceCase[]> {
+  const out = new Map<string, SourceCase[]>();
+  for (const c of cases) out.set(key(c), [...(out.get(key(c)) ?? []), c]);
+  return out;
+}
+const byModel = (cases: SourceCase[]) => [...groupBy(cases, modelOf).values()];
+const byRow = (cases: SourceCase[]) => groupBy(cases, rowOf);
+function rotate<T>(list: T[], by: number): T[] {
+  const k = by % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+/** The (source, writer) pairs listed under "Failures:" in the last run's test/roundtrip/last-matrix.md. */
+function lastFailures(): { id: string; target: string }[] {
+  const file = join(ROOT, 'test', 'roundtrip', 'last-matrix.md');
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  const section = text.slice(text.indexOf('\nFailures:\n'), text.indexOf('\nRefusals'));
+  return [...section.matchAll(/^- (\S+) → (\S+ \S+): /gm)].map((m) => ({ id: m[1], target: m[2] }));
+}
+
 describe.runIf(enabled)('files written by kconv load in real Keras and compute the same thing', () => {
   it('every golden model × every target it can be written to', async () => {
-    // By default every faithful golden source through every writer (7595 files, ~9.5 minutes on
-    // two cores). KCONV_PY_TIER_QUICK=1 selects a subset (~2900 files, ~3 minutes):
-    // - every real-shaped model (model-*) and TF1 checkpoint from every env, in one model format
-    //   per env (.h5 for Keras 2 envs, .keras for Keras 3 envs), through every writer;
-    // - the single-Conv1D covering design (conv1d-*, the same models in every env) from tf2.15
-    //   through every model-file writer, and from keras3 through the Keras 2 writers and the
-    //   oldest Keras 3 one (the directions that translate configs).
-    const all = process.env.KCONV_PY_TIER_QUICK !== '1';
-    const isConv = (c: SourceCase) => /\/conv1d-/.test(c.id);
-    const keras3Env = (env: string) => env.startsWith('keras3');
-    const inQuickSubset = (c: SourceCase) => {
-      if (c.format === 'tf1-ckpt') return true;
-      if (c.format !== (keras3Env(c.env) ? 'keras' : 'h5')) return false;
-      return !isConv(c) || c.env === 'tf2.15' || c.env === 'keras3';
-    };
-    const cases = sourceCases().filter((c) => all || inQuickSubset(c));
-    // Keras 2.3.1 (TF 1.15) and tf.keras 2.0 load a file in about a second, several times slower
-    // than the others: they load the quick subset only, even in a full run, so CI stays within
-    // its time budget (~900 files each would take ~16 minutes apiece on two cores).
-    const SLOW_TARGET_ENVS = new Set(['keras2.3', 'tf2.0']);
-    const wanted = (c: SourceCase, wt: WriteTarget) => {
-      if (wt.env && SLOW_TARGET_ENVS.has(wt.env) && !inQuickSubset(c)) return false;
-      if (all || !isConv(c)) return true;
-      if (wt.format === 'keras-h5-weights' || wt.format === 'keras-v3-weights') return false;
-      if (c.env === 'keras3') return wt.target.family !== 'keras3' || (wt.target.id === 'keras-3.0' && wt.format === 'keras-v3');
-      return true;
-    };
+    // Every (source, writer) pair is ~19,000 files, over an hour on two cores: that is
+    // KCONV_PY_TIER_FULL=1. By default the tier loads a covering design (coveringPairs): every
+    // model reaches every writer, and every source env and format reaches every writer.
+    const cases = sourceCases();
     expect(cases.length, 'golden cases are needed for this tier').toBeGreaterThan(0);
     const work = mkdtempSync(join(tmpdir(), 'kconv-pytier-'));
     const jobsByEnv = new Map<string, Job[]>();
@@ -125,40 +145,69 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
     const matrixKey = (c: SourceCase, wt: WriteTarget) => [`${c.env} ${c.format}`, `${wt.target.id} ${wt.format}`] as const;
     try {
       let n = 0;
-      for (const c of cases) {
-        const graph = await readSource(c);
-        for (const wt of WRITE_TARGETS) {
-          if (!wt.env) continue;
-          if (!wanted(c, wt)) continue;
-          let bytes: Uint8Array;
-          try {
-            bytes = (await saveWithReport(graph, { format: wt.format, target: wt.target })).bytes;
-            expectOutcome(c, wt, 'written');
-          } catch (e) {
-            if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') {
-              expectOutcome(c, wt, refusedOutcome(e.message));
-              const k = matrixKey(c, wt).join(' → ');
-              refused.set(k, (refused.get(k) ?? 0) + 1);
-              refusals.add(`${c.id.split('/')[1]} → ${wt.target.id}: ${e.message}`);
-              continue;
+      const graphs = new Map<string, Graph>();
+      const graphOf = async (c: SourceCase) => graphs.get(c.id) ?? graphs.set(c.id, await readSourceAsUser(c)).get(c.id)!;
+      /** Writes c for wt and queues the file for its env; false when the writer refuses (asserted against the matrix). */
+      const tryPair = async (c: SourceCase, wt: WriteTarget & { env: string }): Promise<boolean> => {
+        const graph = await graphOf(c);
+        let bytes: Uint8Array;
+        try {
+          bytes = (await saveWithReport(graph, { format: wt.format, target: wt.target })).bytes;
+          expectOutcome(c, wt, 'written');
+        } catch (e) {
+          if (!isKconvError(e) || e.code !== 'NOT_REPRESENTABLE') throw e;
+          expectOutcome(c, wt, refusedOutcome(e.message));
+          const k = matrixKey(c, wt).join(' → ');
+          refused.set(k, (refused.get(k) ?? 0) + 1);
+          refusals.add(`${c.id.split('/')[1]} → ${wt.target.id}: ${e.message}`);
+          return false;
+        }
+        const dir = join(work, String(n++));
+        mkdirSync(dir, { recursive: true });
+        const model = join(dir, EXT[wt.format]);
+        writeFileSync(model, bytes);
+        const job: Job = { id: `${c.id} → ${wt.target.id} ${wt.format}`, model, kind: 'model', inputs: c.inputs, out: join(dir, 'out'), source: c, graph, wt };
+        if (wt.format === 'keras-h5-weights' || wt.format === 'keras-v3-weights') {
+          job.kind = 'weights';
+          job.architecture = join(dir, 'architecture.json');
+          writeFileSync(job.architecture, architectureFor(graph, wt));
+        }
+        const list = jobsByEnv.get(wt.env) ?? [];
+        list.push(job);
+        jobsByEnv.set(wt.env, list);
+        return true;
+      };
+      const writers = WRITE_TARGETS.filter((wt): wt is WriteTarget & { env: string } => wt.env !== null);
+      if (process.env.KCONV_PY_TIER_FULL === '1') {
+        for (const c of cases) for (const wt of writers) await tryPair(c, wt);
+      } else if (process.env.KCONV_PY_TIER_FAILED === '1') {
+        // for development: only the pairs that failed in the last run (test/roundtrip/last-matrix.md)
+        for (const { id, target } of lastFailures()) {
+          const c = cases.find((x) => x.id === id);
+          const wt = writers.find((w) => `${w.target.id} ${w.format}` === target);
+          if (c && wt) await tryPair(c, wt);
+        }
+      } else {
+        for (const [wi, wt] of writers.entries()) {
+          const reached = new Set<string>();
+          for (const [mi, candidates] of byModel(cases).entries()) {
+            for (const c of rotate(candidates, wi + mi)) {
+              if (await tryPair(c, wt)) {
+                reached.add(rowOf(c));
+                break;
+              }
             }
-            throw e;
           }
-          const dir = join(work, String(n++));
-          mkdirSync(dir, { recursive: true });
-          const model = join(dir, EXT[wt.format]);
-          writeFileSync(model, bytes);
-          const job: Job = { id: `${c.id} → ${wt.target.id} ${wt.format}`, model, kind: 'model', inputs: c.inputs, out: join(dir, 'out'), source: c, graph, wt };
-          if (wt.format === 'keras-h5-weights' || wt.format === 'keras-v3-weights') {
-            job.kind = 'weights';
-            job.architecture = join(dir, 'architecture.json');
-            writeFileSync(job.architecture, architectureFor(graph, wt));
+          for (const [row, rowCases] of byRow(cases)) {
+            if (reached.has(row)) continue;
+            for (const c of rotate(rowCases, wi)) if (await tryPair(c, wt)) break;
           }
-          const list = jobsByEnv.get(wt.env) ?? [];
-          list.push(job);
-          jobsByEnv.set(wt.env, list);
         }
       }
+      const selected = [...jobsByEnv.values()].reduce((k, jobs) => k + jobs.length, 0);
+      const mode = process.env.KCONV_PY_TIER_FULL === '1' ? 'every pair' : process.env.KCONV_PY_TIER_FAILED === '1' ? 'the last run\'s failures' : 'covering design';
+      console.log(`Keras-loads tier: ${selected} files written for ${writers.length} writers from ${cases.length} sources (${mode})`);
+      expect(selected, 'the tier must load files').toBeGreaterThan(0);
       // Two Python processes at a time (the CI machine has two cores).
       const queue = [...jobsByEnv.entries()];
       const runEnv = async ([env, jobs]: [string, Job[]]) => {
@@ -211,7 +260,9 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
         }).join(' | ')} |`);
       }
       const total = [...cells.values()].reduce((a, c) => ({ pass: a.pass + c.pass, total: a.total + c.total }), { pass: 0, total: 0 });
-      const report = `files written by kconv, loaded by real Keras: ${total.pass}/${total.total} pass\n${lines.join('\n')}`;
+      const report =
+        `files written by kconv, loaded by real Keras: ${total.pass}/${total.total} pass ` +
+        `(${unpredictable.count} of them loaded with equal weights in TF 2.0, which cannot run channels_first on the CPU)\n${lines.join('\n')}`;
       console.log(report);
       writeFileSync(join(ROOT, 'test', 'roundtrip', 'last-matrix.md'), `${report}\n\nFailures:\n${failures.map((f) => `- ${f}`).join('\n')}\n\nRefusals (NOT_REPRESENTABLE):\n${[...refusals].sort().map((f) => `- ${f}`).join('\n')}\n`);
       expect(failures).toEqual([]);

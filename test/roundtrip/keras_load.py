@@ -7,7 +7,8 @@ jobs.json: [{"id", "model", "kind": "model" | "weights", "architecture"?: config
 because importing TensorFlow is slow.
 
 For each job, writes into `out`:
-  result.json  {"ok": true, "keras": version, "outputs": [files], "weights": [{"layer", "name", "file"}]}
+  result.json  {"ok": true, "keras": version, "outputs": [files], "unpredictable": null | why,
+               "weights": [{"layer", "name", "file"}]}
                or {"ok": false, "error": "..."} when loading or predicting failed;
   output_<i>.npy, w_<i>.npy.
 """
@@ -60,15 +61,24 @@ def run(job):
     # A direct call, not predict(): predict traces a new tf.function per model, which dominates
     # the time of a tier that loads thousands of tiny models. Keras on TF 1.x runs graphs: predict.
     x = inputs if len(inputs) > 1 else inputs[0]
+    outputs = []
+    unpredictable = None
     try:
-        pred = model(x, training=False)
-        if not hasattr(pred[0] if isinstance(pred, (list, tuple)) else pred, "numpy"):
-            raise TypeError("symbolic output")
-    except (TypeError, ValueError, AttributeError):
-        pred = model.predict(x, batch_size=len(inputs[0]))
+        try:
+            pred = model(x, training=False)
+            if not hasattr(pred[0] if isinstance(pred, (list, tuple)) else pred, "numpy"):
+                raise TypeError("symbolic output")
+        except (TypeError, ValueError, AttributeError):
+            pred = model.predict(x, batch_size=len(inputs[0]))
+    except Exception as e:  # noqa: BLE001
+        # TensorFlow <= 2.0 has no channels_first convolution on the CPU: the file loaded and its
+        # weights are still compared; the test decides whether this env may say so.
+        if "only supports the NHWC tensor format on the CPU" not in str(e):
+            raise
+        unpredictable = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+        pred = []
     if not isinstance(pred, (list, tuple)):
         pred = [pred]
-    outputs = []
     for i, y in enumerate(pred):
         fn = f"output_{i}.npy"
         np.save(os.path.join(out, fn), np.asarray(y.numpy() if hasattr(y, "numpy") else y))
@@ -83,7 +93,7 @@ def run(job):
             n += 1
             np.save(os.path.join(out, fn), np.asarray(value))
             weights.append({"layer": layer.name, "scope": list(scope[1:]), "name": short_name(w), "file": fn})
-    return {"ok": True, "keras": keras.__version__, "outputs": outputs, "weights": weights}
+    return {"ok": True, "keras": keras.__version__, "outputs": outputs, "unpredictable": unpredictable, "weights": weights}
 
 
 def main():
@@ -98,6 +108,9 @@ def main():
         with open(os.path.join(job["out"], "result.json"), "w") as f:
             json.dump(result, f)
         print(job["id"], "ok" if result["ok"] else result["error"][:200], flush=True)
+        # Every model loaded stays in Keras's global state (on TF 1.x, in the one default graph)
+        # unless cleared: in Keras 2.3.1 on TF 1.15 the 200th load took 27 s instead of 0.05 s.
+        keras.backend.clear_session()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import { emitModel } from '../../src/keras/emit/model.js';
 import { saveWithReport } from '../../src/keras/write/save.js';
 import { sourceFamily } from '../../src/keras/targets.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { graphDiff, jsonDiff, matrixText, MATRIX_FILE, readBack, readSource, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, writeMatrix, type Outcome, type WriteTarget } from './support.js';
+import { graphDiff, jsonDiff, matrixText, MATRIX_FILE, readBack, readSourceAsUser, refusedOutcome, sourceCases, targetKey, WRITE_TARGETS, writeMatrix, type Outcome, type WriteTarget } from './support.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 const cases = sourceCases();
@@ -31,7 +31,7 @@ describe('write → read back is the identity on the IR', () => {
     const counts = new Map<string, { written: number; equal: number; refused: number; unread: number }>();
     const failures: string[] = [];
     for (const c of cases.filter((x) => x.env === env)) {
-      const graph = await readSource(c);
+      const graph = await readSourceAsUser(c);
       for (const wt of WRITE_TARGETS) {
         const key = `${wt.target.id} ${wt.format}`;
         const row = counts.get(key) ?? { written: 0, equal: 0, refused: 0, unread: 0 };
@@ -95,7 +95,7 @@ describe('A → B → A across Keras generations is lossless', () => {
     let checked = 0;
     let refused = 0;
     for (const c of cases.filter((x) => x.env === env)) {
-      const a = await readSource(c);
+      const a = await readSourceAsUser(c);
       for (const [b, back] of hopsFor(a)) {
         let again: Graph | null;
         try {

@@ -50,6 +50,16 @@ function modern(target: Target): boolean {
   return isKeras3(target) || atLeast(target, 'tfkeras', 13) && target.family === 'tfkeras';
 }
 
+/**
+ * The orthogonal initializer (recurrent kernels' default) has two class names: Keras 2 and tf.keras
+ * know only `Orthogonal`; Keras 3.0-3.5 know only `OrthogonalInitializer` and write it; later Keras 3
+ * accept both, and 3.12 on write `Orthogonal` (docs/writers.md, "Initializer names").
+ */
+function orthogonalName(className: string, target: Target): string {
+  if (className !== 'Orthogonal' && className !== 'OrthogonalInitializer') return className;
+  return isKeras3(target) && target.version[1] < 12 ? 'OrthogonalInitializer' : 'Orthogonal';
+}
+
 /** Translates one initializer/regularizer/constraint value (null, name string or dict). */
 export function convertObject(value: unknown, kind: ObjectKind, target: Target): Json {
   if (value === null || value === undefined) return null;
@@ -83,6 +93,7 @@ export function convertObject(value: unknown, kind: ObjectKind, target: Target):
     config.distribution = 'normal';
   }
   if (kind === 'initializers' && (className in VARIANCE_SCALING) && !('seed' in config)) config.seed = null;
+  if (kind === 'initializers') className = orthogonalName(className, target);
   if (modern(target)) {
     return { module: `keras.${kind}`, class_name: className, config, registered_name: null };
   }
