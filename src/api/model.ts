@@ -116,9 +116,15 @@ export class Model {
    */
   inspect(): InspectReport {
     if (!this.report) {
-      const minor = oldestRepresentableKeras3(this.graph);
-      const keras3 = minor === null ? null : { target: `3.${minor}`, loadsIn: keras3LoadRange(minor) };
-      this.report = { ...buildReport(this.graph, this.filename, declaredShapes(this.graph)), keras3 };
+      const report = buildReport(this.graph, this.filename, declaredShapes(this.graph));
+      // a weights-only file has no architecture to convert: which Keras 3 would load it says nothing
+      if (report.weightTensors) {
+        this.report = report;
+      } else {
+        const minor = oldestRepresentableKeras3(this.graph);
+        const keras3 = minor === null ? null : { target: `3.${minor}`, loadsIn: keras3LoadRange(minor) };
+        this.report = { ...report, keras3 };
+      }
     }
     return this.report;
   }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { load } from '../../src/index.js';
+import { formatReport, load } from '../../src/index.js';
 import { goldenCases } from '../helpers/cases.js';
 import { caught } from '../helpers/errors.js';
 import { CORPUS, corpusAvailable } from '../helpers/paths.js';
@@ -23,6 +23,9 @@ describe('weights-only files without an architecture', () => {
     expect(r.runnable).toBe(false);
     expect(r.layers).toEqual([]);
     expect(r.weightTensors!.length).toBe(r.weights.tensors);
+    // no architecture: no claim about which Keras 3 would load a conversion
+    expect(r.keras3).toBeUndefined();
+    expect(formatReport(r)).not.toContain('Converts to Keras 3');
     // the same tensors the full model holds, by layer
     const full = await load(c.bytes(c.json.files.model!), { architecture: c.bytes(c.json.files.architecture!) });
     for (const layer of m.layerNames()) {
