@@ -51,6 +51,8 @@ export interface EmitContext {
   target: Target;
   graph: Graph;
   warnings: string[];
+  /** How the model config is wrapped: legacy `.h5` / `to_json` ('legacy') or `.keras` ('saving_lib'). */
+  style?: 'legacy' | 'saving_lib';
 }
 
 /**
@@ -151,7 +153,7 @@ export interface LayerCodec<K extends OpType = OpType> {
   /** A weight's stored name under its layer in a legacy .h5 (`query/kernel`); default: the role. */
   storedName?(role: string): string;
   /** Sub-layers whose variables a Keras 3 weights file keeps (`query_dense/vars/0`). */
-  weightGroups?(node: NodeIn<K>, target: Target): WeightGroup[];
+  weightGroups?(node: NodeIn<K>, target: Target): WeightGroup[] | undefined;
   /**
    * The layer's calls when they are not one positional call per node (several IR nodes of one
    * call, keyword tensors, call flags); `nodes` are the IR nodes sharing the layer's name.
