@@ -27,8 +27,9 @@ export const ATTENTION_FEATURES = {
   // Keras 3.0.1 fails on use_causal_mask=True without a padding mask; 3.2.1 runs it
   attentionCausal: { name: 'Attention / AdditiveAttention called with use_causal_mask=True', since: { tfkeras: 12, keras3: 2 }, verified: false },
   // Keras 3.0.1 and 3.2.1 take output_shape from a config neither as an int (it fails inside
-  // call) nor as a list (a TrackedList, which call cannot concatenate to a tuple)
-  mhaOutputShape: { name: 'MultiHeadAttention output_shape other than the query width', since: { tfkeras: 4, keras3: 3 }, verified: false },
+  // call) nor as a list (a TrackedList, which call cannot concatenate to a tuple); 3.6.0 fails on
+  // the int too; 3.12.0 and 3.15.1 load it (3.7-3.11 not checked)
+  mhaOutputShape: { name: 'MultiHeadAttention output_shape other than the query width', since: { tfkeras: 4, keras3: 12 }, verified: false },
   // Keras 3.0.1 and 3.2.1 refuse a value whose last dimension differs from the query's
   mhaValueWidth: { name: 'MultiHeadAttention with a value width other than the query width', since: { tfkeras: 4, keras3: 3 }, verified: false },
   // Keras 3.0.1 and 3.2.1 return one symbolic tensor for return_attention_scores=True; 3.12.0 and
@@ -253,8 +254,8 @@ export const attentionCodec = codec({
 function outputShapeValue(node: NodeOf<'MultiHeadAttention'>, target: Target): Json {
   const a = node.attrs;
   const src = sourceConfig(node).output_shape;
-  const old = isKeras3(target) && target.version[1] < 3;
-  // the query's width is what null means; Keras 3.0-3.2 cannot load any other value (check)
+  const old = isKeras3(target) && target.version[1] < 12;
+  // the query's width is what null means; Keras 3 before 3.12 cannot load any other value (check)
   return a.outputDim === a.queryFeatures && (src === undefined || src === null || old) ? null : a.outputDim;
 }
 
