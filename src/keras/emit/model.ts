@@ -281,14 +281,22 @@ class Emitter {
       const kwargs: JsonObject = {};
       for (const [k, v] of Object.entries(c.tensorKwargs)) kwargs[k] = tensor(v);
       Object.assign(kwargs, c.kwargs);
-      return { args: c.args.map((a) => (Array.isArray(a) ? a.map(tensor) : tensor(a))), kwargs };
+      return {
+        args: c.args.map((a) => {
+          if (typeof a === 'object' && !Array.isArray(a)) throw new KconvError('INVALID_GRAPH', 'a Keras 3 layer call cannot record a constant positional argument');
+          return Array.isArray(a) ? a.map(tensor) : tensor(a);
+        }),
+        kwargs,
+      };
     }
     if (c.args.length !== 1) throw new KconvError('INVALID_GRAPH', `a Keras 2 layer call records one positional argument, this call has ${c.args.length}`);
     const kwargs: JsonObject = {};
     for (const [k, v] of Object.entries(c.tensorKwargs)) kwargs[k] = this.address(v, s);
     Object.assign(kwargs, c.kwargs);
     const first = c.args[0];
-    return (Array.isArray(first) ? first : [first]).map((v) => [...(this.address(v, s) as Json[]), kwargs]);
+    const entry = (v: string | { constant: Json }): Json => (typeof v === 'object' ? ['_CONSTANT_VALUE', -1, v.constant, kwargs] : [...(this.address(v, s) as Json[]), kwargs]);
+    if (Array.isArray(first)) return first.map(entry);
+    return c.preserveStructure ? entry(first) : [entry(first)];
   }
 
   private wrapLayer(out: LayerOut, node: Node, calls: Json[] | null, sequential: boolean): JsonObject {

@@ -117,12 +117,20 @@ export interface CallPlan {
 export interface WrittenCall {
   /** The values the call returns, in output order (one IR node each, or several). */
   outputs: string[];
-  /** Positional arguments: a value, or a list of values given as one list argument. */
-  args: (string | string[])[];
+  /**
+   * Positional arguments: a value, a list of values given as one list argument, or a constant
+   * (tf.keras records a constant first argument of a TF op as `_CONSTANT_VALUE`).
+   */
+  args: (string | string[] | { constant: Json })[];
   /** Keyword arguments that are tensors of the model: name → value. */
   tensorKwargs: Record<string, string>;
   /** Other keyword arguments (flags), as Keras records them. */
   kwargs: JsonObject;
+  /**
+   * Keras 2 records the first argument's own structure (`_preserve_input_structure_in_config`,
+   * TF-op layers): one tensor is the node itself, `[layer, node, tensor, kwargs]`, not a list of it.
+   */
+  preserveStructure?: boolean;
 }
 
 /** A sub-layer of a written layer and the weight roles it holds, in its variable order. */
