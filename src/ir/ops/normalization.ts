@@ -2,7 +2,10 @@
  * Normalization (Keras's preprocessing layer): y = (x - mean) / max(sqrt(variance), epsilon), or
  * with `invert` y = mean + x · max(sqrt(variance), epsilon). weights: mean, variance, shaped like
  * the kept axes of the input (`axes`, batch counted, may be negative) or [] (one value for all).
+ * An optional `count` (an integer scalar) is the number of samples an adapted layer saw: Keras
+ * keeps it as the layer's third variable; the computation does not read it.
  */
+import { KconvError } from '../../errors.js';
 import { bool, finite, isInt, nodeError, noExtraWeights, weight } from './check.js';
 import type { OpDef } from './define.js';
 import { normalizeAxis, sameShape } from './dims.js';
@@ -25,7 +28,14 @@ export const Normalization: OpDef<NormalizationAttrs> = {
     const mean = weight(graph, node, 'mean', null)!;
     const variance = weight(graph, node, 'variance', null)!;
     if (mean.shape.join() !== variance.shape.join()) throw nodeError(node, 'weights', `mean [${mean.shape}] and variance [${variance.shape}] differ in shape`);
-    noExtraWeights(node, ['mean', 'variance']);
+    const countKey = node.weights.count;
+    if (countKey !== undefined) {
+      const count = graph.weights.get(countKey);
+      if (!count || count.shape.length !== 0 || !['int64', 'int32'].includes(count.dtype)) {
+        throw new KconvError('BAD_WEIGHTS', `node '${node.name}' (Normalization): weight 'count' should be an integer scalar, found ${count ? `${count.dtype} [${count.shape}]` : 'nothing'}`, { where: `nodes/${node.name}/weights/count` });
+      }
+    }
+    noExtraWeights(node, ['mean', 'variance', 'count']);
   },
   shapes(node, inputs) {
     const out = sameShape(node, inputs);

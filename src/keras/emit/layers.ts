@@ -35,6 +35,8 @@ const NEVER_CARRY = new Set([
   'name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'batch_size', 'input_dtype',
   'nb_filter', 'filter_length', 'subsample_length', 'border_mode', 'init', 'W_regularizer', 'b_regularizer',
   'W_constraint', 'b_constraint', 'bias', 'input_dim', 'input_length', 'atrous_rate', 'output_dim', 'rank', 'pool_length', 'stride',
+  // tf.keras MultiHeadAttention's build shapes: recomputed by its codec for Keras 2 targets
+  'query_shape', 'key_shape', 'value_shape',
 ]);
 
 /** Constructor keys outside the IR, per Keras class, from every codec's `extras`. */
@@ -159,18 +161,24 @@ export function emitInputLayer(node: Node, ctx: EmitContext): LayerOut {
   return { className: 'InputLayer', config };
 }
 
-const NON_TRAINABLE_ROLES = new Set(['moving_mean', 'moving_variance']);
+// Normalization's adapted statistics are non-trainable variables like BatchNormalization's
+const NON_TRAINABLE_ROLES = new Set(['moving_mean', 'moving_variance', 'mean', 'variance', 'count']);
 
 export interface LayerWeight {
   role: string;
   key: string;
   trainable: boolean;
+  /** Its name under the layer in a legacy .h5 (`query/kernel`), when not the role. */
+  storedName?: string;
 }
 
 /** The node's weights in Keras's order, each marked trainable or not. */
 export function layerWeights(node: Node): LayerWeight[] {
-  const order: readonly string[] = (CODEC_BY_OP.get(node.op)?.weightOrder as Record<string, string[]> | undefined)?.[node.op] ?? [];
-  const roles = [...order.filter((r) => r in node.weights), ...Object.keys(node.weights).filter((r) => !order.includes(r))];
+  const codec = CODEC_BY_OP.get(node.op);
+  const order: readonly string[] = (codec?.weightOrder as Record<string, string[]> | undefined)?.[node.op] ?? [];
+  const inConfig = new Set((codec?.configWeights as ((n: Node) => readonly string[]) | undefined)?.(node) ?? []);
+  const roles = [...order.filter((r) => r in node.weights), ...Object.keys(node.weights).filter((r) => !order.includes(r))].filter((r) => !inConfig.has(r));
   const layerTrainable = node.keras?.config?.trainable !== false;
-  return roles.map((role) => ({ role, key: node.weights[role], trainable: layerTrainable && !NON_TRAINABLE_ROLES.has(role) }));
+  const storedName = codec?.storedName;
+  return roles.map((role) => ({ role, key: node.weights[role], trainable: layerTrainable && !NON_TRAINABLE_ROLES.has(role), ...(storedName ? { storedName: storedName(role) } : {}) }));
 }

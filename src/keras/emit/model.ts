@@ -12,6 +12,8 @@ import { KconvError } from '../../errors.js';
 import { checkMaskMerge, withoutMasks } from '../masks.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
+import { CODEC_BY_OP, type EmitContext as CodecContext } from '../layers/index.js';
+import type { WrittenCall } from '../layers/codec.js';
 import { isKeras3, type Target } from '../targets.js';
 import { emitInputLayer, emitLayer, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
 import { convertDtype, type Json, type JsonObject } from './objects.js';
@@ -116,7 +118,7 @@ export function emitModel(source: Graph, target: Target, style: WrapStyle): Emit
   checkMaskMerge(source, target);
   const graph = withoutMasks(source);
   const warnings: string[] = [];
-  const ctx: EmitContext = { target, graph, warnings };
+  const ctx: EmitContext = { target, graph, warnings, style };
   const shapes = inferDeclaredShapes(graph);
   const root = buildScopes(graph);
   const emitter = new Emitter(ctx, style, shapes, graph);
@@ -212,10 +214,13 @@ class Emitter {
         const shape = this.shapes.get(first.inputs[0]) ?? null;
         out.config = { ...withFirst(out.config, 'batch_input_shape', shape as Json) };
       }
-      const calls = sequential ? null : e.nodes.map((n) => this.callArgs(n.inputs, s));
+      const codec = CODEC_BY_OP.get(first.op);
+      const written = codec?.writeCalls ? (codec.writeCalls as (nodes: Node[], ctx: CodecContext) => WrittenCall[])(e.nodes, this.ctx) : undefined;
+      const calls = sequential ? null : written ? written.map((c) => this.writtenCall(c, s)) : e.nodes.map((n) => this.callArgs(n.inputs, s));
       layerDicts.push(this.wrapLayer(out, first, calls, sequential));
       children.push({ name: e.name, className: out.className, weights: layerWeights(first), isInput: false });
-      e.nodes.forEach((n, callIndex) => n.outputs.forEach((v, i) => this.history.set(`${s.path.join('/')}|${v}`, [e.name, callIndex, i])));
+      if (written) written.forEach((c, callIndex) => c.outputs.forEach((v, i) => this.history.set(`${s.path.join('/')}|${v}`, [e.name, callIndex, i])));
+      else e.nodes.forEach((n, callIndex) => n.outputs.forEach((v, i) => this.history.set(`${s.path.join('/')}|${v}`, [e.name, callIndex, i])));
     }
 
     const className = sequential ? 'Sequential' : target.family === 'keras2' || (target.family === 'tfkeras' && target.version[1] < 3) ? 'Model' : 'Functional';
@@ -261,13 +266,48 @@ class Emitter {
     return values.map((v) => [...(this.address(v, s) as Json[]), {}]);
   }
 
+  /**
+   * A call a codec planned (writeCalls), in the target's dialect: Keras 3 `{args, kwargs}` with
+   * `__keras_tensor__` entries; Keras 2 the first positional argument's `[layer, node, tensor,
+   * kwargs]` entries (one per tensor of a list argument, each with the same kwargs), keyword
+   * tensors as `[layer, node, tensor]`.
+   */
+  private writtenCall(c: WrittenCall, s: Scope): Json {
+    if (this.k3) {
+      const tensor = (v: string): Json => ({
+        class_name: '__keras_tensor__',
+        config: { shape: (this.shapes.get(v) ?? null) as Json, dtype: 'float32', keras_history: this.address(v, s) },
+      });
+      const kwargs: JsonObject = {};
+      for (const [k, v] of Object.entries(c.tensorKwargs)) kwargs[k] = tensor(v);
+      Object.assign(kwargs, c.kwargs);
+      return {
+        args: c.args.map((a) => {
+          if (typeof a === 'object' && !Array.isArray(a)) throw new KconvError('INVALID_GRAPH', 'a Keras 3 layer call cannot record a constant positional argument');
+          return Array.isArray(a) ? a.map(tensor) : tensor(a);
+        }),
+        kwargs,
+      };
+    }
+    if (c.args.length !== 1) throw new KconvError('INVALID_GRAPH', `a Keras 2 layer call records one positional argument, this call has ${c.args.length}`);
+    const kwargs: JsonObject = {};
+    for (const [k, v] of Object.entries(c.tensorKwargs)) kwargs[k] = this.address(v, s);
+    Object.assign(kwargs, c.kwargs);
+    const first = c.args[0];
+    const entry = (v: string | { constant: Json }): Json => (typeof v === 'object' ? ['_CONSTANT_VALUE', -1, v.constant, kwargs] : [...(this.address(v, s) as Json[]), kwargs]);
+    if (Array.isArray(first)) return first.map(entry);
+    return c.preserveStructure ? entry(first) : [entry(first)];
+  }
+
   private wrapLayer(out: LayerOut, node: Node, calls: Json[] | null, sequential: boolean): JsonObject {
     const w: JsonObject = this.style === 'saving_lib'
       ? { module: 'keras.layers', class_name: out.className, config: out.config, registered_name: null }
       : { class_name: out.className, config: out.config };
     if (this.style === 'saving_lib' && node.op !== 'Input') {
+      const buildConfig = CODEC_BY_OP.get(node.op)?.buildConfig as ((n: Node, shapeOf: (v: string) => Json) => JsonObject) | undefined;
       const shape = node.inputs.length === 1 ? (this.shapes.get(node.inputs[0]) ?? null) : null;
-      if (shape) w.build_config = { input_shape: shape as Json };
+      if (buildConfig) w.build_config = buildConfig(node, (v) => (this.shapes.get(v) ?? null) as Json);
+      else if (shape) w.build_config = { input_shape: shape as Json };
     }
     if (!sequential && calls) {
       w.name = out.config.name as string;

@@ -5,11 +5,37 @@
  * return_attention_scores at call time). docs/layers-attention.md has the formulas.
  */
 import { KconvError } from '../../errors.js';
+import type { NodeOf } from '../../ir/graph.js';
+import { inferDeclaredShapes } from '../../ir/shapes.js';
 import type { Tensor } from '../../tensor.js';
 import type { Config, ConfigReader } from '../config-values.js';
+import type { Json, JsonObject } from '../emit/objects.js';
 import { isTensorValue, type CallValue, type NodeCall, type TensorRef } from '../node-calls.js';
-import { refuse } from '../targets.js';
-import { codec, mapped, WeightList, type CallPlan, type MappedLayer, type PlannedNode } from './codec.js';
+import { isKeras3, need, refuse, type Feature, type Target } from '../targets.js';
+import { codec, mapped, sourceConfig, weightObjects, WeightList, type CallPlan, type EmitContext, type MappedLayer, type PlannedNode, type WeightGroup, type WrittenCall, type WrittenLayer } from './codec.js';
+
+/**
+ * Where the attention layers, as kconv writes them, first load. tf.keras 2.12's wheel has
+ * MultiHeadAttention with `use_causal_mask` at call time and Attention/AdditiveAttention with
+ * `score_mode` and `use_causal_mask`; older tf.keras releases were not checked (MultiHeadAttention
+ * itself appeared in 2.4). Keras 3 limits come from the golden cases (docs/layers-attention.md).
+ */
+export const ATTENTION_FEATURES = {
+  multiHeadAttention: { name: 'MultiHeadAttention', since: { tfkeras: 4, keras3: 0 }, verified: false },
+  mhaCausal: { name: 'MultiHeadAttention called with use_causal_mask=True', since: { tfkeras: 12, keras3: 0 }, verified: false },
+  attentionLayer: { name: 'Attention / AdditiveAttention (score_mode in the config)', since: { tfkeras: 12, keras3: 0 }, verified: false },
+  // Keras 3.0.1 fails on use_causal_mask=True without a padding mask; 3.2.1 runs it
+  attentionCausal: { name: 'Attention / AdditiveAttention called with use_causal_mask=True', since: { tfkeras: 12, keras3: 2 }, verified: false },
+  // Keras 3.0.1 and 3.2.1 take output_shape from a config neither as an int (it fails inside
+  // call) nor as a list (a TrackedList, which call cannot concatenate to a tuple); 3.6.0 fails on
+  // the int too; 3.12.0 and 3.15.1 load it (3.7-3.11 not checked)
+  mhaOutputShape: { name: 'MultiHeadAttention output_shape other than the query width', since: { tfkeras: 4, keras3: 12 }, verified: false },
+  // Keras 3.0.1 and 3.2.1 refuse a value whose last dimension differs from the query's
+  mhaValueWidth: { name: 'MultiHeadAttention with a value width other than the query width', since: { tfkeras: 4, keras3: 3 }, verified: false },
+  // Keras 3.0.1 and 3.2.1 return one symbolic tensor for return_attention_scores=True; 3.12.0 and
+  // 3.15.1 load and run kconv's file of it (3.3-3.11 not checked)
+  attentionScores: { name: 'an attention layer returning its attention scores (return_attention_scores=True)', since: { tfkeras: 12, keras3: 12 }, verified: false },
+} satisfies Record<string, Feature>;
 
 export type MhaProjection = 'query' | 'key' | 'value' | 'output';
 export interface MhaWeightId {
@@ -151,7 +177,6 @@ const MHA_PARAMS: Record<'keras2' | 'keras3', string[]> = {
 };
 
 export const attentionCodec = codec({
-  readOnly: 'writing attention layers is not implemented yet',
   classes: ['MultiHeadAttention', 'Attention', 'AdditiveAttention'],
   ops: ['MultiHeadAttention', 'Attention'],
   read(className, cfg, w) {
@@ -177,14 +202,131 @@ export const attentionCodec = codec({
     return attentionNodes(layer, [q, v, k ?? v], causal, flag(a.return_attention_scores, 'return_attention_scores', ctx.where));
   },
   write: {
-    MultiHeadAttention: (node) => notWritten(node.name, 'MultiHeadAttention'),
-    Attention: (node) => notWritten(node.name, 'Attention'),
+    MultiHeadAttention: (node, ctx) => writeMha(node, ctx),
+    Attention: (node, ctx) => writeAttention(node, ctx),
+  },
+  weightOrder: {
+    MultiHeadAttention: ['query_kernel', 'query_bias', 'key_kernel', 'key_bias', 'value_kernel', 'value_bias', 'output_kernel', 'output_bias'],
+    Attention: ['scale', 'concat_score_weight'],
+  },
+  storedName: (role) => {
+    const m = /^(query|key|value|output)_(kernel|bias)$/.exec(role);
+    return m ? `${m[1] === 'output' ? 'attention_output' : m[1]}/${m[2]}` : role;
+  },
+  weightGroups(node, target) {
+    if (node.op !== 'MultiHeadAttention') return undefined;
+    // Keras 3.0-3.2 name the sub-layers `_query_dense`, 3.3+ `query_dense`
+    const prefix = target.version[1] < 3 ? '_' : '';
+    return (['query', 'key', 'value', 'output'] as const).map(
+      (p): WeightGroup => ({ path: `${prefix}${p}_dense`, name: p === 'output' ? 'attention_output' : p, roles: [`${p}_kernel`, `${p}_bias`] }),
+    );
+  },
+  writeCalls: (nodes, ctx) => writeCalls(nodes, ctx),
+  buildConfig(node, shapeOf): JsonObject {
+    const [q, v, k] = node.inputs;
+    if (node.op === 'MultiHeadAttention') {
+      const shapes: JsonObject = { query_shape: shapeOf(q), value_shape: shapeOf(v) };
+      if (k !== v) shapes.key_shape = shapeOf(k);
+      return { shapes_dict: shapes };
+    }
+    return { input_shape: (k !== v ? [q, v, k] : [q, v]).map(shapeOf) };
   },
   check(node, target) {
-    refuse(node, target, `${node.keras?.className ?? node.op} (kconv reads and runs it; writing it is not implemented yet)`, {});
+    const f = ATTENTION_FEATURES;
+    need(node, target, node.op === 'MultiHeadAttention' ? f.multiHeadAttention : f.attentionLayer);
+    if (node.attrs.causal) need(node, target, node.op === 'MultiHeadAttention' ? f.mhaCausal : f.attentionCausal);
+    if (node.op === 'MultiHeadAttention' && node.attrs.outputDim !== node.attrs.queryFeatures) need(node, target, f.mhaOutputShape);
+    if (node.op === 'MultiHeadAttention' && node.attrs.valueFeatures !== node.attrs.queryFeatures) need(node, target, f.mhaValueWidth);
+    if (node.attrs.returns === 'scores') need(node, target, f.attentionScores);
+  },
+  features: ATTENTION_FEATURES,
+  extras: {
+    // `seed` (dropout's) is taken by Keras 3.6's MultiHeadAttention (not 3.2's) and written by it;
+    // use_gate / sliding_window are 3.15's (not 3.12's) and written as body keys
+    MultiHeadAttention: { keras2: [], keras3: ['seed'], k3since: { seed: 6 }, defaults: { keras3: { seed: [6, null] } } },
+    // Keras 3.0 takes `seed`; 3.15 writes it (3.12 does not)
+    Attention: { keras2: [], keras3: ['seed'], k3since: { seed: 0 }, defaults: { keras3: { seed: [15, null] } } },
+    AdditiveAttention: { keras2: [], keras3: ['seed'], k3since: { seed: 0 }, defaults: { keras3: { seed: [15, null] } } },
   },
 });
 
-function notWritten(name: string, op: string): never {
-  throw new KconvError('NOT_REPRESENTABLE', `layer '${name}' (${op}): writing it is not implemented yet`, { where: name });
+/** The source's `output_shape` when it names the same width, else the IR's (null: the query's width). */
+function outputShapeValue(node: NodeOf<'MultiHeadAttention'>, target: Target): Json {
+  const a = node.attrs;
+  const src = sourceConfig(node).output_shape;
+  const old = isKeras3(target) && target.version[1] < 12;
+  // the query's width is what null means; Keras 3 before 3.12 cannot load any other value (check)
+  return a.outputDim === a.queryFeatures && (src === undefined || src === null || old) ? null : a.outputDim;
+}
+
+function writeMha(node: NodeOf<'MultiHeadAttention'>, ctx: EmitContext): WrittenLayer {
+  const a = node.attrs;
+  const src = sourceConfig(node);
+  const k3 = isKeras3(ctx.target);
+  const body: JsonObject = { num_heads: a.heads, key_dim: a.keyDim, value_dim: a.valueDim, dropout: typeof src.dropout === 'number' ? src.dropout : 0.0, use_bias: a.useBias };
+  if (k3 && ctx.target.version[1] >= 15) body.use_gate = false;
+  body.output_shape = outputShapeValue(node, ctx.target);
+  // only the steps axis is read (readMha), which Keras records as [1]
+  body.attention_axes = [1];
+  if (k3 && ctx.target.version[1] >= 15) body.sliding_window = null;
+  const objects = weightObjects(['kernel', 'bias']);
+  if (k3) return { className: 'MultiHeadAttention', body, objects };
+  // tf.keras's from_config pops the three build shapes (keys it requires)
+  const shapes = inferDeclaredShapes(ctx.graph);
+  const [q, v, k] = node.inputs;
+  const shapeOf = (x: string) => (shapes.get(x) ?? null) as Json;
+  return {
+    className: 'MultiHeadAttention',
+    body,
+    objects,
+    adjust: (config: JsonObject) => {
+      config.query_shape = shapeOf(q);
+      config.key_shape = shapeOf(k);
+      config.value_shape = shapeOf(v);
+    },
+  };
+}
+
+function writeAttention(node: NodeOf<'Attention'>, ctx: EmitContext): WrittenLayer {
+  const a = node.attrs;
+  const src = sourceConfig(node);
+  const dropout = typeof src.dropout === 'number' ? src.dropout : 0.0;
+  const additive = a.scoreMode === 'additive';
+  const className = additive ? 'AdditiveAttention' : 'Attention';
+  if (!isKeras3(ctx.target)) return { className, body: additive ? { dropout, use_scale: a.useScale } : { dropout, use_scale: a.useScale, score_mode: a.scoreMode } };
+  // Keras 3.15's legacy-h5 loader turns the string 'dot' into the function keras.ops.dot and then
+  // fails to build the layer (docs/layers-attention.md): 'dot' is the constructor default, so a
+  // legacy config leaves it out
+  const omitMode = a.scoreMode === 'dot' && ctx.style === 'legacy';
+  return { className, body: additive || omitMode ? { use_scale: a.useScale, dropout } : { use_scale: a.useScale, score_mode: a.scoreMode, dropout } };
+}
+
+/**
+ * One Keras call per output node, with the scores node of the same call (same inputs) as its
+ * second output: MultiHeadAttention(query, value, key=...) and Attention([query, value, key]),
+ * key left out where it is the value, causal and scores as call flags.
+ */
+function writeCalls(nodes: (NodeOf<'MultiHeadAttention'> | NodeOf<'Attention'>)[], ctx: EmitContext): WrittenCall[] {
+  const same = (x: (typeof nodes)[number], y: (typeof nodes)[number]) => x.inputs.join('\n') === y.inputs.join('\n') && x.attrs.causal === y.attrs.causal;
+  const scores = nodes.filter((n) => n.attrs.returns === 'scores');
+  const calls: WrittenCall[] = [];
+  for (const n of nodes.filter((x) => x.attrs.returns === 'output')) {
+    const s = scores.find((x) => same(x, n));
+    if (s) scores.splice(scores.indexOf(s), 1);
+    const [q, v, k] = n.inputs;
+    const kwargs: JsonObject = {};
+    if (n.attrs.causal) kwargs.use_causal_mask = true;
+    if (s) kwargs.return_attention_scores = true;
+    const outputs = [...n.outputs, ...(s ? s.outputs : [])];
+    if (n.op === 'MultiHeadAttention') {
+      if (isKeras3(ctx.target)) calls.push({ outputs, args: k !== v ? [q, v, k] : [q, v], tensorKwargs: {}, kwargs });
+      else calls.push({ outputs, args: [q], tensorKwargs: k !== v ? { value: v, key: k } : { value: v }, kwargs });
+    } else {
+      calls.push({ outputs, args: [k !== v ? [q, v, k] : [q, v]], tensorKwargs: {}, kwargs });
+    }
+  }
+  if (scores.length > 0) {
+    throw new KconvError('NOT_REPRESENTABLE', `layer '${scores[0].keras?.layerName ?? scores[0].name}' (${scores[0].op}): its attention scores are used without its output from the same call, which a Keras call cannot record`, { where: scores[0].name });
+  }
+  return calls;
 }

@@ -51,6 +51,8 @@ export interface EmitContext {
   target: Target;
   graph: Graph;
   warnings: string[];
+  /** How the model config is wrapped: legacy `.h5` / `to_json` ('legacy') or `.keras` ('saving_lib'). */
+  style?: 'legacy' | 'saving_lib';
 }
 
 /**
@@ -108,6 +110,38 @@ export interface CallPlan {
   expandedFrom?: string;
 }
 
+/**
+ * One call of a layer as a writer records it in the model config (for layers whose call takes
+ * more than its positional tensors: attention's value/key and flags).
+ */
+export interface WrittenCall {
+  /** The values the call returns, in output order (one IR node each, or several). */
+  outputs: string[];
+  /**
+   * Positional arguments: a value, a list of values given as one list argument, or a constant
+   * (tf.keras records a constant first argument of a TF op as `_CONSTANT_VALUE`).
+   */
+  args: (string | string[] | { constant: Json })[];
+  /** Keyword arguments that are tensors of the model: name → value. */
+  tensorKwargs: Record<string, string>;
+  /** Other keyword arguments (flags), as Keras records them. */
+  kwargs: JsonObject;
+  /**
+   * Keras 2 records the first argument's own structure (`_preserve_input_structure_in_config`,
+   * TF-op layers): one tensor is the node itself, `[layer, node, tensor, kwargs]`, not a list of it.
+   */
+  preserveStructure?: boolean;
+}
+
+/** A sub-layer of a written layer and the weight roles it holds, in its variable order. */
+export interface WeightGroup {
+  /** Path under the layer's group in a Keras 3 weights file (`query_dense`). */
+  path: string;
+  /** The sub-layer's name (the `vars` group's `name` attribute from Keras 3.6). */
+  name: string;
+  roles: string[];
+}
+
 export interface LayerCodec<K extends OpType = OpType> {
   /** Keras class names this codec reads, every generation's spelling. */
   classes: readonly string[];
@@ -118,10 +152,30 @@ export interface LayerCodec<K extends OpType = OpType> {
   write: { [P in K]: (node: NodeOf<P>, ctx: EmitContext) => WrittenLayer };
   /** Weight roles of each op in Keras's variable order (trainable first). */
   weightOrder?: Partial<Record<K, readonly string[]>>;
+  /**
+   * Weight roles a node holds that its written layer keeps in its config instead of as variables
+   * (Normalization given mean/variance): the writers store no dataset for them, and Keras holds no
+   * variable for them.
+   */
+  configWeights?(node: NodeIn<K>): readonly string[];
+  /** A weight's stored name under its layer in a legacy .h5 (`query/kernel`); default: the role. */
+  storedName?(role: string): string;
+  /** Sub-layers whose variables a Keras 3 weights file keeps (`query_dense/vars/0`). */
+  weightGroups?(node: NodeIn<K>, target: Target): WeightGroup[] | undefined;
+  /**
+   * The layer's calls when they are not one positional call per node (several IR nodes of one
+   * call, keyword tensors, call flags); `nodes` are the IR nodes sharing the layer's name.
+   */
+  writeCalls?(nodes: NodeIn<K>[], ctx: EmitContext): WrittenCall[];
+  /** Keras 3 `build_config` of a layer called on several tensors (`shapes_dict`, a list of shapes). */
+  buildConfig?(node: NodeIn<K>, shapeOf: (value: string) => Json): JsonObject;
   /** Throws NOT_REPRESENTABLE when `target` cannot hold the node. */
   check?(node: NodeIn<K>, target: Target, graph: Graph): void;
-  /** What Keras versions' legacy-h5 loaders get wrong for this op (`rankOf` a value, when known). */
-  checkLegacyH5?(node: NodeIn<K>, target: Target, rankOf: (value: string) => number | undefined): void;
+  /**
+   * What Keras versions' legacy-h5 loaders get wrong for this op (`rankOf` a value, when known),
+   * checked for the full-model `.h5` (`fullModel`) and the weights-only one.
+   */
+  checkLegacyH5?(node: NodeIn<K>, target: Target, rankOf: (value: string) => number | undefined, fullModel: boolean): void;
   /** The family's options and where each first appears (listed by the target tests). */
   features?: Record<string, Feature>;
   /** Extra keys per class name. */

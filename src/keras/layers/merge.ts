@@ -42,7 +42,9 @@ export const mergeCodec = codec({
     Merge: (node) => ({ className: CLASSES[node.attrs.mode], body: {} }),
     Concatenate: (node) => ({ className: 'Concatenate', body: { axis: axisValue(sourceConfig(node).axis, node.attrs.axis) } }),
   },
-  checkLegacyH5(node, target, rankOf) {
+  checkLegacyH5(node, target, rankOf, fullModel) {
+    // found loading full-model files; weights-only files not checked
+    if (!fullModel) return;
     const f = MERGE_FEATURES.concatAxisLegacyH5;
     if (node.op === 'Concatenate' && !supports(target, f.since) && !isLastAxis(node.attrs.axis, rankOf(node.inputs[0]))) {
       refuse(node, target, f.name, f.since);

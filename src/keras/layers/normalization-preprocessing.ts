@@ -2,14 +2,32 @@
  * Keras's `Normalization` preprocessing layer (tf.keras 2.6+ `keras.layers.Normalization`,
  * Keras 3), as saved inside models: statistics either adapted (stored as the weights `mean`,
  * `variance`, `count`) or given to the constructor (stored in the config as numbers or lists).
- * Both become the IR op's mean/variance weights. Checked against real Keras in
- * model-normalization (tf.keras 2.13/2.15, tf_keras 2.21, Keras 3.0/3.2/3.15).
+ * Both become the IR op's mean/variance weights; an adapted layer's `count` is kept as a third
+ * weight. Written back the same way: with a count, as adapted variables (`mean: null` in the
+ * config); without one, as config statistics. Checked against real Keras in model-normalization
+ * (tf.keras 2.13/2.15, tf_keras 2.21, Keras 3.0/3.2/3.15), reading and writing.
  */
 import { KconvError } from '../../errors.js';
-import { tensor, type Tensor } from '../../tensor.js';
+import type { NodeOf } from '../../ir/graph.js';
+import { tensor, toFloat32, type Tensor } from '../../tensor.js';
 import type { ConfigReader } from '../config-values.js';
-import { refuse } from '../targets.js';
-import { codec, mapped } from './codec.js';
+import type { Json } from '../emit/objects.js';
+import { need, supports, type Feature } from '../targets.js';
+import { axisValue, codec, mapped, sourceConfig, type EmitContext } from './codec.js';
+
+/**
+ * `keras.layers.Normalization` (mean/variance as config or adapted variables) from tf.keras 2.6;
+ * `invert` is a constructor argument in tf.keras 2.12 (its installed wheel; older releases not
+ * checked) and Keras 3. Neither exists in standalone Keras 2 or tf.keras 2.2.
+ */
+export const PREPROCESSING_NORMALIZATION_FEATURES = {
+  preprocessingNormalization: { name: 'the Normalization preprocessing layer', since: { tfkeras: 6, keras3: 0 }, verified: false },
+  normalizationInvert: { name: 'Normalization invert=True', since: { tfkeras: 12, keras3: 0 }, verified: false },
+  // Keras 3's legacy-h5 loader sets the adapted variables without finalize_state before 3.6, so
+  // the layer computes with its build-time zeros and ones (docs/writers.md); 3.0.1 and 3.2.1
+  // fail here, 3.12 and 3.15 load right, 3.3-3.5 not checked
+  normalizationAdaptedLegacyH5: { name: 'adapted Normalization statistics in a legacy .h5', since: { tfkeras: 6, keras3: 6 }, verified: false },
+} satisfies Record<string, Feature>;
 
 /** Keras's backend epsilon (`keras.backend.epsilon()`), the floor of the standard deviation. */
 const KERAS_EPSILON = 1e-7;
@@ -31,7 +49,6 @@ function statistic(cfg: ConfigReader, key: string): Tensor {
 }
 
 export const preprocessingNormalizationCodec = codec({
-  readOnly: 'writing Normalization is not implemented yet',
   classes: ['Normalization'],
   ops: ['Normalization'],
   read(_className, cfg, w) {
@@ -53,15 +70,54 @@ export const preprocessingNormalizationCodec = codec({
         throw new KconvError('BAD_WEIGHTS', `Normalization: expected its weights mean, variance (and count), found [${w.stored.map((s) => s.name).join(', ')}]`, { where: cfg.where });
       }
       [mean, variance] = stored.map((s) => s.tensor);
+      // the adapted sample count (Keras's third variable), kept so the layer is written back whole
+      const count = byName('count') ?? (w.stored.length === 3 ? w.stored[2] : undefined);
+      return mapped('Normalization', { axes, invert, epsilon: KERAS_EPSILON }, { mean, variance, count: count?.tensor });
     }
     return mapped('Normalization', { axes, invert, epsilon: KERAS_EPSILON }, { mean, variance });
   },
   write: {
-    Normalization: (node) => {
-      throw new KconvError('NOT_REPRESENTABLE', `layer '${node.name}' (Normalization): writing it is not implemented yet`, { where: node.name });
+    Normalization: (node, ctx) => {
+      const src = sourceConfig(node);
+      const a = node.attrs;
+      const adapted = isAdapted(node);
+      const axis: Json = a.axes.length === 0 ? (src.axis === null ? null : []) : a.axes.length === 1 ? [axisValue(src.axis, a.axes[0]) as number] : a.axes;
+      const body: Record<string, Json> = { axis };
+      // tf.keras 2.6-2.11 do not take `invert`; every later Keras writes it
+      if (a.invert || ctx.target.family === 'keras3' || ctx.target.version[1] >= 12) body.invert = a.invert;
+      body.mean = adapted ? null : statisticValue(node, 'mean', src.mean, ctx);
+      body.variance = adapted ? null : statisticValue(node, 'variance', src.variance, ctx);
+      return { className: 'Normalization', body };
     },
   },
+  weightOrder: { Normalization: ['mean', 'variance', 'count'] },
+  configWeights: (node) => (isAdapted(node) ? [] : ['mean', 'variance']),
   check(node, target) {
-    refuse(node, target, 'the Normalization preprocessing layer (kconv reads and runs it; writing it is not implemented yet)', {});
+    need(node, target, PREPROCESSING_NORMALIZATION_FEATURES.preprocessingNormalization);
+    if (node.attrs.invert) need(node, target, PREPROCESSING_NORMALIZATION_FEATURES.normalizationInvert);
   },
+  checkLegacyH5(node, target) {
+    // a target without the layer is refused by `check`, naming the layer
+    if (isAdapted(node) && supports(target, PREPROCESSING_NORMALIZATION_FEATURES.preprocessingNormalization.since)) need(node, target, PREPROCESSING_NORMALIZATION_FEATURES.normalizationAdaptedLegacyH5);
+  },
+  features: PREPROCESSING_NORMALIZATION_FEATURES,
 });
+
+/** A layer whose statistics Keras keeps as variables (adapted: they come with their count). */
+function isAdapted(node: NodeOf<'Normalization'>): boolean {
+  return node.weights.count !== undefined;
+}
+
+/**
+ * A statistic written into the config: the source's own spelling when it holds the same float32
+ * values (0.1 stays 0.1), else the float32 values as numbers (exact: Keras casts them back).
+ */
+function statisticValue(node: NodeOf<'Normalization'>, role: 'mean' | 'variance', source: unknown, ctx: EmitContext): Json {
+  const t = ctx.graph.weights.get(node.weights[role]);
+  if (!t) throw new KconvError('BAD_WEIGHTS', `layer '${node.name}' (Normalization): weight '${role}' is missing`, { where: node.name });
+  const values = Array.from(toFloat32(t));
+  const flat = Array.isArray(source) ? (source as unknown[]).flat(Infinity) : [source];
+  const same = flat.length === values.length && flat.every((x, i) => typeof x === 'number' && Object.is(Math.fround(x), values[i]));
+  if (same && source !== undefined) return source as Json;
+  return t.shape.length === 0 ? values[0] : values;
+}

@@ -83,7 +83,9 @@ export const normalizationCodec = codec({
     need(node, target, NORMALIZATION_FEATURES.layerNormalization);
     if (node.attrs.rmsScaling) need(node, target, NORMALIZATION_FEATURES.rmsScaling);
   },
-  checkLegacyH5(node, target, rankOf) {
+  checkLegacyH5(node, target, rankOf, fullModel) {
+    // found loading full-model files (the loaders' model building); weights-only files not checked
+    if (!fullModel) return;
     if (node.op === 'BatchNormalization' && !supports(target, NORMALIZATION_FEATURES.bnAxisLegacyH5.since)) {
       const f = NORMALIZATION_FEATURES.bnAxisLegacyH5;
       if (!isLastAxis(node.attrs.axis, rankOf(node.inputs[0]))) refuse(node, target, f.name, f.since);

@@ -15,11 +15,11 @@ export const ALL_FEATURES: Record<string, Feature> = Object.assign({}, FEATURES,
 
 /**
  * Checks that `target` can express every node of `graph`; throws NOT_REPRESENTABLE on the first
- * node that it cannot. `format` 'h5' adds the legacy-h5 loaders' limits.
+ * node that it cannot. `format` 'h5' (full model) or 'keras-h5-weights' adds the legacy-h5 loaders' limits.
  */
 export function checkRepresentable(graph: Graph, target: Target, format?: string): void {
   checkNesting(graph, target);
-  if (format === 'h5') checkLegacyH5(graph, target);
+  if (format === 'h5' || format === 'keras-h5-weights') checkLegacyH5(graph, target, format === 'h5');
   for (const w of graph.weights.values()) {
     if (w.dtype === 'bfloat16' && !supports(target, FEATURES.bfloat16.since)) {
       refuse({ name: 'weights', op: 'Graph' }, target, FEATURES.bfloat16.name, FEATURES.bfloat16.since);
@@ -54,11 +54,11 @@ function checkNesting(graph: Graph, target: Target): void {
 }
 
 /** What Keras versions' legacy-h5 loaders get wrong (found by loading kconv's files in them). */
-function checkLegacyH5(graph: Graph, target: Target): void {
+function checkLegacyH5(graph: Graph, target: Target, fullModel: boolean): void {
   let shapes: ReturnType<typeof inferDeclaredShapes> | undefined;
   const rankOf = (v: string) => (shapes ??= inferDeclaredShapes(graph)).get(v)?.length;
   for (const node of graph.nodes) {
-    const check = CODEC_BY_OP.get(node.op)?.checkLegacyH5 as ((node: Node, target: Target, rankOf: (v: string) => number | undefined) => void) | undefined;
-    check?.(node, target, rankOf);
+    const check = CODEC_BY_OP.get(node.op)?.checkLegacyH5 as ((node: Node, target: Target, rankOf: (v: string) => number | undefined, fullModel: boolean) => void) | undefined;
+    check?.(node, target, rankOf, fullModel);
   }
 }

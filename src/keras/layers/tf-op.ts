@@ -12,8 +12,15 @@
 import { isKconvError, KconvError } from '../../errors.js';
 import type { BinaryFn, CastDType, Operand, ReduceFn, SliceItem, TfOpSpec, UnaryFn } from '../../ir/tf-op.js';
 import { callTensors, isTensorValue, type CallValue, type NodeCall, type TensorRef } from '../node-calls.js';
-import { refuse } from '../targets.js';
-import { codec, mapped } from './codec.js';
+import { need, refuse, type Feature } from '../targets.js';
+
+/** TF-op layers (TFOpLambda, SlicingOpLambda) are what tf.keras 2.4+ records for `tf.*` calls on Keras tensors. */
+export const TF_OP_FEATURES = {
+  tfOpLayer: { name: 'a TF-op layer (TFOpLambda / SlicingOpLambda)', since: { tfkeras: 4 }, verified: false },
+} satisfies Record<string, Feature>;
+import type { NodeOf } from '../../ir/graph.js';
+import type { Json, JsonObject } from '../emit/objects.js';
+import { codec, mapped, type WrittenCall } from './codec.js';
 
 export interface TfOpCall {
   spec: TfOpSpec;
@@ -333,7 +340,6 @@ export function tfOpFromCall(fn: string, call: NodeCall, where: string): TfOpCal
  * kconv does not run still loads, as an Unsupported node naming it.
  */
 export const tfOpCodec = codec({
-  readOnly: 'the writers cannot record TF-op call arguments yet',
   classes: ['TFOpLambda', 'SlicingOpLambda'],
   ops: ['TfOp'],
   read(className, cfg, w) {
@@ -358,11 +364,79 @@ export const tfOpCodec = codec({
     return { inputs: op.inputs, nodes: [{ op: 'TfOp', suffix: '', inputs: op.inputs.map((_, i) => ({ call: i })), attrs: { function: fn, spec: op.spec }, weights: {}, output: 0 }] };
   },
   write: {
-    TfOp: (node) => {
-      throw new KconvError('NOT_REPRESENTABLE', `layer '${node.name}' (tf.${node.attrs.function}): writing TF-op layers is not implemented yet`, { where: node.name });
-    },
+    TfOp: (node) => ({ className: node.attrs.spec.kind === 'getitem' ? 'SlicingOpLambda' : 'TFOpLambda', body: { function: node.attrs.function } }),
   },
+  writeCalls: (nodes) => nodes.map((n) => ({ ...tfOpCall(n), preserveStructure: true })),
   check(node, target) {
-    refuse(node, target, `tf.${node.attrs.function} (a TFOpLambda layer: kconv reads and runs it; writing it is not implemented yet)`, {});
+    // Keras 3, standalone Keras 2 and tf.keras before 2.4 have no TF-op layers at all: the
+    // refusal names the oldest target that holds one
+    need(node, target, { ...TF_OP_FEATURES.tfOpLayer, name: `${TF_OP_FEATURES.tfOpLayer.name} (tf.${node.attrs.function})` });
+    const spec = node.attrs.spec;
+    if (spec.kind === 'getitem' && spec.spec.some((x) => 'ellipsis' in x || 'middle' in x)) {
+      refuse(node, target, `tf.${node.attrs.function} with an Ellipsis or computed subscript (how tf.keras records it in a call is not known to kconv)`, {});
+    }
   },
+  features: TF_OP_FEATURES,
 });
+
+/** A constant operand as Python wrote it: a number, or nested lists of its shape. */
+function constantJson(c: { constant: number[]; shape: number[] }): Json {
+  if (c.shape.length === 0) return c.constant[0];
+  const build = (dim: number, offset: number): Json => {
+    const n = c.shape[dim];
+    const stride = c.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: n }, (_, i) => (dim === c.shape.length - 1 ? c.constant[offset + i] : build(dim + 1, offset + i * stride)));
+  };
+  return build(0, 0);
+}
+
+/**
+ * One TF-op node as the call tf.keras records (the inverse of tfOpFromCall): the first tensor
+ * positional, the other arguments by keyword under TensorFlow's parameter names, a constant first
+ * operand as `_CONSTANT_VALUE`, concat/stack values as a list argument.
+ */
+function tfOpCall(node: NodeOf<'TfOp'>): WrittenCall {
+  const spec = node.attrs.spec;
+  const t = (i: number) => node.inputs[i];
+  const call = (first: string, kwargs: JsonObject, tensorKwargs: Record<string, string> = {}): WrittenCall => ({ outputs: node.outputs, args: [first], tensorKwargs, kwargs });
+  switch (spec.kind) {
+    case 'unary':
+    case 'cast':
+    case 'softmax':
+      return call(t(0), {
+        ...(spec.kind === 'cast' ? { dtype: spec.dtype } : {}),
+        ...(spec.kind === 'softmax' ? { axis: spec.axis } : {}),
+        name: null,
+      });
+    case 'leaky_relu':
+      return call(t(0), { alpha: spec.alpha, name: null });
+    case 'binary': {
+      const kwargs: JsonObject = {};
+      const tensorKwargs: Record<string, string> = {};
+      if ('input' in spec.b) tensorKwargs.y = t(spec.b.input);
+      else kwargs.y = constantJson(spec.b);
+      kwargs.name = null;
+      const first = 'input' in spec.a ? t(spec.a.input) : { constant: constantJson(spec.a) };
+      return { outputs: node.outputs, args: [first], tensorKwargs, kwargs };
+    }
+    case 'reduce':
+      return call(t(0), { axis: spec.axes, keepdims: spec.keepDims, name: null });
+    case 'reshape':
+      return call(t(0), { shape: spec.shape, name: null });
+    case 'expand_dims':
+      return call(t(0), { axis: spec.axis, name: null });
+    case 'squeeze':
+      return call(t(0), { axis: spec.axes, name: null });
+    case 'transpose':
+      return call(t(0), { perm: spec.perm, name: null });
+    case 'concat':
+    case 'stack':
+      return { outputs: node.outputs, args: [node.inputs], tensorKwargs: {}, kwargs: { axis: spec.axis, name: null } };
+    case 'matmul':
+      return call(t(0), { ...(spec.transposeA ? { transpose_a: true } : {}), ...(spec.transposeB ? { transpose_b: true } : {}) }, { b: t(1) });
+    case 'getitem':
+      return call(t(0), {
+        slice_spec: spec.spec.map((x): Json => ('index' in x ? x.index : 'newAxis' in x ? null : 'start' in x ? { start: x.start, stop: x.stop, step: x.step } : null)),
+      });
+  }
+}

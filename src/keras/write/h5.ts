@@ -32,7 +32,7 @@ function weightNames(layer: EmittedLayer, model: EmittedModel, target: Target, g
     const all: { name: string; key: string; trainable: boolean }[] = [];
     const walk = (l: EmittedLayer, prefix: string[]) => {
       if (l.children) for (const c of l.children) walk(c, [...prefix, c.name]);
-      else for (const w of l.weights) all.push({ name: [...prefix, `${w.role}${suffix}`].join('/'), key: w.key, trainable: w.trainable });
+      else for (const w of l.weights) all.push({ name: [...prefix, `${w.storedName ?? w.role}${suffix}`].join('/'), key: w.key, trainable: w.trainable });
     };
     for (const c of layer.children) walk(c, k3 && target.version[1] >= 3 ? [layer.name, c.name] : [c.name]);
     return [...all.filter((w) => w.trainable), ...all.filter((w) => !w.trainable)];
@@ -41,14 +41,18 @@ function weightNames(layer: EmittedLayer, model: EmittedModel, target: Target, g
   const original = node?.keras?.weightNames;
   const sameDialect = sourceFamily(graph) === target.family || (sourceFamily(graph) !== 'keras3' && !k3);
   const ordered = [...layer.weights.filter((w) => w.trainable), ...layer.weights.filter((w) => !w.trainable)];
-  if (original && sameDialect && original.length === ordered.length && new Set(original).size === original.length && !k3) {
+  // a layer whose codec names its weights (MultiHeadAttention's `query/kernel`) is named by it: the
+  // source's names may come in another order (a Keras 3 weights file sorts its sub-layers)
+  const named = ordered.some((w) => w.storedName !== undefined);
+  if (original && sameDialect && !named && original.length === ordered.length && new Set(original).size === original.length && !k3) {
     return ordered.map((w, i) => ({ name: original[i], key: w.key }));
   }
   return ordered.map((w) => {
     let name: string;
-    if (!k3) name = `${layer.name}/${w.role}:0`;
-    else if (target.version[1] < 3) name = w.role;
-    else name = model.className === 'Sequential' ? `${model.modelName}/${layer.name}/${w.role}` : `${layer.name}/${w.role}`;
+    const leaf = w.storedName ?? w.role;
+    if (!k3) name = `${layer.name}/${leaf}:0`;
+    else if (target.version[1] < 3) name = leaf;
+    else name = model.className === 'Sequential' ? `${model.modelName}/${layer.name}/${leaf}` : `${layer.name}/${leaf}`;
     return { name, key: w.key };
   });
 }

@@ -11,6 +11,8 @@ import { zipSync, strToU8 } from 'fflate';
 import type { Graph } from '../../ir/graph.js';
 import { recurrentWeightPaths } from '../layers/recurrent.js';
 import { timeDistributedWeightPaths } from '../layers/time-distributed.js';
+import { CODEC_BY_OP } from '../layers/index.js';
+import type { WeightGroup } from '../layers/codec.js';
 import { KconvError } from '../../errors.js';
 import { buildHdf5, type Hdf5Builder } from '../../formats/hdf5-write.js';
 import { emitModel, type EmittedLayer, type EmittedModel } from '../emit/model.js';
@@ -72,6 +74,15 @@ function writeVarsTree(h5: Hdf5Builder, model: EmittedModel, target: Target, gra
             const w = layer.weights.find((x) => x.role === role);
             if (w) put(`${group}/${sub.path}/vars/${i}`, w);
           });
+        }
+        continue;
+      }
+      const groups = node ? (CODEC_BY_OP.get(node.op)?.weightGroups as ((n: typeof node, t: Target) => WeightGroup[] | undefined) | undefined)?.(node, target) : undefined;
+      if (groups) {
+        // sub-layers keep their own variables (MultiHeadAttention's `query_dense/vars/0`)
+        for (const g of groups) {
+          vars(`${group}/${g.path}/vars`, g.name);
+          g.roles.filter((role) => layer.weights.some((x) => x.role === role)).forEach((role, i) => put(`${group}/${g.path}/vars/${i}`, layer.weights.find((x) => x.role === role)!));
         }
         continue;
       }
