@@ -118,3 +118,26 @@ describe('Attention / AdditiveAttention kernels vs real Keras', () => {
     });
   }
 });
+
+describe("Keras 3.15's MultiHeadAttention options kconv does not run", () => {
+  // a gate or a sliding window changes the numbers, so reading must refuse them, not ignore them
+  const file = join(FIXTURES, 'cases', 'keras3', 'model-mha-self--keras', 'model.keras');
+  it.runIf(existsSync(file))('use_gate=true and a sliding_window are refused by name', async () => {
+    const { unzipSync, zipSync, strFromU8, strToU8 } = await import('fflate');
+    const { readFileSync } = await import('node:fs');
+    const withOption = (key: string, value: unknown) => {
+      const files = unzipSync(new Uint8Array(readFileSync(file)));
+      const config = JSON.parse(strFromU8(files['config.json']));
+      const mha = config.config.layers.filter((l: { class_name: string }) => l.class_name === 'MultiHeadAttention');
+      expect(mha.length).toBeGreaterThan(0);
+      for (const l of mha) l.config[key] = value;
+      files['config.json'] = strToU8(JSON.stringify(config));
+      return zipSync(files);
+    };
+    for (const [key, value] of [['use_gate', true], ['sliding_window', 4]] as const) {
+      const e = await load(withOption(key, value), { filename: 'model.keras' }).catch((x) => x);
+      expect(e.code).toBe('UNSUPPORTED_FEATURE');
+      expect(e.message).toContain(key);
+    }
+  });
+});

@@ -134,6 +134,14 @@ function readMha(cfg: ConfigReader, w: WeightList): MappedLayer<'MultiHeadAttent
   if (axes !== undefined && axes !== null && !(Array.isArray(axes) && axes.length === 1 && (axes[0] === 1 || axes[0] === -2))) {
     throw new KconvError('UNSUPPORTED_FEATURE', `MultiHeadAttention attention_axes ${JSON.stringify(axes)} (only the steps axis is implemented)`, { where: `${cfg.where}.attention_axes` });
   }
+  // Keras 3.15's gated attention and sliding-window mask change the numbers; not implemented
+  if (cfg.config.use_gate === true) {
+    throw new KconvError('UNSUPPORTED_FEATURE', 'MultiHeadAttention use_gate=true (Keras 3.15 gated attention) is not implemented (expected false)', { where: `${cfg.where}.use_gate` });
+  }
+  const window = cfg.config.sliding_window;
+  if (window !== undefined && window !== null) {
+    throw new KconvError('UNSUPPORTED_FEATURE', `MultiHeadAttention sliding_window ${JSON.stringify(window)} is not implemented (expected null)`, { where: `${cfg.where}.sliding_window` });
+  }
   const ids = identifyMhaWeights(w.stored.map((s) => s.name), cfg.where);
   const weights: Record<string, Tensor> = {};
   w.stored.forEach((s) => {
