@@ -9,7 +9,7 @@ import { activation, identity, prelu, rescaling, unsupported } from './elementwi
 import { embedding } from './embedding.js';
 import { input } from './input.js';
 import { concatenate, merge } from './merge.js';
-import { batchNormalization, layerNormalization } from './normalization.js';
+import { batchNormalization, layerNormalization, normalization } from './normalization.js';
 import { averagePooling1d, globalAveragePooling1d, globalMaxPooling1d, maxPooling1d } from './pool.js';
 import { cropping1d, flatten, permute, repeatVector, reshape, upSampling1d, zeroPadding1d } from './reshape.js';
 import { bidirectional, mask, maskedGlobalAveragePooling1d, masking, recurrent, setInnerCodecLookup, timeDistributed } from './recurrent.js';
@@ -50,7 +50,7 @@ export const ONNX_CODECS: OnnxCodecTable = {
   MultiHeadAttention: { refuse: 'MultiHeadAttention has no ONNX writer yet (the ONNX opset would need MatMul/Softmax subgraphs per head)' },
   Attention: { refuse: 'Attention/AdditiveAttention have no ONNX writer yet' },
   TfOp: { refuse: 'TF-op layers (TFOpLambda) have no ONNX writer yet' },
-  Normalization: { refuse: 'the Normalization preprocessing layer has no ONNX writer yet' },
+  Normalization: normalization,
   Unsupported: unsupported,
 };
 
