@@ -12,8 +12,8 @@ import type { SymShape } from '../ir/shapes.js';
 import { type AttrValue, type Form, float, type OnnxEmitter } from './emitter.js';
 
 // Keras's SELU constants (keras/activations: alpha and scale).
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /**
  * Emits `act` applied to tensor `x` (an IR value held in `form`, Keras shape `shape`) into tensor

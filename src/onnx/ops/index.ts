@@ -12,6 +12,7 @@ import { concatenate, merge } from './merge.js';
 import { batchNormalization, layerNormalization, normalization } from './normalization.js';
 import { averagePooling1d, globalAveragePooling1d, globalMaxPooling1d, maxPooling1d } from './pool.js';
 import { cropping1d, flatten, permute, repeatVector, reshape, upSampling1d, zeroPadding1d } from './reshape.js';
+import { tfOp } from './tf-op.js';
 import { bidirectional, mask, maskedGlobalAveragePooling1d, masking, recurrent, setInnerCodecLookup, timeDistributed } from './recurrent.js';
 
 export const ONNX_CODECS: OnnxCodecTable = {
@@ -49,7 +50,7 @@ export const ONNX_CODECS: OnnxCodecTable = {
   MaskedGlobalAveragePooling1D: maskedGlobalAveragePooling1d,
   MultiHeadAttention: { refuse: 'MultiHeadAttention has no ONNX writer yet (the ONNX opset would need MatMul/Softmax subgraphs per head)' },
   Attention: { refuse: 'Attention/AdditiveAttention have no ONNX writer yet' },
-  TfOp: { refuse: 'TF-op layers (TFOpLambda) have no ONNX writer yet' },
+  TfOp: tfOp,
   Normalization: normalization,
   Unsupported: unsupported,
 };
