@@ -78,6 +78,14 @@ export const multiHeadAttention: OnnxCodec<'MultiHeadAttention'> = {
     const out = e.outputName(v, 'keras');
     if (a.returns === 'scores') {
       e.add('Softmax', [scores], [out], at, { axis: 3 });
+      // The scores do not depend on the value and output projections; their weights are still
+      // stored (shared with the call's output node when it has one), so none is dropped.
+      e.weightAs(node, 'value_kernel', { dims: [a.valueFeatures, H * a.valueDim] });
+      e.weightAs(node, 'output_kernel', { dims: [H * a.valueDim, a.outputDim] });
+      if (a.useBias) {
+        e.weightAs(node, 'value_bias', { dims: [H * a.valueDim] });
+        e.weight(node, 'output_bias');
+      }
     } else {
       const probs = e.op('Softmax', [scores], `${at}/weights`, { axis: 3 });
       const context = e.op('MatMul', [probs, heads(vv, 'value', a.valueFeatures, a.valueDim, false)], `${at}/context`);

@@ -61,7 +61,7 @@ export const tfOp: OnnxCodec<'TfOp'> = {
     const refuse = (why: string) => notRepresentable(node, `tf.${node.attrs.function}`, why);
     const x0 = () => input(node, e, 0);
     const toFloat = (b: string) => last('Cast', [b], { to: ONNX_DTYPE.float32 });
-    const nonZero = (x: string, what: string) => e.op('Not', [e.op('Equal', [x, e.floats(`${at}/zero`, [0])], `${at}/${what}_is_zero`)], `${at}/${what}_nonzero`);
+    const nonZero = (x: string, what: string) => e.op('Not', [floatEqual(e, x, e.floats(`${at}/zero`, [0]), `${at}/${what}_is_zero`)], `${at}/${what}_nonzero`);
     switch (spec.kind) {
       case 'unary':
         emitUnary(node, e, spec.fn, x0(), last, refuse);
@@ -74,10 +74,11 @@ export const tfOp: OnnxCodec<'TfOp'> = {
         const a = operand(spec.a, 'a');
         const b = operand(spec.b, 'b');
         const simple: Record<string, string> = { add: 'Add', subtract: 'Sub', multiply: 'Mul', divide: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
-        const compare: Record<string, string> = { greater: 'Greater', greater_equal: 'GreaterOrEqual', less: 'Less', less_equal: 'LessOrEqual', equal: 'Equal' };
+        const compare: Record<string, string> = { greater: 'Greater', greater_equal: 'GreaterOrEqual', less: 'Less', less_equal: 'LessOrEqual' };
         if (simple[spec.fn]) last(simple[spec.fn], [a, b]);
+        else if (spec.fn === 'equal') toFloat(floatEqual(e, a, b, `${at}/equal`));
         else if (compare[spec.fn]) toFloat(e.op(compare[spec.fn], [a, b], `${at}/${spec.fn}`));
-        else if (spec.fn === 'not_equal') toFloat(e.op('Not', [e.op('Equal', [a, b], `${at}/equal`)], `${at}/not_equal`));
+        else if (spec.fn === 'not_equal') toFloat(e.op('Not', [floatEqual(e, a, b, `${at}/equal`)], `${at}/not_equal`));
         else if (spec.fn === 'logical_and' || spec.fn === 'logical_or') toFloat(e.op(spec.fn === 'logical_and' ? 'And' : 'Or', [nonZero(a, 'a'), nonZero(b, 'b')], `${at}/${spec.fn}`));
         else if (spec.fn === 'squared_difference') {
           const d = e.op('Sub', [a, b], `${at}/difference`);
@@ -171,6 +172,12 @@ export const tfOp: OnnxCodec<'TfOp'> = {
   },
 };
 
+/** Equal of two float tensors: ONNX Equal takes floats from opset 11 (before: integers and bool). */
+function floatEqual(e: OnnxEmitter, a: string, b: string, name: string): string {
+  e.require(11, `Equal on floats (node '${name}')`);
+  return e.op('Equal', [a, b], name);
+}
+
 function emitUnary(node: TfNode, e: OnnxEmitter, fn: Extract<TfOpSpec, { kind: 'unary' }>['fn'], x: string, last: (op: string, inputs: string[], attrs?: Record<string, number | { float: number }>) => string, refuse: (why: string) => Error): void {
   const at = node.name;
   const direct: Record<string, string> = {
@@ -202,7 +209,7 @@ function emitUnary(node: TfNode, e: OnnxEmitter, fn: Extract<TfOpSpec, { kind: '
       last('Mul', [x, e.op('Sigmoid', [x], `${at}/sigmoid`)]);
       return;
     case 'logical_not':
-      last('Cast', [e.op('Equal', [x, e.floats(`${at}/zero`, [0])], `${at}/is_zero`)], { to: ONNX_DTYPE.float32 });
+      last('Cast', [floatEqual(e, x, e.floats(`${at}/zero`, [0]), `${at}/is_zero`)], { to: ONNX_DTYPE.float32 });
       return;
     case 'expm1':
     case 'log1p':
