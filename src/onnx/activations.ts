@@ -142,10 +142,28 @@ export function emitActivation(e: OnnxEmitter, act: Activation, x: string, form:
       last('Mul', [half(0, n / 2, 'a'), e.op('Sigmoid', [half(n / 2, n, 'b')], `${at}/sigmoid`)]);
       return;
     }
-    default:
-      // sparsemax: Keras's tau needs a sort along the axis and its cumulative sums (TopK, CumSum),
-      // not written yet; refused by name, never a broken graph.
-      throw new KconvError('NOT_REPRESENTABLE', `ONNX export of the '${act.fn}' activation (at '${name}') is not written yet`, { where: `nodes/${name}` });
+    case 'sparsemax': {
+      // Keras 3's sparsemax as the runtime computes it (src/runtime/activations.ts): z sorted
+      // descending along the axis, c its cumulative sums, support z_j - (c_j - 1) / j > 0 (j from
+      // 1), tau = (sum of c_j over the support - 1) / |support|, out = max(x - tau, 0).
+      const axis = onnxAxis(act.axis ?? -1, shape.length, form);
+      const heldShape = form === 'swapped' ? [shape[0], shape[2], shape[1]] : shape;
+      const n = heldShape[axis];
+      if (typeof n !== 'number') throw new KconvError('NOT_REPRESENTABLE', `ONNX export of the 'sparsemax' activation (at '${name}'): the axis has no known size to sort`, { where: `nodes/${name}` });
+      const sorted = e.add('TopK', [x, e.int64s(`${at}/k`, [n])], [e.fresh(`${at}/sorted`), e.fresh(`${at}/sorted_indices`)], `${at}/sort`, { axis });
+      const cum = e.op('CumSum', [sorted, e.int64s(`${at}/axis`, [axis])], `${at}/cumsum`);
+      const one = e.floats(`${at}/one`, [1]);
+      const position = e.floats(`${at}/position`, Array.from({ length: n }, (_, j) => j + 1), heldShape.map((_, i) => (i === axis ? n : 1)));
+      const bound = e.op('Div', [e.op('Sub', [cum, one], `${at}/cumsum_minus_1`), position], `${at}/bound`);
+      const inSupport = e.op('Greater', [e.op('Sub', [sorted, bound], `${at}/margin`), e.floats(`${at}/zero`, [0])], `${at}/in_support`);
+      const support = e.op('Cast', [inSupport], `${at}/support`, { to: 1 });
+      const axes = e.int64s(`${at}/reduce_axes`, [axis]);
+      const k = e.op('ReduceSum', [support, axes], `${at}/support_size`, { keepdims: 1 });
+      const cumSum = e.op('ReduceSum', [mul(cum, support, 'cumsum_in_support'), axes], `${at}/support_cumsum`, { keepdims: 1 });
+      const tau = e.op('Div', [e.op('Sub', [cumSum, one], `${at}/support_cumsum_minus_1`), k], `${at}/tau`);
+      last('Relu', [e.op('Sub', [x, tau], `${at}/shifted`)]);
+      return;
+    }
   }
 }
 

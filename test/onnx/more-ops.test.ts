@@ -53,7 +53,7 @@ describe.runIf(ort !== null)('ONNX export of Normalization, Keras 3 activations,
     await agree(b.build([y]), [input([2, 5, 4])]);
   });
 
-  const acts: Activation[] = (['celu', 'hard_tanh', 'tanh_shrink', 'log_sigmoid', 'soft_shrink', 'hard_shrink', 'squareplus', 'sparse_plus', 'glu'] as ActivationFn[]).map((fn) => ({ fn }));
+  const acts: Activation[] = (['celu', 'hard_tanh', 'tanh_shrink', 'log_sigmoid', 'soft_shrink', 'hard_shrink', 'squareplus', 'sparse_plus', 'glu', 'sparsemax'] as ActivationFn[]).map((fn) => ({ fn }));
   acts.push({ fn: 'celu', alpha: 0.6 }, { fn: 'soft_shrink', threshold: 1.2 }, { fn: 'hard_shrink', threshold: 0.2 }, { fn: 'squareplus', alpha: 0.5 });
   it.each(acts.map((a) => [JSON.stringify(a), a] as const))('activation %s, in Keras\'s and the swapped layout', async (_, act) => {
     const b = new GraphBuilder('m');
@@ -64,10 +64,16 @@ describe.runIf(ort !== null)('ONNX export of Normalization, Keras 3 activations,
     await agree(b.build([direct, after]), [edgy([2, 7, 4])]);
   });
 
-  it('sparsemax is refused by name', () => {
+  it('sparsemax over the steps (a known length); refused over a length known only at run time', async () => {
     const b = new GraphBuilder('m');
-    const x = b.input('x', [4]);
-    expect(() => writeOnnx(b.build([b.add('Activation', 'act_sparsemax', [x], { activation: { fn: 'sparsemax' } })]))).toThrow(/sparsemax.*act_sparsemax/);
+    const x = b.input('x', [7, 4]);
+    const conv = b.add('Conv1D', 'conv', [x], { kernelSize: 2, stride: 1, dilation: 1, padding: { kind: 'same' }, layout: 'NWC', filters: 4, inChannels: 4, groups: 1, activation: { fn: 'linear' }, useBias: false }, { kernel: w([2, 4, 4]) });
+    const direct = b.add('Activation', 'direct', [x], { activation: { fn: 'sparsemax', axis: 1 } });
+    const after = b.add('Activation', 'after_conv', [conv], { activation: { fn: 'sparsemax', axis: 1 } });
+    await agree(b.build([direct, after]), [edgy([2, 7, 4])]);
+    const u = new GraphBuilder('m');
+    const y = u.input('y', [null, 4]);
+    expect(() => writeOnnx(u.build([u.add('Activation', 'act_sparsemax', [y], { activation: { fn: 'sparsemax', axis: 1 } })]))).toThrow(/sparsemax.*act_sparsemax.*known size/);
   });
 
   it.each(UNARY)('tf unary %s', async (fn) => {
