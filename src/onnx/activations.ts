@@ -10,6 +10,7 @@ import type { Activation } from '../ir/ops/index.js';
 import { KconvError } from '../errors.js';
 import type { SymShape } from '../ir/shapes.js';
 import { type AttrValue, type Form, float, type OnnxEmitter } from './emitter.js';
+import { ONNX_DTYPE } from './proto.js';
 
 // Keras's SELU constants (keras/activations: alpha and scale).
 export const SELU_ALPHA = 1.6732632423543772848170429916717;
@@ -156,7 +157,7 @@ export function emitActivation(e: OnnxEmitter, act: Activation, x: string, form:
       const position = e.floats(`${at}/position`, Array.from({ length: n }, (_, j) => j + 1), heldShape.map((_, i) => (i === axis ? n : 1)));
       const bound = e.op('Div', [e.op('Sub', [cum, one], `${at}/cumsum_minus_1`), position], `${at}/bound`);
       const inSupport = e.op('Greater', [e.op('Sub', [sorted, bound], `${at}/margin`), e.floats(`${at}/zero`, [0])], `${at}/in_support`);
-      const support = e.op('Cast', [inSupport], `${at}/support`, { to: 1 });
+      const support = e.op('Cast', [inSupport], `${at}/support`, { to: ONNX_DTYPE.float32 });
       const axes = e.int64s(`${at}/reduce_axes`, [axis]);
       const k = e.op('ReduceSum', [support, axes], `${at}/support_size`, { keepdims: 1 });
       const cumSum = e.op('ReduceSum', [mul(cum, support, 'cumsum_in_support'), axes], `${at}/support_cumsum`, { keepdims: 1 });

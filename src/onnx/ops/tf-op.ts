@@ -12,7 +12,7 @@ import type { SymShape } from '../../ir/shapes.js';
 import type { Operand, SliceItem, TfOpSpec } from '../../ir/tf-op.js';
 import { SELU_ALPHA, SELU_SCALE } from '../activations.js';
 import type { OnnxCodec } from '../codec.js';
-import { float, notRepresentable, type OnnxEmitter } from '../emitter.js';
+import { type AttrValue, float, notRepresentable, type OnnxEmitter } from '../emitter.js';
 import { ONNX_DTYPE } from '../proto.js';
 
 type TfNode = NodeOf<'TfOp'>;
@@ -57,7 +57,7 @@ export const tfOp: OnnxCodec<'TfOp'> = {
     const v = node.outputs[0];
     const outName = e.outputName(v, 'keras');
     const outShape = e.shape(v);
-    const last = (opType: string, inputs: string[], attrs: Record<string, never | number | number[] | { float: number }> = {}) => e.add(opType, inputs, [outName], at, attrs);
+    const last = (opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}) => e.add(opType, inputs, [outName], at, attrs);
     const refuse = (why: string) => notRepresentable(node, `tf.${node.attrs.function}`, why);
     const x0 = () => input(node, e, 0);
     const toFloat = (b: string) => last('Cast', [b], { to: ONNX_DTYPE.float32 });
@@ -178,7 +178,7 @@ function floatEqual(e: OnnxEmitter, a: string, b: string, name: string): string 
   return e.op('Equal', [a, b], name);
 }
 
-function emitUnary(node: TfNode, e: OnnxEmitter, fn: Extract<TfOpSpec, { kind: 'unary' }>['fn'], x: string, last: (op: string, inputs: string[], attrs?: Record<string, number | { float: number }>) => string, refuse: (why: string) => Error): void {
+function emitUnary(node: TfNode, e: OnnxEmitter, fn: Extract<TfOpSpec, { kind: 'unary' }>['fn'], x: string, last: (op: string, inputs: string[], attrs?: Record<string, AttrValue>) => string, refuse: (why: string) => Error): void {
   const at = node.name;
   const direct: Record<string, string> = {
     abs: 'Abs', negative: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', reciprocal: 'Reciprocal', sign: 'Sign', round: 'Round',
