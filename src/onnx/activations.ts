@@ -10,10 +10,11 @@ import type { Activation } from '../ir/ops/index.js';
 import { KconvError } from '../errors.js';
 import type { SymShape } from '../ir/shapes.js';
 import { type AttrValue, type Form, float, type OnnxEmitter } from './emitter.js';
+import { ONNX_DTYPE } from './proto.js';
 
 // Keras's SELU constants (keras/activations: alpha and scale).
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /**
  * Emits `act` applied to tensor `x` (an IR value held in `form`, Keras shape `shape`) into tensor
@@ -94,10 +95,76 @@ export function emitActivation(e: OnnxEmitter, act: Activation, x: string, form:
     case 'log_softmax':
       last(act.fn === 'softmax' ? 'Softmax' : 'LogSoftmax', [x], { axis: onnxAxis(act.axis ?? -1, shape.length, form) });
       return;
-    default:
-      // Keras 3 activations added to the IR after this writer (celu, glu, sparse_plus, squareplus,
-      // the shrinks, log_sigmoid, sparsemax, hard_tanh): refused by name, never a broken graph.
-      throw new KconvError('NOT_REPRESENTABLE', `ONNX export of the '${act.fn}' activation (at '${name}') is not written yet`, { where: `nodes/${name}` });
+    case 'celu':
+      // ONNX Celu is Keras's formula: max(0, x) + min(0, alpha · (exp(x / alpha) - 1))
+      last('Celu', [x], { alpha: float(act.alpha ?? 1) });
+      return;
+    case 'hard_tanh':
+      last('Clip', [x, e.floats(`${at}/min`, [-1]), e.floats(`${at}/max`, [1])]);
+      return;
+    case 'tanh_shrink':
+      last('Sub', [x, e.op('Tanh', [x], `${at}/tanh`)]);
+      return;
+    case 'log_sigmoid':
+      // Keras: -softplus(-x)
+      last('Neg', [e.op('Softplus', [e.op('Neg', [x], `${at}/negated`)], `${at}/softplus`)]);
+      return;
+    case 'soft_shrink': {
+      // ONNX Shrink: x < -lambd ? x + bias : x > lambd ? x - bias : 0, Keras's soft_shrink with lambd = bias = threshold
+      const t = act.threshold ?? 0.5;
+      last('Shrink', [x], { lambd: float(t), bias: float(t) });
+      return;
+    }
+    case 'hard_shrink':
+      // Shrink with bias 0 keeps x where |x| > threshold, as Keras's hard_shrink
+      last('Shrink', [x], { lambd: float(act.threshold ?? 0.5), bias: float(0) });
+      return;
+    case 'squareplus': {
+      // Keras: (x + sqrt(x² + b)) / 2
+      const root = e.op('Sqrt', [e.op('Add', [mul(x, x, 'square'), e.floats(`${at}/b`, [act.alpha ?? 4])], `${at}/plus_b`)], `${at}/sqrt`);
+      last('Div', [e.op('Add', [x, root], `${at}/sum`), e.floats(`${at}/two`, [2])]);
+      return;
+    }
+    case 'sparse_plus': {
+      // Keras: where(x <= -1, 0, where(x >= 1, x, (x + 1)² / 4)), the same comparisons (NaN falls through to the quadratic)
+      const plus1 = e.op('Add', [x, e.floats(`${at}/one`, [1])], `${at}/x_plus_1`);
+      const quad = e.op('Div', [mul(plus1, plus1, 'squared'), e.floats(`${at}/four`, [4])], `${at}/quadratic`);
+      const upper = e.op('Where', [e.op('GreaterOrEqual', [x, e.floats(`${at}/upper`, [1])], `${at}/at_least_1`), x, quad], `${at}/upper_branch`);
+      last('Where', [e.op('LessOrEqual', [x, e.floats(`${at}/lower`, [-1])], `${at}/at_most_minus_1`), e.floats(`${at}/zero`, [0]), upper]);
+      return;
+    }
+    case 'glu': {
+      // a · sigmoid(b), [a, b] the halves of the last axis (the IR allows glu there only)
+      const axis = onnxAxis(-1, shape.length, form);
+      const heldShape = form === 'swapped' ? [shape[0], shape[2], shape[1]] : shape;
+      const n = heldShape[axis];
+      if (typeof n !== 'number') throw new KconvError('NOT_REPRESENTABLE', `ONNX export of the 'glu' activation (at '${name}'): the split axis has no known size`, { where: `nodes/${name}` });
+      const half = (from: number, to: number, what: string) => e.op('Slice', [x, e.int64s(`${at}/${what}_start`, [from]), e.int64s(`${at}/${what}_end`, [to]), e.int64s(`${at}/${what}_axis`, [axis])], `${at}/${what}`);
+      last('Mul', [half(0, n / 2, 'a'), e.op('Sigmoid', [half(n / 2, n, 'b')], `${at}/sigmoid`)]);
+      return;
+    }
+    case 'sparsemax': {
+      // Keras 3's sparsemax as the runtime computes it (src/runtime/activations.ts): z sorted
+      // descending along the axis, c its cumulative sums, support z_j - (c_j - 1) / j > 0 (j from
+      // 1), tau = (sum of c_j over the support - 1) / |support|, out = max(x - tau, 0).
+      const axis = onnxAxis(act.axis ?? -1, shape.length, form);
+      const heldShape = form === 'swapped' ? [shape[0], shape[2], shape[1]] : shape;
+      const n = heldShape[axis];
+      if (typeof n !== 'number') throw new KconvError('NOT_REPRESENTABLE', `ONNX export of the 'sparsemax' activation (at '${name}'): the axis has no known size to sort`, { where: `nodes/${name}` });
+      const sorted = e.add('TopK', [x, e.int64s(`${at}/k`, [n])], [e.fresh(`${at}/sorted`), e.fresh(`${at}/sorted_indices`)], `${at}/sort`, { axis });
+      const cum = e.op('CumSum', [sorted, e.int64s(`${at}/axis`, [axis])], `${at}/cumsum`);
+      const one = e.floats(`${at}/one`, [1]);
+      const position = e.floats(`${at}/position`, Array.from({ length: n }, (_, j) => j + 1), heldShape.map((_, i) => (i === axis ? n : 1)));
+      const bound = e.op('Div', [e.op('Sub', [cum, one], `${at}/cumsum_minus_1`), position], `${at}/bound`);
+      const inSupport = e.op('Greater', [e.op('Sub', [sorted, bound], `${at}/margin`), e.floats(`${at}/zero`, [0])], `${at}/in_support`);
+      const support = e.op('Cast', [inSupport], `${at}/support`, { to: ONNX_DTYPE.float32 });
+      const axes = e.int64s(`${at}/reduce_axes`, [axis]);
+      const k = e.op('ReduceSum', [support, axes], `${at}/support_size`, { keepdims: 1 });
+      const cumSum = e.op('ReduceSum', [mul(cum, support, 'cumsum_in_support'), axes], `${at}/support_cumsum`, { keepdims: 1 });
+      const tau = e.op('Div', [e.op('Sub', [cumSum, one], `${at}/support_cumsum_minus_1`), k], `${at}/tau`);
+      last('Relu', [e.op('Sub', [x, tau], `${at}/shifted`)]);
+      return;
+    }
   }
 }
 

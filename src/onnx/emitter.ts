@@ -36,7 +36,7 @@ export const floats = (xs: number[]): { floats: number[] } => ({ floats: xs });
  * rules), valid through opset 17, the highest kconv writes. docs/onnx.md lists why each number.
  */
 export const OP_SINCE: Record<string, number> = {
-  Add: 7, Sub: 7, Mul: 7, Div: 7, Max: 8, Min: 8,
+  Add: 7, Sub: 7, Celu: 12, GreaterOrEqual: 12, LessOrEqual: 12, Neg: 6, Shrink: 9, Abs: 6, Ceil: 6, Cos: 7, Floor: 6, Less: 9, Log: 6, Mod: 10, Or: 7, And: 7, Xor: 7, Pow: 7, Reciprocal: 6, ReduceMin: 1, ReduceProd: 1, ReduceSum: 13, Round: 11, Sign: 9, Sin: 7, TopK: 10, CumSum: 11, Mul: 7, Div: 7, Max: 8, Min: 8,
   AveragePool: 7, BatchNormalization: 7, Cast: 6, Clip: 11, Concat: 4, Conv: 1, ConvTranspose: 1,
   Elu: 6, Equal: 7, Erf: 9, Exp: 6, Expand: 8, Flatten: 1, GRU: 7, Gather: 1, Gemm: 7, GlobalAveragePool: 1, GlobalMaxPool: 1,
   Greater: 9, HardSigmoid: 6, Identity: 1, LSTM: 7, LayerNormalization: 17, LeakyRelu: 6,

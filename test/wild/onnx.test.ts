@@ -43,7 +43,7 @@ const EXPECTED: Record<string, string> = {
   'ecg-keras3.6-dotkeras/ecg_model.keras': 'opset 13',
   'factornet-keras1.1-theano/best_model.hdf5': 'opset 7',
   'kapre-tfkeras-2.9-custom/conv1d.h5': 'refused: STFT',
-  'kerastcn-keras3.10-custom/tcn_model.keras': 'refused: TCN',
+  'kerastcn-keras3.10-custom/tcn_model.keras': 'opset 10',
 };
 
 function modelFiles(): string[] {

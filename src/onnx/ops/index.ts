@@ -9,9 +9,11 @@ import { activation, identity, prelu, rescaling, unsupported } from './elementwi
 import { embedding } from './embedding.js';
 import { input } from './input.js';
 import { concatenate, merge } from './merge.js';
-import { batchNormalization, layerNormalization } from './normalization.js';
+import { batchNormalization, layerNormalization, normalization } from './normalization.js';
 import { averagePooling1d, globalAveragePooling1d, globalMaxPooling1d, maxPooling1d } from './pool.js';
 import { cropping1d, flatten, permute, repeatVector, reshape, upSampling1d, zeroPadding1d } from './reshape.js';
+import { tfOp } from './tf-op.js';
+import { attention, multiHeadAttention } from './attention.js';
 import { bidirectional, mask, maskedGlobalAveragePooling1d, masking, recurrent, setInnerCodecLookup, timeDistributed } from './recurrent.js';
 
 export const ONNX_CODECS: OnnxCodecTable = {
@@ -47,10 +49,10 @@ export const ONNX_CODECS: OnnxCodecTable = {
   Mask: mask,
   Masking: masking,
   MaskedGlobalAveragePooling1D: maskedGlobalAveragePooling1d,
-  MultiHeadAttention: { refuse: 'MultiHeadAttention has no ONNX writer yet (the ONNX opset would need MatMul/Softmax subgraphs per head)' },
-  Attention: { refuse: 'Attention/AdditiveAttention have no ONNX writer yet' },
-  TfOp: { refuse: 'TF-op layers (TFOpLambda) have no ONNX writer yet' },
-  Normalization: { refuse: 'the Normalization preprocessing layer has no ONNX writer yet' },
+  MultiHeadAttention: multiHeadAttention,
+  Attention: attention,
+  TfOp: tfOp,
+  Normalization: normalization,
   Unsupported: unsupported,
 };
 

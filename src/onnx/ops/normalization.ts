@@ -78,3 +78,41 @@ export const layerNormalization: OnnxCodec<'LayerNormalization'> = {
     e.define(v, out, 'keras');
   },
 };
+
+/**
+ * Keras's Normalization layer as its own formula: (x - mean) / max(sqrt(variance), epsilon), or
+ * mean + x · max(sqrt(variance), epsilon) with `invert` (Keras computes it in float32, as ONNX
+ * does). mean/variance are stored once each, viewed with a 1 at every reduced axis so that they
+ * broadcast against the input (their row-major order over the kept axes is unchanged).
+ */
+export const normalization: OnnxCodec<'Normalization'> = {
+  emit(node, e) {
+    const shape = e.shape(node.inputs[0]);
+    const meanShape = e.graph.weights.get(node.weights.mean)?.shape;
+    if (!meanShape) throw notRepresentable(node, 'mean', 'the weight is missing');
+    const kept = [...new Set(node.attrs.axes.map((x) => axisOf(x, shape.length)))].sort((x, y) => x - y);
+    const count = meanShape.reduce((p, d) => p * d, 1);
+    let view: number[] | null = null;
+    if (count !== 1 || meanShape.length > 0) {
+      if (kept.length === 0) {
+        if (count !== 1) throw notRepresentable(node, 'mean', `${count} values for no kept axis`);
+        view = [];
+      } else {
+        const dims = shape.map((d, i) => (kept.includes(i) ? d : 1));
+        if (!dims.every((d): d is number => typeof d === 'number')) throw notRepresentable(node, `axis ${JSON.stringify(node.attrs.axes)}`, 'a kept axis has no known size');
+        if (dims.reduce((p, d) => p * d, 1) !== count) throw notRepresentable(node, 'mean', `${count} values do not fit the kept axes [${kept}]`);
+        view = dims;
+      }
+    }
+    const at = node.name;
+    const mean = e.weightAs(node, 'mean', { dims: view });
+    const variance = e.weightAs(node, 'variance', { dims: view });
+    const std = e.op('Max', [e.op('Sqrt', [variance], `${at}/sqrt_variance`), e.floats(`${at}/epsilon`, [node.attrs.epsilon])], `${at}/std`);
+    const x = e.value(node.inputs[0], 'keras');
+    const v = node.outputs[0];
+    const out = e.outputName(v, 'keras');
+    if (node.attrs.invert) e.add('Add', [mean, e.op('Mul', [x, std], `${at}/scaled`)], [out], at);
+    else e.add('Div', [e.op('Sub', [x, mean], `${at}/centered`), std], [out], at);
+    e.define(v, out, 'keras');
+  },
+};
