@@ -22,9 +22,12 @@ export interface LayerOut {
   config: JsonObject;
 }
 
+/** Keras 1 names of the nested-object keys (recurrent layers: `inner_init`, `U_*` for the recurrent kernel). */
 const KERAS1_OBJECT_KEYS: Record<string, string> = {
   kernel_initializer: 'init',
+  recurrent_initializer: 'inner_init',
   kernel_regularizer: 'W_regularizer',
+  recurrent_regularizer: 'U_regularizer',
   bias_regularizer: 'b_regularizer',
   kernel_constraint: 'W_constraint',
   bias_constraint: 'b_constraint',
@@ -34,7 +37,7 @@ const KERAS1_OBJECT_KEYS: Record<string, string> = {
 const NEVER_CARRY = new Set([
   'name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'batch_size', 'input_dtype',
   'nb_filter', 'filter_length', 'subsample_length', 'border_mode', 'init', 'W_regularizer', 'b_regularizer',
-  'W_constraint', 'b_constraint', 'bias', 'input_dim', 'input_length', 'atrous_rate', 'output_dim', 'rank', 'pool_length', 'stride',
+  'W_constraint', 'b_constraint', 'bias', 'inner_init', 'U_regularizer', 'input_dim', 'input_length', 'atrous_rate', 'output_dim', 'rank', 'pool_length', 'stride',
 ]);
 
 /** Constructor keys outside the IR, per Keras class, from every codec's `extras`. */
@@ -43,6 +46,8 @@ const EXTRA_KEYS: Record<string, ExtraKeys> = Object.assign({}, ...CODECS.map((c
 /** Initializer defaults of each weight key when the source had none (Keras constructor defaults). */
 const DEFAULT_OBJECTS: Record<string, Json> = {
   kernel_initializer: 'glorot_uniform',
+  // recurrent layers; Keras 2.2.4 cannot take null here ("Could not interpret initializer identifier")
+  recurrent_initializer: 'orthogonal',
   bias_initializer: 'zeros',
   depthwise_initializer: 'glorot_uniform',
   pointwise_initializer: 'glorot_uniform',
