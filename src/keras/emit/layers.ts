@@ -12,7 +12,7 @@
 import type { Node } from '../../ir/graph.js';
 import { CODEC_BY_OP, CODECS, type EmitContext, type WrittenLayer } from '../layers/index.js';
 import type { ExtraKeys } from '../layers/codec.js';
-import { isKeras3 } from '../targets.js';
+import { isKeras3, supports } from '../targets.js';
 import { convertDtype, convertObject, isObject, objectKind, type Json, type JsonObject } from './objects.js';
 
 export type { EmitContext } from '../layers/index.js';
@@ -114,7 +114,8 @@ function carryExtras(node: Node, ctx: EmitContext, className: string, config: Js
     const omit = spec?.keras2OmitsDefault;
     if (!k3 && omit && key in omit && JSON.stringify(omit[key]) === JSON.stringify(value)) continue;
     const since = spec?.k3since?.[key];
-    const ok = allowed.has(key) && (!k3 || since === undefined || ctx.target.version[1] >= since);
+    const k2since = spec?.keras2Since?.[key];
+    const ok = allowed.has(key) && (k3 ? since === undefined || ctx.target.version[1] >= since : k2since === undefined || supports(ctx.target, k2since));
     if (ok) {
       const kind = objectKind(key);
       config[key] = kind ? convertObject(value, kind, ctx.target) : (value as Json);

@@ -75,6 +75,8 @@ export interface ExtraKeys {
   keras2: string[];
   keras3: string[];
   k3since?: Record<string, number>;
+  /** Keys of `keras2` that only some Keras 2 / tf.keras versions take: where each first appears. */
+  keras2Since?: Record<string, Feature['since']>;
   /** Keys Keras writes with their default value even when unset (Keras 3: [since minor, value]). */
   defaults?: { keras2?: Record<string, Json>; keras3?: Record<string, [number, Json]> };
   /** Keys Keras 2 writes only when they differ from this default (tf.keras `get_config`). */
