@@ -212,7 +212,7 @@ class Emitter {
         const shape = this.shapes.get(first.inputs[0]) ?? null;
         out.config = { ...withFirst(out.config, 'batch_input_shape', shape as Json) };
       }
-      const calls = sequential ? null : e.nodes.map((n) => this.callArgs(n.inputs, s));
+      const calls = sequential ? null : e.nodes.map((n) => this.callArgs(n.inputs, s, n));
       layerDicts.push(this.wrapLayer(out, first, calls, sequential));
       children.push({ name: e.name, className: out.className, weights: layerWeights(first), isInput: false });
       e.nodes.forEach((n, callIndex) => n.outputs.forEach((v, i) => this.history.set(`${s.path.join('/')}|${v}`, [e.name, callIndex, i])));
@@ -250,12 +250,15 @@ class Emitter {
   }
 
   /** One call's inbound node in the target's dialect. */
-  private callArgs(values: string[], s: Scope): Json {
+  private callArgs(values: string[], s: Scope, node?: Node): Json {
     if (this.k3) {
       const args = values.map((v) => ({
         class_name: '__keras_tensor__',
         config: { shape: (this.shapes.get(v) ?? null) as Json, dtype: 'float32', keras_history: this.address(v, s) },
       }));
+      // A recurrent layer's initial states are the `initial_state` keyword of its call: Keras 3
+      // checks the positional inputs against the layer's one input (as Keras 3 itself writes it)
+      if (node?.op === 'Recurrent' && args.length > 1) return { args: [args[0]], kwargs: { initial_state: args.slice(1) } };
       return { args: args.length === 1 ? args : [args], kwargs: {} };
     }
     return values.map((v) => [...(this.address(v, s) as Json[]), {}]);
