@@ -117,7 +117,8 @@ export function emitModel(source: Graph, target: Target, style: WrapStyle): Emit
   const graph = withoutMasks(source);
   const warnings: string[] = [];
   const ctx: EmitContext = { target, graph, warnings };
-  const shapes = inferDeclaredShapes(graph);
+  // from the graph with its masks: the masked ops' shape rules take the mask as an input
+  const shapes = inferDeclaredShapes(source);
   const root = buildScopes(graph);
   const emitter = new Emitter(ctx, style, shapes, graph);
   const { wrapper, layer } = emitter.model(root, true);
