@@ -70,6 +70,14 @@ export function emitLayer(node: Node, ctx: EmitContext): LayerOut {
   return finish(node, ctx, written);
 }
 
+/** A wrapper's inner layer (EmitContext.nested): finished from its own source config, then wrapped. */
+export function emitNested(ctx: EmitContext, written: WrittenLayer, source: Record<string, unknown>, name: string): Json {
+  const inner = { op: 'Unsupported', name, inputs: [], outputs: [], attrs: {}, weights: {}, keras: { className: written.className, layerName: name, config: source } } as unknown as Node;
+  const { className, config } = written.complete ? { className: written.className, config: written.body } : finish(inner, ctx, written);
+  // Keras 3 deserializes nested layers with serialization_lib, which locates a class by its module
+  return isKeras3(ctx.target) ? { module: 'keras.layers', class_name: className, config, registered_name: null } : { class_name: className, config };
+}
+
 /** Adds name/trainable/dtype, the nested objects and the carried extras. */
 function finish(node: Node, ctx: EmitContext, { className, body, objects = [], adjust }: WrittenLayer): LayerOut {
   const { target } = ctx;

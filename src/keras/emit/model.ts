@@ -13,7 +13,7 @@ import { checkMaskMerge, withoutMasks } from '../masks.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
 import { isKeras3, type Target } from '../targets.js';
-import { emitInputLayer, emitLayer, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
+import { emitInputLayer, emitLayer, emitNested, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
 import { convertDtype, type Json, type JsonObject } from './objects.js';
 
 /** A value's shape as Keras configs record it (null dims unknown; null when the rank is unknown too). */
@@ -116,7 +116,7 @@ export function emitModel(source: Graph, target: Target, style: WrapStyle): Emit
   checkMaskMerge(source, target);
   const graph = withoutMasks(source);
   const warnings: string[] = [];
-  const ctx: EmitContext = { target, graph, warnings };
+  const ctx: EmitContext = { target, graph, warnings, nested: (written, src, name) => emitNested(ctx, written, src, name) };
   // from the graph with its masks: the masked ops' shape rules take the mask as an input
   const shapes = inferDeclaredShapes(source);
   const root = buildScopes(graph);

@@ -51,6 +51,12 @@ export interface EmitContext {
   target: Target;
   graph: Graph;
   warnings: string[];
+  /**
+   * A layer inside a wrapper (Bidirectional's, TimeDistributed's), finished like a top-level one
+   * (name, dtype, nested objects, carried keys from its `source` config) and wrapped as the
+   * target's deserializer needs (Keras 3: `module` / `registered_name`).
+   */
+  nested(written: WrittenLayer, source: Record<string, unknown>, name: string): Json;
 }
 
 /**
