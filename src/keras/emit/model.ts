@@ -114,8 +114,8 @@ function layerNameOf(node: Node): string {
 export function emitModel(source: Graph, target: Target, style: WrapStyle): EmittedModel {
   // Keras re-derives masks from Embedding(mask_zero) / Masking: the Mask nodes are not layers
   checkMaskMerge(source, target);
-  const graph = withoutMasks(source);
   const warnings: string[] = [];
+  const graph = renameMaskOpClashes(withoutMasks(source), source, target, warnings);
   const ctx: EmitContext = { target, graph, warnings, nested: (written, src, name) => emitNested(ctx, written, src, name) };
   // from the graph with its masks: the masked ops' shape rules take the mask as an input
   const shapes = inferDeclaredShapes(source);
@@ -305,3 +305,27 @@ function withFirst(config: JsonObject, key: string, value: Json): JsonObject {
   for (const [k, v] of Object.entries(config)) if (!(k in out)) out[k] = v;
   return out;
 }
+
+/**
+ * Keras 3 computes a masked Concatenate's output mask with ops it names itself when the file is
+ * loaded (the first `concatenate`, then `concatenate_1`...), and refuses a model in which two
+ * operations share a name: a Concatenate layer that meets masks and is itself named like those ops
+ * is written under another name, with a warning. (Keras 3.15's own files avoid it by recording
+ * the mask ops as layers of their own.)
+ */
+function renameMaskOpClashes(graph: Graph, source: Graph, target: Target, warnings: string[]): Graph {
+  if (!isKeras3(target)) return graph;
+  const masked = (node: Node) => node.op === 'Concatenate' && source.nodes.some((m) => m.op === 'Mask' && m.name.startsWith(`${node.name}#mask`));
+  const taken = new Set(graph.nodes.map(layerNameOf));
+  const nodes = graph.nodes.map((node) => {
+    const name = layerNameOf(node);
+    if (!masked(node) || !/^concatenate(_\d+)?$/.test(name)) return node;
+    let renamed = `${name}_layer`;
+    for (let i = 1; taken.has(renamed); i++) renamed = `${name}_layer_${i}`;
+    taken.add(renamed);
+    warnings.push(`layer '${name}' written as '${renamed}': ${target.id} names the ops that compute its output mask '${name.replace(/_\d+$/, '')}', '${name.replace(/_\d+$/, '')}_1'... when loading, and refuses two operations of one name`);
+    return { ...node, keras: { ...(node.keras ?? { className: 'Concatenate', config: {} }), layerName: renamed } } as Node;
+  });
+  return { ...graph, nodes };
+}
+
