@@ -12,7 +12,7 @@ import { KconvError } from '../../errors.js';
 import { checkMaskMerge, withoutMasks } from '../masks.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
-import { isKeras3, type Target } from '../targets.js';
+import { isKeras3, refuse, type Target } from '../targets.js';
 import { emitInputLayer, emitLayer, emitNested, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
 import { convertDtype, type Json, type JsonObject } from './objects.js';
 
@@ -115,7 +115,8 @@ export function emitModel(source: Graph, target: Target, style: WrapStyle): Emit
   // Keras re-derives masks from Embedding(mask_zero) / Masking: the Mask nodes are not layers
   checkMaskMerge(source, target);
   const warnings: string[] = [];
-  const graph = renameMaskOpClashes(withoutMasks(source), source, target, warnings);
+  const graph = withoutMasks(source);
+  checkMaskOpNames(graph, source, target);
   const ctx: EmitContext = { target, graph, warnings, nested: (written, src, name) => emitNested(ctx, written, src, name) };
   // from the graph with its masks: the masked ops' shape rules take the mask as an input
   const shapes = inferDeclaredShapes(source);
@@ -309,23 +310,17 @@ function withFirst(config: JsonObject, key: string, value: Json): JsonObject {
 /**
  * Keras 3 computes a masked Concatenate's output mask with ops it names itself when the file is
  * loaded (the first `concatenate`, then `concatenate_1`...), and refuses a model in which two
- * operations share a name: a Concatenate layer that meets masks and is itself named like those ops
- * is written under another name, with a warning. (Keras 3.15's own files avoid it by recording
- * the mask ops as layers of their own.)
+ * operations share a name. Keras 3.15's own files avoid it by recording those mask ops as layers
+ * and passing the masks as `mask` keywords; kconv writes no mask ops, so a masked Concatenate named
+ * like them cannot be written (renaming it would change the model). docs/writers.md.
  */
-function renameMaskOpClashes(graph: Graph, source: Graph, target: Target, warnings: string[]): Graph {
-  if (!isKeras3(target)) return graph;
-  const masked = (node: Node) => node.op === 'Concatenate' && source.nodes.some((m) => m.op === 'Mask' && m.name.startsWith(`${node.name}#mask`));
-  const taken = new Set(graph.nodes.map(layerNameOf));
-  const nodes = graph.nodes.map((node) => {
+function checkMaskOpNames(graph: Graph, source: Graph, target: Target): void {
+  if (!isKeras3(target)) return;
+  for (const node of graph.nodes) {
+    const masked = node.op === 'Concatenate' && source.nodes.some((m) => m.op === 'Mask' && m.name.startsWith(`${node.name}#mask`));
     const name = layerNameOf(node);
-    if (!masked(node) || !/^concatenate(_\d+)?$/.test(name)) return node;
-    let renamed = `${name}_layer`;
-    for (let i = 1; taken.has(renamed); i++) renamed = `${name}_layer_${i}`;
-    taken.add(renamed);
-    warnings.push(`layer '${name}' written as '${renamed}': ${target.id} names the ops that compute its output mask '${name.replace(/_\d+$/, '')}', '${name.replace(/_\d+$/, '')}_1'... when loading, and refuses two operations of one name`);
-    return { ...node, keras: { ...(node.keras ?? { className: 'Concatenate', config: {} }), layerName: renamed } } as Node;
-  });
-  return { ...graph, nodes };
+    if (masked && /^concatenate(_\d+)?$/.test(name)) {
+      refuse({ name, op: node.op }, target, `masks into a Concatenate named like the ops Keras 3 makes for its mask when loading ('concatenate', 'concatenate_1'...; kconv writes no mask ops, so the names would clash: rename the layer)`, {});
+    }
+  }
 }
-
