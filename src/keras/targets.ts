@@ -150,7 +150,10 @@ export const ACTIVATION_SINCE: Record<ActivationFn, Feature['since']> = {
   elu: ALL,
   exponential: ALL,
   softmax: ALL,
-  swish: { tfkeras: 2, keras3: 0 },
+  // swish (written 'swish' or, from a Keras 3 source, 'silu'): unknown by either name to standalone
+  // Keras 2.3.1 and to the tf.keras of TF 1.13 and 2.0, which `tf-keras-2.2` files must load in;
+  // known to TF 2.12 on (measured; docs/writers.md, "Keys older Kerases lack").
+  swish: { tfkeras: 3, keras3: 0 },
   gelu: { tfkeras: 4, keras3: 0 },
   // relu6 / log_softmax: tf.keras 2.13 and 2.15 and tf_keras 2.21 save and reload them by name
   // (golden model-activation-extra); older tf.keras not checked.

@@ -12,7 +12,7 @@
 import type { Node } from '../../ir/graph.js';
 import { CODEC_BY_OP, CODECS, type EmitContext, type WrittenLayer } from '../layers/index.js';
 import type { ExtraKeys } from '../layers/codec.js';
-import { isKeras3 } from '../targets.js';
+import { isKeras3, supports } from '../targets.js';
 import { convertDtype, convertObject, isObject, objectKind, type Json, type JsonObject } from './objects.js';
 
 export type { EmitContext } from '../layers/index.js';
@@ -22,9 +22,12 @@ export interface LayerOut {
   config: JsonObject;
 }
 
+/** Keras 1 names of the nested-object keys (recurrent layers: `inner_init`, `U_*` for the recurrent kernel). */
 const KERAS1_OBJECT_KEYS: Record<string, string> = {
   kernel_initializer: 'init',
+  recurrent_initializer: 'inner_init',
   kernel_regularizer: 'W_regularizer',
+  recurrent_regularizer: 'U_regularizer',
   bias_regularizer: 'b_regularizer',
   kernel_constraint: 'W_constraint',
   bias_constraint: 'b_constraint',
@@ -34,7 +37,7 @@ const KERAS1_OBJECT_KEYS: Record<string, string> = {
 const NEVER_CARRY = new Set([
   'name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'batch_size', 'input_dtype',
   'nb_filter', 'filter_length', 'subsample_length', 'border_mode', 'init', 'W_regularizer', 'b_regularizer',
-  'W_constraint', 'b_constraint', 'bias', 'input_dim', 'input_length', 'atrous_rate', 'output_dim', 'rank', 'pool_length', 'stride',
+  'W_constraint', 'b_constraint', 'bias', 'inner_init', 'U_regularizer', 'input_dim', 'input_length', 'atrous_rate', 'output_dim', 'rank', 'pool_length', 'stride',
   // tf.keras MultiHeadAttention's build shapes: recomputed by its codec for Keras 2 targets
   'query_shape', 'key_shape', 'value_shape',
 ]);
@@ -45,6 +48,8 @@ const EXTRA_KEYS: Record<string, ExtraKeys> = Object.assign({}, ...CODECS.map((c
 /** Initializer defaults of each weight key when the source had none (Keras constructor defaults). */
 const DEFAULT_OBJECTS: Record<string, Json> = {
   kernel_initializer: 'glorot_uniform',
+  // recurrent layers; Keras 2.2.4 cannot take null here ("Could not interpret initializer identifier")
+  recurrent_initializer: 'orthogonal',
   bias_initializer: 'zeros',
   depthwise_initializer: 'glorot_uniform',
   pointwise_initializer: 'glorot_uniform',
@@ -65,6 +70,14 @@ export function emitLayer(node: Node, ctx: EmitContext): LayerOut {
   const written = write(node, ctx);
   if (written.complete) return { className: written.className, config: written.body };
   return finish(node, ctx, written);
+}
+
+/** A wrapper's inner layer (EmitContext.nested): finished from its own source config, then wrapped. */
+export function emitNested(ctx: EmitContext, written: WrittenLayer, source: Record<string, unknown>, name: string): Json {
+  const inner = { op: 'Unsupported', name, inputs: [], outputs: [], attrs: {}, weights: {}, keras: { className: written.className, layerName: name, config: source } } as unknown as Node;
+  const { className, config } = written.complete ? { className: written.className, config: written.body } : finish(inner, ctx, written);
+  // Keras 3 deserializes nested layers with serialization_lib, which locates a class by its module
+  return isKeras3(ctx.target) ? { module: 'keras.layers', class_name: className, config, registered_name: null } : { class_name: className, config };
 }
 
 /** Adds name/trainable/dtype, the nested objects and the carried extras. */
@@ -111,7 +124,8 @@ function carryExtras(node: Node, ctx: EmitContext, className: string, config: Js
     const omit = spec?.keras2OmitsDefault;
     if (!k3 && omit && key in omit && JSON.stringify(omit[key]) === JSON.stringify(value)) continue;
     const since = spec?.k3since?.[key];
-    const ok = allowed.has(key) && (!k3 || since === undefined || ctx.target.version[1] >= since);
+    const k2since = spec?.keras2Since?.[key];
+    const ok = allowed.has(key) && (k3 ? since === undefined || ctx.target.version[1] >= since : k2since === undefined || supports(ctx.target, k2since));
     if (ok) {
       const kind = objectKind(key);
       config[key] = kind ? convertObject(value, kind, ctx.target) : (value as Json);

@@ -14,8 +14,8 @@ import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
 import { CODEC_BY_OP, type EmitContext as CodecContext } from '../layers/index.js';
 import type { WrittenCall } from '../layers/codec.js';
-import { isKeras3, type Target } from '../targets.js';
-import { emitInputLayer, emitLayer, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
+import { isKeras3, refuse, type Target } from '../targets.js';
+import { emitInputLayer, emitLayer, emitNested, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
 import { convertDtype, type Json, type JsonObject } from './objects.js';
 
 /** A value's shape as Keras configs record it (null dims unknown; null when the rank is unknown too). */
@@ -116,10 +116,12 @@ function layerNameOf(node: Node): string {
 export function emitModel(source: Graph, target: Target, style: WrapStyle): EmittedModel {
   // Keras re-derives masks from Embedding(mask_zero) / Masking: the Mask nodes are not layers
   checkMaskMerge(source, target);
-  const graph = withoutMasks(source);
   const warnings: string[] = [];
-  const ctx: EmitContext = { target, graph, warnings, style };
-  const shapes = inferDeclaredShapes(graph);
+  const graph = withoutMasks(source);
+  checkMaskOpNames(graph, source, target);
+  const ctx: EmitContext = { target, graph, warnings, style, nested: (written, src, name) => emitNested(ctx, written, src, name) };
+  // from the graph with its masks: the masked ops' shape rules take the mask as an input
+  const shapes = inferDeclaredShapes(source);
   const root = buildScopes(graph);
   const emitter = new Emitter(ctx, style, shapes, graph);
   const { wrapper, layer } = emitter.model(root, true);
@@ -216,7 +218,7 @@ class Emitter {
       }
       const codec = CODEC_BY_OP.get(first.op);
       const written = codec?.writeCalls ? (codec.writeCalls as (nodes: Node[], ctx: CodecContext) => WrittenCall[])(e.nodes, this.ctx) : undefined;
-      const calls = sequential ? null : written ? written.map((c) => this.writtenCall(c, s)) : e.nodes.map((n) => this.callArgs(n.inputs, s));
+      const calls = sequential ? null : written ? written.map((c) => this.writtenCall(c, s)) : e.nodes.map((n) => this.callArgs(n.inputs, s, n));
       layerDicts.push(this.wrapLayer(out, first, calls, sequential));
       children.push({ name: e.name, className: out.className, weights: layerWeights(first), isInput: false });
       if (written) written.forEach((c, callIndex) => c.outputs.forEach((v, i) => this.history.set(`${s.path.join('/')}|${v}`, [e.name, callIndex, i])));
@@ -255,12 +257,15 @@ class Emitter {
   }
 
   /** One call's inbound node in the target's dialect. */
-  private callArgs(values: string[], s: Scope): Json {
+  private callArgs(values: string[], s: Scope, node?: Node): Json {
     if (this.k3) {
       const args = values.map((v) => ({
         class_name: '__keras_tensor__',
         config: { shape: (this.shapes.get(v) ?? null) as Json, dtype: 'float32', keras_history: this.address(v, s) },
       }));
+      // A recurrent layer's initial states are the `initial_state` keyword of its call: Keras 3
+      // checks the positional inputs against the layer's one input (as Keras 3 itself writes it)
+      if (node?.op === 'Recurrent' && args.length > 1) return { args: [args[0]], kwargs: { initial_state: args.slice(1) } };
       return { args: args.length === 1 ? args : [args], kwargs: {} };
     }
     return values.map((v) => [...(this.address(v, s) as Json[]), {}]);
@@ -340,4 +345,22 @@ function withFirst(config: JsonObject, key: string, value: Json): JsonObject {
   out[key] = value;
   for (const [k, v] of Object.entries(config)) if (!(k in out)) out[k] = v;
   return out;
+}
+
+/**
+ * Keras 3 computes a masked Concatenate's output mask with ops it names itself when the file is
+ * loaded (the first `concatenate`, then `concatenate_1`...), and refuses a model in which two
+ * operations share a name. Keras 3.15's own files avoid it by recording those mask ops as layers
+ * and passing the masks as `mask` keywords; kconv writes no mask ops, so a masked Concatenate named
+ * like them cannot be written (renaming it would change the model). docs/writers.md.
+ */
+function checkMaskOpNames(graph: Graph, source: Graph, target: Target): void {
+  if (!isKeras3(target)) return;
+  for (const node of graph.nodes) {
+    const masked = node.op === 'Concatenate' && source.nodes.some((m) => m.op === 'Mask' && m.name.startsWith(`${node.name}#mask`));
+    const name = layerNameOf(node);
+    if (masked && /^concatenate(_\d+)?$/.test(name)) {
+      refuse({ name, op: node.op }, target, `masks into a Concatenate named like the ops Keras 3 makes for its mask when loading ('concatenate', 'concatenate_1'...; kconv writes no mask ops, so the names would clash: rename the layer)`, {});
+    }
+  }
 }

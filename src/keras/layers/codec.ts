@@ -53,6 +53,12 @@ export interface EmitContext {
   warnings: string[];
   /** How the model config is wrapped: legacy `.h5` / `to_json` ('legacy') or `.keras` ('saving_lib'). */
   style?: 'legacy' | 'saving_lib';
+  /**
+   * A layer inside a wrapper (Bidirectional's, TimeDistributed's), finished like a top-level one
+   * (name, dtype, nested objects, carried keys from its `source` config) and wrapped as the
+   * target's deserializer needs (Keras 3: `module` / `registered_name`).
+   */
+  nested(written: WrittenLayer, source: Record<string, unknown>, name: string): Json;
 }
 
 /**
@@ -77,6 +83,8 @@ export interface ExtraKeys {
   keras2: string[];
   keras3: string[];
   k3since?: Record<string, number>;
+  /** Keys of `keras2` that only some Keras 2 / tf.keras versions take: where each first appears. */
+  keras2Since?: Record<string, Feature['since']>;
   /** Keys Keras writes with their default value even when unset (Keras 3: [since minor, value]). */
   defaults?: { keras2?: Record<string, Json>; keras3?: Record<string, [number, Json]> };
   /** Keys Keras 2 writes only when they differ from this default (tf.keras `get_config`). */

@@ -9,11 +9,18 @@ import { dtypeName } from '../emit/objects.js';
 import { isKeras3 } from '../targets.js';
 import { codec, mapped, sourceConfig, type ExtraKeys } from './codec.js';
 
+/**
+ * GaussianNoise / GaussianDropout `seed`: unknown to standalone Keras 2.3.1 and to the tf.keras of
+ * TF 1.13 and 2.0, known to TF 2.12 (measured; docs/writers.md, "Keys older Kerases lack"). A null
+ * seed is then dropped silently, a set one with a warning (it does not change inference).
+ */
+const NOISE_SEED: ExtraKeys['keras2Since'] = { seed: { tfkeras: 12 } };
+
 const EXTRAS: Record<string, ExtraKeys> = {
   Dropout: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'noise_shape', 'seed'] },
   SpatialDropout1D: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'seed'], defaults: { keras2: { noise_shape: null, seed: null } } },
-  GaussianNoise: { keras2: ['stddev', 'seed'], keras3: ['stddev', 'seed'] },
-  GaussianDropout: { keras2: ['rate', 'seed'], keras3: ['rate', 'seed'] },
+  GaussianNoise: { keras2: ['stddev', 'seed'], keras3: ['stddev', 'seed'], keras2Since: NOISE_SEED },
+  GaussianDropout: { keras2: ['rate', 'seed'], keras3: ['rate', 'seed'], keras2Since: NOISE_SEED },
   AlphaDropout: { keras2: ['rate', 'noise_shape', 'seed'], keras3: ['rate', 'noise_shape', 'seed'] },
   ActivityRegularization: { keras2: ['l1', 'l2'], keras3: ['l1', 'l2'] },
 };

@@ -4,6 +4,7 @@
  * plain Keras layers: Keras re-derives its masks from Embedding(mask_zero) / Masking on load.
  */
 import { codec, mapped } from './codec.js';
+import { checkGlobalPoolKeepdims, globalPoolBody } from './pooling.js';
 
 export const maskingCodec = codec({
   classes: ['Masking'],
@@ -14,6 +15,9 @@ export const maskingCodec = codec({
   },
   write: {
     Masking: (node) => ({ className: 'Masking', body: { mask_value: node.attrs.maskValue } }),
-    MaskedGlobalAveragePooling1D: (node) => ({ className: 'GlobalAveragePooling1D', body: { data_format: 'channels_last', keepdims: node.attrs.keepDims } }),
+    MaskedGlobalAveragePooling1D: (node, ctx) => ({ className: 'GlobalAveragePooling1D', body: globalPoolBody('channels_last', node.attrs.keepDims, ctx.target) }),
+  },
+  check(node, target) {
+    if (node.op === 'MaskedGlobalAveragePooling1D') checkGlobalPoolKeepdims(node, node.attrs.keepDims, target);
   },
 });

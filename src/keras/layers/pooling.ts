@@ -2,16 +2,35 @@
  * Pooling: MaxPooling1D / AveragePooling1D (Keras 1 `pool_length`, `stride`, `border_mode`;
  * `strides` null means the pool size) and their global forms (`keepdims` from tf.keras 2.6).
  */
-import type { NodeOf } from '../../ir/graph.js';
-import { FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';
+import type { Node, NodeOf } from '../../ir/graph.js';
+import { FEATURES, need, refuse, supports, type Feature, type Target } from '../targets.js';
 import type { JsonObject } from '../emit/objects.js';
 import { codec, dataFormat, layoutOf, mapped, theanoSameName, type EmitContext, type LayerContext, type MappedLayer, type WeightList } from './codec.js';
 import type { ConfigReader } from '../config-values.js';
 import { samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
 
+/**
+ * `keepdims` of the global poolings: unknown to standalone Keras 2.2.4/2.3.1 and to the tf.keras of
+ * TF 1.13 and 2.0 ("Keyword argument not understood"), known to TF 2.12 on (measured); TF 2.6 by
+ * the facts in docs/writers.md ("Keys older Kerases lack").
+ */
 export const POOLING_FEATURES = {
   globalPoolKeepdims: { name: 'global pooling keepdims=True', since: { tfkeras: 6, keras3: 0 }, verified: false },
 } satisfies Record<string, Feature>;
+
+/**
+ * The global poolings' body: `keepdims` only for targets that know the key (false is what the
+ * older ones do without it; true is refused by `checkGlobalPoolKeepdims`).
+ */
+export function globalPoolBody(layout: string, keepDims: boolean, target: Target): JsonObject {
+  const body: JsonObject = { data_format: layout };
+  if (supports(target, POOLING_FEATURES.globalPoolKeepdims.since)) body.keepdims = keepDims;
+  return body;
+}
+
+export function checkGlobalPoolKeepdims(node: Node, keepDims: boolean, target: Target): void {
+  if (keepDims) need(node, target, POOLING_FEATURES.globalPoolKeepdims);
+}
 
 function readPool(op: 'MaxPooling1D' | 'AveragePooling1D') {
   return (_className: string, cfg: ConfigReader, w: WeightList, ctx: LayerContext) => {
@@ -49,9 +68,7 @@ function writePool(node: NodeOf<'MaxPooling1D' | 'AveragePooling1D'>) {
 }
 
 function writeGlobalPool(node: NodeOf<'GlobalMaxPooling1D' | 'GlobalAveragePooling1D'>, ctx: EmitContext) {
-  const body: JsonObject = { data_format: dataFormat(node.attrs.layout) };
-  if (isKeras3(ctx.target) || supports(ctx.target, POOLING_FEATURES.globalPoolKeepdims.since)) body.keepdims = node.attrs.keepDims;
-  return { className: node.op, body };
+  return { className: node.op, body: globalPoolBody(dataFormat(node.attrs.layout), node.attrs.keepDims, ctx.target) };
 }
 
 export const poolingCodec = codec({
@@ -66,7 +83,7 @@ export const poolingCodec = codec({
   },
   check(node, target) {
     if (node.op === 'GlobalMaxPooling1D' || node.op === 'GlobalAveragePooling1D') {
-      if (node.attrs.keepDims) need(node, target, POOLING_FEATURES.globalPoolKeepdims);
+      checkGlobalPoolKeepdims(node, node.attrs.keepDims, target);
       return;
     }
     const p = node.attrs.padding;

@@ -340,17 +340,17 @@ export const recurrentCodec = codec({
   },
   write: {
     Recurrent: (node) => writeCell(node, sourceConfig(node)),
-    Bidirectional(node: NodeOf<'Bidirectional'>) {
+    Bidirectional(node: NodeOf<'Bidirectional'>, ctx) {
       const src = sourceConfig(node);
       const inner = (src.layer ?? {}) as { config?: Record<string, unknown> };
       const { forward, backward } = node.attrs;
-      const fw = writeCell({ attrs: forward }, inner.config ?? {});
-      const layer: Json = { class_name: fw.className, config: { name: `${String(inner.config?.name ?? 'rnn')}`, ...fw.body } };
+      const fwSource = inner.config ?? {};
+      const layer: Json = ctx.nested(writeCell({ attrs: forward }, fwSource), fwSource, String(fwSource.name ?? 'rnn'));
       const body: JsonObject = { layer, merge_mode: node.attrs.mergeMode };
       if (!mirrors(forward, backward)) {
         const back = (src.backward_layer ?? {}) as { config?: Record<string, unknown> };
-        const bw = writeCell({ attrs: backward }, back.config ?? {});
-        body.backward_layer = { class_name: bw.className, config: { name: `${String(back.config?.name ?? 'backward_rnn')}`, ...bw.body } };
+        const bwSource = back.config ?? {};
+        body.backward_layer = ctx.nested(writeCell({ attrs: backward }, bwSource), bwSource, String(bwSource.name ?? 'backward_rnn'));
       }
       return { className: 'Bidirectional', body };
     },

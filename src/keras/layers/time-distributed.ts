@@ -9,7 +9,7 @@ import { innerNode } from '../../ir/ops/time-distributed.js';
 import type { OpType } from '../../ir/ops/index.js';
 import { isObject } from '../config-values.js';
 import type { Json, JsonObject } from '../emit/objects.js';
-import { codec, mapped, type EmitContext, type LayerCodec } from './codec.js';
+import { codec, mapped, type EmitContext, type LayerCodec, type WrittenLayer } from './codec.js';
 import { CODEC_BY_OP, mapLayer } from './index.js';
 
 function inner(node: NodeOf<'TimeDistributed'>): Node {
@@ -33,9 +33,9 @@ export const timeDistributedCodec = codec({
       const n = inner(node);
       const c = CODEC_BY_OP.get(n.op as OpType) as LayerCodec | undefined;
       if (!c) throw new KconvError('NOT_REPRESENTABLE', `TimeDistributed '${node.name}': no Keras layer writes ${n.op}`, { where: `nodes/${node.name}` });
-      const written = (c.write as Record<string, (n: Node, ctx: EmitContext) => { className: string; body: JsonObject }>)[n.op](n, ctx);
+      const written = (c.write as Record<string, (n: Node, ctx: EmitContext) => WrittenLayer>)[n.op](n, ctx);
       const src = (node.keras?.config?.layer ?? {}) as { config?: Record<string, unknown> };
-      const layer: Json = { class_name: written.className, config: { name: String(src.config?.name ?? n.op.toLowerCase()), ...written.body } };
+      const layer: Json = ctx.nested(written, src.config ?? {}, String(src.config?.name ?? n.op.toLowerCase()));
       return { className: 'TimeDistributed', body: { layer } };
     },
   },
