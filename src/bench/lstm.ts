@@ -19,6 +19,7 @@ import type { RecurrentAttrs } from '../ir/ops/recurrent.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';
 import { matmulFromConv1d, prepareRecurrent, recurrentReference, type MatmulFactory, type RecurrentWeights } from '../runtime/kernels/recurrent.js';
 import { defaultConv1d } from '../runtime/select-conv1d.js';
+import { sharedPlainArena, wasmSimdSupported, type WasmArena } from '../runtime/wasm/engine.js';
 import { checkAndTime, type BenchResult, type Contender } from './conv.js';
 import { Pb, tensorProto, valueInfo } from './onnx-conv.js';
 import { loadTf, peerUnavailable } from './peers.js';
@@ -64,10 +65,10 @@ export function lstmFlops(p: LstmProblem): number {
   return 2 * p.batch * p.steps * (inFeatures + units) * 4 * units;
 }
 
-function kconvRunner(p: LstmProblem, runtime: string, matmul: MatmulFactory): Contender {
+function kconvRunner(p: LstmProblem, runtime: string, matmul: MatmulFactory, arena: WasmArena | null = null): Contender {
   const out = new Float32Array(p.batch * p.steps * p.attrs.units);
   const states = [new Float32Array(p.batch * p.attrs.units), new Float32Array(p.batch * p.attrs.units)];
-  const run = prepareRecurrent(p.attrs, p.weights, p.batch, p.steps, matmul);
+  const run = prepareRecurrent(p.attrs, p.weights, p.batch, p.steps, matmul, arena);
   return { runtime, run: () => (run({ x: p.x, mask: null, initial: null }, out, states), out) };
 }
 
@@ -160,7 +161,8 @@ export async function benchLstm(opts: { budgetSeconds?: number; log?: (line: str
   const p = lstmProblem();
   const expected = recurrentReference(p.attrs, p.weights, p.batch, p.steps, { x: p.x, mask: null, initial: null }).output;
   // kconv: its products through the default Conv1D kernel (what a plan uses), and the JS one
-  const all: Contender[] = [kconvRunner(p, 'kconv', matmulFromConv1d(defaultConv1d())), kconvRunner(p, 'kconv-typed', matmulFromConv1d(conv1dBlocked as never))];
+  // (the default one also with the WASM recurrence a plan on the WASM kernel gets)
+  const all: Contender[] = [kconvRunner(p, 'kconv', matmulFromConv1d(defaultConv1d()), wasmSimdSupported() ? sharedPlainArena() : null), kconvRunner(p, 'kconv-typed', matmulFromConv1d(conv1dBlocked as never))];
   // tfjs-cpu takes ~10 s a call here: only the WASM backend, the peer a JS user would pick
   for (const backend of ['wasm'] as const) {
     try {
