@@ -71,7 +71,8 @@ function kconvRunner(p: LstmProblem, runtime: string, matmul: MatmulFactory, are
   const out = new Float32Array(p.batch * p.steps * p.attrs.units);
   const states = [new Float32Array(p.batch * p.attrs.units), new Float32Array(p.batch * p.attrs.units)];
   const run = prepareRecurrent(p.attrs, p.weights, p.batch, p.steps, matmul, arena);
-  return { runtime, run: () => (run({ x: p.x, mask: null, initial: null }, out, states), out) };
+  // the WASM recurrence holds regions of the process-wide arena: give them back after the row
+  return { runtime, run: () => (run({ x: p.x, mask: null, initial: null }, out, states), out), dispose: () => (run as { dispose?: () => void }).dispose?.() };
 }
 
 async function tfjsRunner(backend: 'cpu' | 'wasm', p: LstmProblem): Promise<Contender> {

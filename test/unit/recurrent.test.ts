@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { GATES, stateCount, type RecurrentAttrs, type RecurrentCell } from '../../src/ir/ops/recurrent.js';
 import { prepareRecurrent, recurrentReference, type RecurrentWeights } from '../../src/runtime/kernels/recurrent.js';
-import { sharedPlainArena, wasmFmaSupported, wasmSimdSupported, type KernelFlavor } from '../../src/runtime/wasm/engine.js';
+import { plainModule, sharedPlainArena, WasmArena, wasmFmaSupported, wasmSimdSupported, type KernelFlavor } from '../../src/runtime/wasm/engine.js';
 import { readKerasH5 } from '../../src/keras/read/h5.js';
 import { goldenCases } from '../helpers/cases.js';
 import { Rng } from '../helpers/random.js';
@@ -124,6 +124,19 @@ describe('WASM LSTM recurrence vs plain reference', () => {
       }
     });
   }
+});
+
+describe('WASM LSTM recurrence regions', () => {
+  it.runIf(wasmSimdSupported())('dispose() gives every region back to the arena', () => {
+    const arena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), plainModule('simd')!);
+    const before = arena.bytesInUse();
+    const attrs: RecurrentAttrs = { cell: 'lstm', units: 8, inFeatures: 3, activation: { fn: 'tanh' }, recurrentActivation: { fn: 'sigmoid' }, useBias: true, resetAfter: false, goBackwards: false, returnSequences: true, returnState: false, stateful: false, zeroOutputForMask: false, hasMask: false, initialStates: false };
+    const rng = new Rng(7);
+    const run = prepareRecurrent(attrs, { kernel: randomArray(rng, 3 * 32), recurrentKernel: randomArray(rng, 8 * 32), bias: randomArray(rng, 32) }, 2, 5, undefined, arena) as { dispose?: () => void };
+    expect(arena.bytesInUse()).toBeGreaterThan(before);
+    run.dispose!();
+    expect(arena.bytesInUse()).toBe(before);
+  });
 });
 
 describe('stateful recurrent layers', () => {

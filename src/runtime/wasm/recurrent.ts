@@ -38,7 +38,7 @@ export function prepareLstmWasm(
   batch: number,
   steps: number,
   arena: WasmArena,
-): ((run: RecurrentRun, output: Float32Array, states: Float32Array[]) => void) | null {
+): (((run: RecurrentRun, output: Float32Array, states: Float32Array[]) => void) & { dispose(): void }) | null {
   const act = code(a.activation);
   const rec = code(a.recurrentActivation);
   const kernel = arena.exports.lstmSequence as LstmSequence | undefined;
@@ -87,9 +87,14 @@ export function prepareLstmWasm(
   // The projection packs its weights and takes its input region on its first run: run it now, on
   // zeros, so no run of a plan grows the memory (as matmulFromConv1d does).
   project.run(new Float32Array(rows * n), arena.f32(projAt, rows * gu));
-  own({ dispose: () => regions.splice(0).forEach((r) => arena.release(r.at, r.bytes)) });
+  // Inside a plan, plan.dispose() frees all of it; a direct caller (the bench) calls dispose().
+  const dispose = () => {
+    project.dispose();
+    regions.splice(0).forEach((r) => arena.release(r.at, r.bytes));
+  };
+  own({ dispose });
 
-  return (run, output, states) => {
+  const sequence = (run: RecurrentRun, output: Float32Array, states: Float32Array[]) => {
     const f32 = (at: number, len: number) => new Float32Array(arena.memory.buffer, at, len);
     project.run(run.x, f32(projAt, rows * gu));
     const h = f32(hAt, batch * u);
@@ -115,4 +120,5 @@ export function prepareLstmWasm(
     states[0].set(f32(hAt, batch * u));
     states[1].set(f32(cAt, batch * u));
   };
+  return Object.assign(sequence, { dispose });
 }
