@@ -2,9 +2,11 @@
  * The LSTM row of `kconv bench` (issue 14): B8, L512, 64 → 128 units, return_sequences, tanh /
  * sigmoid, on the same seeded weights and inputs for every runtime:
  *
- * - kconv:     the recurrent kernel that runs (input projections of all steps as one matmul, then
- *              the recurrence), its products through the default Conv1D kernel; kconv-typed with
- *              the JS blocked kernel;
+ * - kconv:     the recurrent kernel a plan on the WASM kernel runs: the input projections of all
+ *              steps as one WASM Conv1D product, then every step (h·U and the gates) in one WASM
+ *              call (src/runtime/wasm/recurrent.ts); kconv-js the JS loop over the same WASM
+ *              products (the default before that kernel); kconv-typed the JS loop over the JS
+ *              blocked kernel;
  * - tfjs-wasm: an LSTM built from tfjs-core ops the way tfjs-layers' LSTMCell computes
  *              it (per step x·W + h·U + b, split into gates). tfjs-layers itself is not a
  *              dependency: it would add a package only to be measured, and its LSTM is these
@@ -19,6 +21,7 @@ import type { RecurrentAttrs } from '../ir/ops/recurrent.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';
 import { matmulFromConv1d, prepareRecurrent, recurrentReference, type MatmulFactory, type RecurrentWeights } from '../runtime/kernels/recurrent.js';
 import { defaultConv1d } from '../runtime/select-conv1d.js';
+import { sharedPlainArena, wasmSimdSupported, type WasmArena } from '../runtime/wasm/engine.js';
 import { checkAndTime, type BenchResult, type Contender } from './conv.js';
 import { Pb, tensorProto, valueInfo } from './onnx-conv.js';
 import { loadTf, peerUnavailable } from './peers.js';
@@ -64,11 +67,12 @@ export function lstmFlops(p: LstmProblem): number {
   return 2 * p.batch * p.steps * (inFeatures + units) * 4 * units;
 }
 
-function kconvRunner(p: LstmProblem, runtime: string, matmul: MatmulFactory): Contender {
+function kconvRunner(p: LstmProblem, runtime: string, matmul: MatmulFactory, arena: WasmArena | null = null): Contender {
   const out = new Float32Array(p.batch * p.steps * p.attrs.units);
   const states = [new Float32Array(p.batch * p.attrs.units), new Float32Array(p.batch * p.attrs.units)];
-  const run = prepareRecurrent(p.attrs, p.weights, p.batch, p.steps, matmul);
-  return { runtime, run: () => (run({ x: p.x, mask: null, initial: null }, out, states), out) };
+  const run = prepareRecurrent(p.attrs, p.weights, p.batch, p.steps, matmul, arena);
+  // the WASM recurrence holds regions of the process-wide arena: give them back after the row
+  return { runtime, run: () => (run({ x: p.x, mask: null, initial: null }, out, states), out), dispose: () => (run as { dispose?: () => void }).dispose?.() };
 }
 
 async function tfjsRunner(backend: 'cpu' | 'wasm', p: LstmProblem): Promise<Contender> {
@@ -138,7 +142,16 @@ async function ortRunner(p: LstmProblem, threads = 2): Promise<Contender> {
   const ort = await import('onnxruntime-node');
   const { batch: B, steps: T } = p;
   const { inFeatures: I, units: H } = p.attrs;
-  const session = await ort.InferenceSession.create(onnxLstmModel(p), { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  // No spinning: onnxruntime's pool threads otherwise busy-wait after each run, and on 2 cores
+  // that took a core from whichever contender the interleaved rounds time next (kconv: 58–80 ms
+  // right after ort, 30 ms with spinning off, on the same load); ort's own time did not get worse.
+  const session = await ort.InferenceSession.create(onnxLstmModel(p), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
   const tbi = new Float32Array(p.x.length);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) tbi.set(p.x.subarray((b * T + t) * I, (b * T + t + 1) * I), (t * B + b) * I);
   const input = new ort.Tensor('float32', tbi, [T, B, I]);
@@ -160,7 +173,13 @@ export async function benchLstm(opts: { budgetSeconds?: number; log?: (line: str
   const p = lstmProblem();
   const expected = recurrentReference(p.attrs, p.weights, p.batch, p.steps, { x: p.x, mask: null, initial: null }).output;
   // kconv: its products through the default Conv1D kernel (what a plan uses), and the JS one
-  const all: Contender[] = [kconvRunner(p, 'kconv', matmulFromConv1d(defaultConv1d())), kconvRunner(p, 'kconv-typed', matmulFromConv1d(conv1dBlocked as never))];
+  // (the default one also with the WASM recurrence a plan on the WASM kernel gets)
+  // kconv-js is the JS loop over the same WASM products (the default before the WASM recurrence)
+  const all: Contender[] = [
+    kconvRunner(p, 'kconv', matmulFromConv1d(defaultConv1d()), wasmSimdSupported() ? sharedPlainArena() : null),
+    kconvRunner(p, 'kconv-js', matmulFromConv1d(defaultConv1d())),
+    kconvRunner(p, 'kconv-typed', matmulFromConv1d(conv1dBlocked as never)),
+  ];
   // tfjs-cpu takes ~10 s a call here: only the WASM backend, the peer a JS user would pick
   for (const backend of ['wasm'] as const) {
     try {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { GATES, stateCount, type RecurrentAttrs, type RecurrentCell } from '../../src/ir/ops/recurrent.js';
 import { prepareRecurrent, recurrentReference, type RecurrentWeights } from '../../src/runtime/kernels/recurrent.js';
+import { plainModule, sharedPlainArena, WasmArena, wasmFmaSupported, wasmSimdSupported, type KernelFlavor } from '../../src/runtime/wasm/engine.js';
 import { readKerasH5 } from '../../src/keras/read/h5.js';
 import { goldenCases } from '../helpers/cases.js';
 import { Rng } from '../helpers/random.js';
@@ -20,9 +21,11 @@ describe('recurrent kernel: fast path vs plain reference', () => {
   for (let seed = 1; seed <= 60; seed++) {
     const rng = new Rng(seed);
     const cell = rng.pick<RecurrentCell>(['lstm', 'gru', 'simple']);
-    const units = rng.int(1, 6);
+    // every fourth seed large enough for the WASM kernel's vector body and 4-row tiles
+    const big = seed % 4 === 0;
+    const units = big ? rng.int(4, 21) : rng.int(1, 6);
     const inFeatures = rng.int(1, 5);
-    const batch = rng.int(1, 3);
+    const batch = big ? rng.int(4, 9) : rng.int(1, 3);
     const steps = rng.int(1, 7);
     const resetAfter = cell === 'gru' && rng.bool();
     const attrs: RecurrentAttrs = {
@@ -58,8 +61,82 @@ describe('recurrent kernel: fast path vs plain reference', () => {
       for (const [a, b] of [[output, ref.output], ...states.map((s, i) => [s, ref.states[i]])]) {
         for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-6);
       }
+      // the WASM recurrence (LSTM with the activations it has; the rest falls back to the loop
+      // above), both builds, at the same tolerance
+      const flavors: KernelFlavor[] = wasmSimdSupported() ? ['simd', 'fma'] : [];
+      for (const flavor of flavors) {
+        if (flavor === 'fma' && !wasmFmaSupported()) continue;
+        const out2 = new Float32Array(ref.output.length);
+        const states2 = ref.states.map((s) => new Float32Array(s.length));
+        prepareRecurrent(attrs, w, batch, steps, undefined, sharedPlainArena(flavor))(run, out2, states2);
+        for (const [a, b] of [[out2, ref.output], ...states2.map((s, i) => [s, ref.states[i]])]) {
+          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), flavor).toBeLessThanOrEqual(1e-6);
+        }
+      }
     });
   }
+});
+
+describe('WASM LSTM recurrence vs plain reference', () => {
+  // LSTM only, with the activations the WASM kernel has, so every case runs it (the seeds above
+  // pick cells and activations at random); sizes cover the 4-row tiles, single rows, the vector
+  // body and the units % 4 tail
+  for (let seed = 101; seed <= 124; seed++) {
+    const rng = new Rng(seed);
+    const units = rng.int(1, 21);
+    const inFeatures = rng.int(1, 9);
+    const batch = rng.int(1, 9);
+    const steps = rng.int(1, 12);
+    const attrs: RecurrentAttrs = {
+      cell: 'lstm',
+      units,
+      inFeatures,
+      // not linear: with it h and c grow without bound (to ~1e3 here), where an absolute 1e-6 is
+      // below float32's resolution for every float32 kernel (the JS fast path is off by 0.4 there)
+      activation: rng.pick([{ fn: 'tanh' }, { fn: 'sigmoid' }] as const),
+      recurrentActivation: rng.pick([{ fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }, { fn: 'hard_sigmoid', alpha: 1 / 6 }] as const),
+      useBias: rng.bool(0.7),
+      resetAfter: false,
+      goBackwards: rng.bool(),
+      returnSequences: rng.bool(),
+      returnState: true,
+      stateful: false,
+      zeroOutputForMask: rng.bool(0.3),
+      hasMask: rng.bool(),
+      initialStates: rng.bool(0.3),
+    };
+    const flavors: KernelFlavor[] = !wasmSimdSupported() ? [] : wasmFmaSupported() ? ['simd', 'fma'] : ['simd'];
+    it.runIf(flavors.length > 0)(`seed ${seed}: u${units} in${inFeatures} b${batch} t${steps} ${attrs.activation.fn}/${attrs.recurrentActivation.fn}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}`, () => {
+      const gu = 4 * units;
+      const w: RecurrentWeights = { kernel: randomArray(rng, inFeatures * gu), recurrentKernel: randomArray(rng, units * gu), bias: attrs.useBias ? randomArray(rng, gu) : null };
+      const mask = attrs.hasMask ? Uint8Array.from({ length: batch * steps }, () => (rng.bool(0.7) ? 1 : 0)) : null;
+      const initial = attrs.initialStates ? [randomArray(rng, batch * units), randomArray(rng, batch * units)] : null;
+      // inputs up to ±4: the gates see large arguments too (the exp clamp, tanh's two branches)
+      const run = { x: randomArray(rng, batch * steps * inFeatures, 4), mask, initial };
+      const ref = recurrentReference(attrs, w, batch, steps, run);
+      for (const flavor of flavors) {
+        const output = new Float32Array(ref.output.length);
+        const states = ref.states.map((s) => new Float32Array(s.length));
+        prepareRecurrent(attrs, w, batch, steps, undefined, sharedPlainArena(flavor))(run, output, states);
+        for (const [a, b] of [[output, ref.output], ...states.map((s, i) => [s, ref.states[i]])]) {
+          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), flavor).toBeLessThanOrEqual(1e-6);
+        }
+      }
+    });
+  }
+});
+
+describe('WASM LSTM recurrence regions', () => {
+  it.runIf(wasmSimdSupported())('dispose() gives every region back to the arena', () => {
+    const arena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), plainModule('simd')!);
+    const before = arena.bytesInUse();
+    const attrs: RecurrentAttrs = { cell: 'lstm', units: 8, inFeatures: 3, activation: { fn: 'tanh' }, recurrentActivation: { fn: 'sigmoid' }, useBias: true, resetAfter: false, goBackwards: false, returnSequences: true, returnState: false, stateful: false, zeroOutputForMask: false, hasMask: false, initialStates: false };
+    const rng = new Rng(7);
+    const run = prepareRecurrent(attrs, { kernel: randomArray(rng, 3 * 32), recurrentKernel: randomArray(rng, 8 * 32), bias: randomArray(rng, 32) }, 2, 5, undefined, arena) as { dispose?: () => void };
+    expect(arena.bytesInUse()).toBeGreaterThan(before);
+    run.dispose!();
+    expect(arena.bytesInUse()).toBe(before);
+  });
 });
 
 describe('stateful recurrent layers', () => {

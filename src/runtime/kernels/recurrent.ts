@@ -24,6 +24,9 @@ import { LINEAR, type Activation } from '../../ir/ops/index.js';
 import type { NodeOf } from '../../ir/graph.js';
 import { optionalWeight, weightF32, type CompileContext, type NodeCompiler } from '../step.js';
 import type { Conv1DImpl } from './conv1d-types.js';
+import { WasmArena } from '../wasm/engine.js';
+import { prepareLstmWasm } from '../wasm/recurrent.js';
+import { planWorkspace } from '../workspace.js';
 
 export interface RecurrentWeights {
   kernel: Float32Array;
@@ -195,8 +198,14 @@ function columns(m: Float32Array, rows: number, cols: number, from: number, to: 
  * and `states` (caller-owned, sized as in RecurrentResult). Each step is one product over all
  * batch rows (h·U), after one product for the input projections of every step; `matmul` makes
  * those products (the plan passes its fastest Conv1D as a k=1 product). Buffers are allocated once.
+ *
+ * Given a WASM kernel arena, an LSTM with the activations the WASM kernel has runs there instead
+ * (../wasm/recurrent.ts): the JS gate math was most of the layer's time. Everything else, and
+ * every call without an arena, runs the loop below.
  */
-export function prepareRecurrent(a: RecurrentAttrs, w: RecurrentWeights, batch: number, steps: number, matmul: MatmulFactory = plainMatmul) {
+export function prepareRecurrent(a: RecurrentAttrs, w: RecurrentWeights, batch: number, steps: number, matmul: MatmulFactory = plainMatmul, arena: WasmArena | null = null) {
+  const wasm = arena ? prepareLstmWasm(a, w, batch, steps, arena) : null;
+  if (wasm) return wasm;
   const u = a.units;
   const n = a.inFeatures;
   const gu = GATES[a.cell] * u;
@@ -328,11 +337,17 @@ function directionWeights(ctx: CompileContext, node: NodeOf<'Recurrent'> | NodeO
   };
 }
 
+/** The plan's kernel arena when its values live in one (a WASM Conv1D plan), else null. */
+function planArena(): WasmArena | null {
+  const ws = planWorkspace();
+  return ws instanceof WasmArena ? ws : null;
+}
+
 /** Recurrent: inputs sequence [, mask] [, initial states]; outputs the output [, final states]. */
 export const compileRecurrent: NodeCompiler<'Recurrent'> = (ctx, node, inShapes) => {
   const a = node.attrs;
   const [batch, steps] = inShapes[0];
-  const run = prepareRecurrent(a, directionWeights(ctx, node, a, ''), batch, steps, matmulFromConv1d(ctx.conv1d));
+  const run = prepareRecurrent(a, directionWeights(ctx, node, a, ''), batch, steps, matmulFromConv1d(ctx.conv1d), planArena());
   const nStates = stateCount(a.cell);
   const scratch = Array.from({ length: nStates }, () => new Float32Array(batch * a.units));
   const first = a.hasMask ? 2 : 1;
@@ -350,8 +365,8 @@ export const compileBidirectional: NodeCompiler<'Bidirectional'> = (ctx, node, i
   const { forward: f, backward: bw, mergeMode } = node.attrs;
   const [batch, steps] = inShapes[0];
   const matmul = matmulFromConv1d(ctx.conv1d);
-  const runF = prepareRecurrent(f, directionWeights(ctx, node, f, 'forward/'), batch, steps, matmul);
-  const runB = prepareRecurrent(bw, directionWeights(ctx, node, bw, 'backward/'), batch, steps, matmul);
+  const runF = prepareRecurrent(f, directionWeights(ctx, node, f, 'forward/'), batch, steps, matmul, planArena());
+  const runB = prepareRecurrent(bw, directionWeights(ctx, node, bw, 'backward/'), batch, steps, matmul, planArena());
   const seq = f.returnSequences;
   const rows = seq ? batch * steps : batch;
   const outF = new Float32Array(rows * f.units);
