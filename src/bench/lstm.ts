@@ -24,7 +24,7 @@ import { defaultConv1d } from '../runtime/select-conv1d.js';
 import { sharedPlainArena, wasmSimdSupported, type WasmArena } from '../runtime/wasm/engine.js';
 import { checkAndTime, type BenchResult, type Contender } from './conv.js';
 import { Pb, tensorProto, valueInfo } from './onnx-conv.js';
-import { loadTf, peerUnavailable } from './peers.js';
+import { loadTf, ortSessionOptions, peerUnavailable } from './peers.js';
 import { seededRandom } from './shapes.js';
 
 export const LSTM_SHAPE = { id: 'lstm', note: 'LSTM B8 L512 64→128 return_sequences', batch: 8, steps: 512, inFeatures: 64, units: 128 };
@@ -142,16 +142,7 @@ async function ortRunner(p: LstmProblem, threads = 2): Promise<Contender> {
   const ort = await import('onnxruntime-node');
   const { batch: B, steps: T } = p;
   const { inFeatures: I, units: H } = p.attrs;
-  // No spinning: onnxruntime's pool threads otherwise busy-wait after each run, and on 2 cores
-  // that took a core from whichever contender the interleaved rounds time next (kconv: 58–80 ms
-  // right after ort, 30 ms with spinning off, on the same load); ort's own time did not get worse.
-  const session = await ort.InferenceSession.create(onnxLstmModel(p), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  const session = await ort.InferenceSession.create(onnxLstmModel(p), ortSessionOptions(threads));
   const tbi = new Float32Array(p.x.length);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) tbi.set(p.x.subarray((b * T + t) * I, (b * T + t + 1) * I), (t * B + b) * I);
   const input = new ort.Tensor('float32', tbi, [T, B, I]);

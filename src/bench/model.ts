@@ -28,7 +28,7 @@ import { conv1dThreads, defaultThreadPool } from '../runtime/threads/index.js';
 import { compareArrays, TOLERANCES } from '../verify/tolerance.js';
 import { checkAndTime, type Contender } from './conv.js';
 import { writeOnnx } from '../onnx/write.js';
-import { loadTf, peerUnavailable } from './peers.js';
+import { loadTf, ortSessionOptions, peerUnavailable } from './peers.js';
 import { tfjsModel } from './tfjs-model.js';
 import { seededRandom } from './shapes.js';
 
@@ -149,7 +149,7 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRes
 /** kconv's ONNX export of the graph in onnxruntime-node, two threads (as the per-shape ort-2t rows). */
 async function ortExport(graph: Graph): Promise<(x: Tensor) => Promise<Float32Array>> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(writeOnnx(graph).bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(writeOnnx(graph).bytes, ortSessionOptions(2));
   return async (x) => {
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.data as Float32Array, x.shape) });
     return out[session.outputNames[0]].data as Float32Array;

@@ -68,17 +68,29 @@ export async function tfjsRunner(backend: 'cpu' | 'wasm', p: BenchProblem): Prom
   return tfjsConvRunner(await loadTf(), backend, p);
 }
 
+/**
+ * How every benchmark row creates its onnxruntime-node session: `threads` intra-op threads, one
+ * inter-op, full graph optimization, and no spinning. onnxruntime's pool threads otherwise
+ * busy-wait after each run, and on 2 cores that took a core from whichever contender the
+ * interleaved rounds timed next (kconv's LSTM: 58–80 ms right after ort, 30 ms with spinning
+ * off, on the same load); ort's own time did not get worse.
+ */
+export function ortSessionOptions(threads: number) {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential' as const,
+    graphOptimizationLevel: 'all' as const,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
 /** A runner for onnxruntime-node on the equivalent ONNX Conv (input pre-transposed to NCW). */
 export async function ortRunner(p: BenchProblem, threads = 2): Promise<{ run: Runner; dispose(): Promise<void> }> {
   const ort = await import('onnxruntime-node');
   const s = p.spec;
   const model = onnxConvModel({ ...s, padAfter: p.padAfter }, p.kernel, p.bias);
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  const session = await ort.InferenceSession.create(model, ortSessionOptions(threads));
   const ncw = new Float32Array(p.x.length);
   for (let b = 0; b < s.batch; b++)
     for (let t = 0; t < s.inLength; t++)
