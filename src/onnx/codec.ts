@@ -9,6 +9,11 @@ import type { OnnxEmitter } from './emitter.js';
 export interface OnnxCodec<K extends OpType> {
   /** Emits the node's ONNX nodes and defines its output values in the emitter. */
   emit(node: NodeOf<K>, e: OnnxEmitter): void;
+  /**
+   * Weights of the op that inference never reads, by role, with the reason: the writer leaves
+   * them out of the file instead of refusing (every other weight must be written).
+   */
+  unusedWeights?: Record<string, string>;
 }
 
 /** An op ONNX export refuses as a whole, with the reason. */

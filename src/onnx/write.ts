@@ -65,7 +65,9 @@ export function writeOnnx(graph: Graph): OnnxWriteResult {
   }
   const placed = new Set(e.placements.map((p) => p.weightKey));
   for (const node of nodes) {
+    const unused = (ONNX_CODECS[node.op] as OnnxCodec<typeof node.op>).unusedWeights ?? {};
     for (const [role, key] of Object.entries(node.weights)) {
+      if (role in unused) continue;
       if (graph.weights.has(key) && !placed.has(key)) throw notRepresentable(node, `weight '${role}'`, 'the ONNX codec did not write it (nothing may be dropped silently)');
     }
   }

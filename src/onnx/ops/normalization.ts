@@ -86,6 +86,9 @@ export const layerNormalization: OnnxCodec<'LayerNormalization'> = {
  * broadcast against the input (their row-major order over the kept axes is unchanged).
  */
 export const normalization: OnnxCodec<'Normalization'> = {
+  // Keras's adapt() bookkeeping (how many samples the statistics came from), kept in the IR only
+  // so that Keras files written back hold every variable Keras has
+  unusedWeights: { count: 'the number of samples adapt() saw; inference reads only mean and variance' },
   emit(node, e) {
     const shape = e.shape(node.inputs[0]);
     const meanShape = e.graph.weights.get(node.weights.mean)?.shape;
