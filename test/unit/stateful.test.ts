@@ -139,3 +139,51 @@ describe.each(cases.map((c) => [`${c.json.env}/${c.json.id}`, c] as const))('sta
 it('the stateful golden cases are there', () => {
   expect(cases.length).toBeGreaterThanOrEqual(5);
 });
+
+/**
+ * Bidirectional: each direction carries its own states, as Keras's two wrapped layers do. No
+ * fixture holds a stateful Bidirectional, so this one is the golden Bidirectional model's first
+ * layer (its LSTM weights from the file) with stateful switched on and merge_mode None, which
+ * keeps the directions apart. What it is held to is the zero-state run over the whole sequence,
+ * which the golden tier checks against Keras through the whole model: the forward direction fed the pieces in order ends
+ * the whole sequence's forward outputs; the backward one, processing each piece from its end, fed
+ * the second half first, then the first half, gives the whole sequence's backward outputs there.
+ */
+describe('stateful Bidirectional', () => {
+  const bi = goldenCases().find((c) => c.json.baseId === 'model-rnn-bidirectional' && c.json.format === 'h5' && c.json.files.model);
+  it.runIf(bi !== undefined)('carries each direction\'s states', async () => {
+    const loaded = await load(bi!.bytes(bi!.json.files.model!), { filename: bi!.json.files.model });
+    const input = loaded.graph.nodes.find((n) => n.op === 'Input')!;
+    const first = loaded.graph.nodes.find((n) => n.op === 'Bidirectional' && n.inputs[0] === input.outputs[0])!;
+    if (first.op !== 'Bidirectional') throw new Error('no Bidirectional on the input');
+    expect(first.attrs.forward.returnSequences).toBe(true);
+    const layer = (stateful: boolean): Model => {
+      const node = {
+        ...first,
+        outputs: [first.name, `${first.name}:1`],
+        attrs: { ...first.attrs, mergeMode: null, forward: { ...first.attrs.forward, stateful }, backward: { ...first.attrs.backward, stateful } },
+      } as Node;
+      const inputNode = { ...input, attrs: { ...input.attrs, batchSize: null, shape: [null, ...(input.op === 'Input' ? input.attrs.shape.slice(1) : [])] } } as Node;
+      return new Model({ ...loaded.graph, nodes: [inputNode, node], outputs: node.outputs }, null, loaded.limits);
+    };
+    const x = bi!.inputs()[0];
+    const [fwAll, bwAll] = await layer(false).predict(x);
+    const stepsOf = (t: Float32Tensor, from: number, to: number) => piece(t, from, to);
+    const tol = tolerance('close');
+    const same = (a: Tensor, b: Tensor) => compareArrays(a.data as Float32Array, b.data as Float32Array, tol, b.shape).pass;
+
+    const model = layer(true);
+    const [fw1] = await model.predict(piece(x, 0, 3), { carryState: true });
+    const [fw2] = await model.predict(piece(x, 3, 6), { carryState: true });
+    expect(same(fw1, stepsOf(fwAll, 0, 3))).toBe(true);
+    expect(same(fw2, stepsOf(fwAll, 3, 6))).toBe(true);
+
+    model.resetStates();
+    await model.predict(piece(x, 3, 6), { carryState: true });
+    const [, bw2] = await model.predict(piece(x, 0, 3), { carryState: true });
+    expect(same(bw2, stepsOf(bwAll, 0, 3))).toBe(true);
+    // and not what the first half alone gives from the zero state
+    const [, bwAlone] = await layer(true).predict(piece(x, 0, 3));
+    expect(same(bwAlone, stepsOf(bwAll, 0, 3))).toBe(false);
+  });
+});
