@@ -355,8 +355,9 @@ export const compileRecurrent: NodeCompiler<'Recurrent'> = (ctx, node, inShapes)
     outputs: 1 + (a.returnState ? nStates : 0),
     stateful: a.stateful,
     run(inputs, outputs, carry) {
-      // Initial states given as inputs win over carried ones, as in Keras: an explicit
-      // initial_state replaces a stateful layer's stored states for that call.
+      // Initial states given as inputs win over carried ones, as in Keras 3 (an explicit
+      // initial_state replaces a stateful layer's stored states for that call). tf.keras 2.x
+      // instead keeps its stored states unless they are all zero: not followed (docs/recurrent.md).
       const initial = a.initialStates ? inputs.slice(first, first + nStates) : carry?.initial ?? null;
       const states = a.returnState ? outputs.slice(1) : scratch;
       run({ x: inputs[0], mask: a.hasMask ? inputs[1] : null, initial }, outputs[0], states);
