@@ -17,7 +17,7 @@
  */
 
 export { load, type LoadOptions, type ModelFiles, type ModelSource } from './api/load.js';
-export { Model, type PredictInputs, type InputTensor, type Float32Tensor } from './api/model.js';
+export { Model, type PredictInputs, type PredictOptions, type InputTensor, type Float32Tensor } from './api/model.js';
 export { loadFromUrl, type LoadFromUrlOptions } from './api/url.js';
 export { fromTfjs, toTfjs, type TfjsTensorLike, type TfjsLike } from './api/tfjs.js';
 export { randomInputs, type RandomInputOptions } from './api/random-inputs.js';

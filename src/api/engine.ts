@@ -6,11 +6,14 @@ import type { Graph } from '../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../ir/shapes.js';
 import type { Tensor } from '../tensor.js';
 import type { Limits } from '../limits.js';
-import { compile } from '../runtime/index.js';
+import { compile, isStatefulNode, type CarriedStates } from '../runtime/index.js';
+
+export type { CarriedStates };
 
 /** Something `predict` can run again and again for inputs of one set of shapes. */
 export interface CompiledModel {
-  run(inputs: Tensor[]): Tensor[];
+  /** `states`: the stateful layers' states carried across runs (see Plan.run). */
+  run(inputs: Tensor[], states?: CarriedStates): Tensor[];
   /** Frees the plan's WebAssembly memory now (see Plan.dispose). */
   dispose(): void;
 }
@@ -18,6 +21,11 @@ export interface CompiledModel {
 /** Compiles (or reuses the runtime's cached plan for) `graph` at these input shapes. */
 export function compileGraph(graph: Graph, inputShapes: number[][], limits?: Readonly<Limits>): CompiledModel {
   return compile(graph, inputShapes, { limits });
+}
+
+/** Whether the graph has a Keras `stateful=True` recurrent layer (whose states `predict` can carry). */
+export function hasStatefulLayers(graph: Graph): boolean {
+  return graph.nodes.some(isStatefulNode);
 }
 
 /**

@@ -7,7 +7,7 @@ import { KconvError } from '../errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { numElements, type DType, type Tensor, type TypedArray } from '../tensor.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { compileGraph, declaredShapes, type CompiledModel } from './engine.js';
+import { compileGraph, declaredShapes, hasStatefulLayers, type CarriedStates, type CompiledModel } from './engine.js';
 import { weightsOnlyInfo } from '../keras/read/weights-only.js';
 import { architectureJson } from '../keras/write/architecture-json.js';
 import { parseTarget } from '../keras/targets.js';
@@ -32,6 +32,18 @@ export type PredictInputs = InputTensor | InputTensor[] | Record<string, InputTe
 export interface Float32Tensor extends Tensor {
   dtype: 'float32';
   data: Float32Array;
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /**
+   * Keras `stateful=True`: each stateful recurrent layer starts from the final states the previous
+   * carrying call left (row i continuing sample i, so the batch size must stay the same), and keeps
+   * this call's final states for the next one. The first carrying call, and the first after
+   * `resetStates()`, starts from the zero state. Without it (the default) every call starts from
+   * the zero state and leaves the carried states alone. Layers that are not stateful are unaffected.
+   */
+  carryState?: boolean;
 }
 
 function isTensorLike(x: unknown): x is InputTensor {
@@ -89,6 +101,8 @@ export class Model {
   private readonly plans = new Map<string, CompiledModel>();
   private report: InspectReport | undefined;
   private isDisposed = false;
+  /** What `predict(x, { carryState: true })` carries: the stateful layers' states and the batch they are for; null = the zero state. */
+  private carried: { batch: number; states: CarriedStates } | null = null;
 
   /** The limits the model was loaded under; `predict` sizes its working buffers within them. */
   readonly limits: Readonly<Limits>;
@@ -138,9 +152,10 @@ export class Model {
    * Runs the model. Inputs are float32 (or int32 for Embedding inputs) tensors with a batch axis
    * first; returns one float32 tensor per model output, in model order. A plan is compiled once per
    * distinct set of input shapes and reused. Working buffers are bounded by the load's
-   * `limits.maxBufferBytes` (LIMIT_EXCEEDED beyond).
+   * `limits.maxBufferBytes` (LIMIT_EXCEEDED beyond). `options.carryState` carries the states of
+   * Keras `stateful=True` layers from call to call (see PredictOptions and `resetStates`).
    */
-  async predict(inputs: PredictInputs): Promise<Float32Tensor[]> {
+  async predict(inputs: PredictInputs, options: PredictOptions = {}): Promise<Float32Tensor[]> {
     if (this.isDisposed) {
       throw new KconvError('DISPOSED', `this model${this.filename ? ` (${this.filename})` : ''} was disposed: model.dispose() freed its working memory, so it cannot predict; load it again to run it (its graph and weights stay readable)`);
     }
@@ -155,15 +170,36 @@ export class Model {
       plan = compileGraph(this.graph, shapes, this.limits);
       this.plans.set(key, plan);
     }
-    return plan.run(ordered) as Float32Tensor[];
+    if (!options.carryState || !hasStatefulLayers(this.graph)) return plan.run(ordered) as Float32Tensor[];
+    // Every input shares the batch axis (the plan's shape inference checked it).
+    const batch = shapes[0][0];
+    if (this.carried && this.carried.batch !== batch) {
+      throw new KconvError(
+        'BAD_INPUT',
+        `predict with carryState: the stateful layers carry states for a batch of ${this.carried.batch} (row i continues sample i of the previous call), ` +
+          `found a batch of ${batch}; keep the batch size, as Keras's fixed batch_input_shape does, or call model.resetStates() first to start from the zero state`,
+      );
+    }
+    const states: CarriedStates = this.carried?.states ?? new Map();
+    const outputs = plan.run(ordered, states) as Float32Tensor[];
+    this.carried = { batch, states };
+    return outputs;
+  }
+
+  /**
+   * Forgets the states `predict(x, { carryState: true })` carries (Keras `model.reset_states()`):
+   * the next carrying call starts from the zero state, with any batch size.
+   */
+  resetStates(): void {
+    this.carried = null;
   }
 
   /**
    * `predict` with the outputs keyed by name, as onnxruntime's `session.run` returns them:
    * `const { activation } = await model.predictNamed({ input_1: x })`.
    */
-  async predictNamed(inputs: PredictInputs): Promise<Record<string, Float32Tensor>> {
-    const outputs = await this.predict(inputs);
+  async predictNamed(inputs: PredictInputs, options: PredictOptions = {}): Promise<Record<string, Float32Tensor>> {
+    const outputs = await this.predict(inputs, options);
     return Object.fromEntries(this.graph.outputs.map((name, i) => [name, outputs[i]]));
   }
 
@@ -174,6 +210,7 @@ export class Model {
    */
   dispose(): void {
     this.isDisposed = true;
+    this.carried = null;
     for (const plan of this.plans.values()) plan.dispose();
     this.plans.clear();
   }

@@ -448,7 +448,7 @@ class GraphBuilder {
     this.nodes.push(this.masks.wire(node, e.config, e.where));
     const cells = node.op === 'Recurrent' ? [node.attrs] : node.op === 'Bidirectional' ? [node.attrs.forward] : [];
     if (cells.some((a) => a.stateful) && callIndex === 0) {
-      this.warnings.push(`layer '${e.name}' (${e.className}) is stateful: kconv runs every call from the zero state (or the initial states given as inputs), it does not carry states from one call to the next`);
+      this.warnings.push(`layer '${e.name}' (${e.className}) is stateful: kconv runs every call from the zero state (or the initial states given as inputs) unless asked to carry states from one call to the next, as Keras does: model.predict(x, { carryState: true }), and model.resetStates() to start over`);
     }
     return outputs;
   }

@@ -7,7 +7,7 @@ import type { Shape } from '../ir/shapes.js';
 import { KERNELS } from './kernels/index.js';
 import type { CompileContext, CompiledNode, NodeCompiler } from './step.js';
 
-export type { CompileContext, CompiledNode, MultiStep, PackCache, StepFn } from './step.js';
+export type { CompileContext, CompiledNode, MultiStep, PackCache, StateCarry, StepFn } from './step.js';
 
 export function compileNode(ctx: CompileContext, node: Node, inShapes: Shape[], outShape: Shape): CompiledNode {
   const compiler = KERNELS[node.op] as NodeCompiler<Node['op']>;

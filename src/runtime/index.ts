@@ -16,7 +16,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { inferShapes, neededNodes, unsupportedError, type Shape } from '../ir/shapes.js';
 import { numElements, toFloat32, type Tensor } from '../tensor.js';
 import { validateGraph } from '../ir/validate.js';
-import { compileNode, type CompileContext, type PackCache } from './compile-node.js';
+import { compileNode, type CompileContext, type PackCache, type StateCarry } from './compile-node.js';
 import { defaultConv1d } from './select-conv1d.js';
 import { collecting, type Releasable } from './resources.js';
 import { PlanBuffers, withWorkspace } from './workspace.js';
@@ -29,8 +29,14 @@ export interface Plan {
   readonly outputShapes: readonly Shape[];
   /** Shape of every value the plan computes. */
   readonly shapes: ReadonlyMap<string, Shape>;
-  /** Runs the model. Inputs in graph input order; outputs (float32, fresh arrays) in output order. */
-  run(inputs: Tensor[]): Tensor[];
+  /**
+   * Runs the model. Inputs in graph input order; outputs (float32, fresh arrays) in output order.
+   * `states` (optional) carries the states of Keras `stateful=True` layers across runs: each such
+   * layer starts from its entry (by node name; none: the zero state) and, once the whole run has
+   * succeeded, its entry is replaced by the layer's final states. Without it every run starts from
+   * the zero state. Nothing checks the batch here: the caller keeps it fixed (Model.predict does).
+   */
+  run(inputs: Tensor[], states?: CarriedStates): Tensor[];
   /**
    * Frees the WebAssembly memory the plan's kernels hold, now rather than when the garbage
    * collector gets to it. A disposed plan refuses to run (DISPOSED); compiling the graph again
@@ -70,9 +76,25 @@ function cacheOf(graph: Graph): GraphCache {
   return c;
 }
 
+/**
+ * The states of a model's stateful recurrent layers between runs, by node name: each layer's
+ * state tensors, [batch, units] each (LSTM h, c; GRU / SimpleRNN h; a Bidirectional's forward
+ * then backward ones). Row i continues sample i of the previous run, as in Keras.
+ */
+export type CarriedStates = Map<string, Float32Array[]>;
+
+/** Whether a node is a Keras `stateful=True` recurrent layer (directly, or wrapped in Bidirectional). */
+export function isStatefulNode(node: Node): boolean {
+  if (node.op === 'Recurrent') return node.attrs.stateful;
+  if (node.op === 'Bidirectional') return node.attrs.forward.stateful || node.attrs.backward.stateful;
+  return false;
+}
+
 interface Step {
   node: Node;
-  run: (inputs: Float32Array[], outputs: Float32Array[]) => void;
+  run: (inputs: Float32Array[], outputs: Float32Array[], carry?: StateCarry) => void;
+  /** A stateful recurrent layer: takes and hands back carried states (see Plan.run). */
+  stateful: boolean;
   inSlots: number[];
   /** One slot per output of the node (most nodes have one). */
   outSlots: number[];
@@ -155,8 +177,9 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
         continue;
       }
       // a kernel with several outputs (a recurrent layer's output and states) writes them all
-      const run = typeof compiled === 'object' ? (ins: Float32Array[], outs: Float32Array[]) => compiled.run(ins, outs) : (ins: Float32Array[], outs: Float32Array[]) => compiled(ins, outs[0]);
-      steps.push({ node, run, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlots: node.outputs.map(newSlot) });
+      const run = typeof compiled === 'object' ? (ins: Float32Array[], outs: Float32Array[], carry?: StateCarry) => compiled.run(ins, outs, carry) : (ins: Float32Array[], outs: Float32Array[]) => compiled(ins, outs[0]);
+      const stateful = typeof compiled === 'object' && compiled.stateful === true;
+      steps.push({ node, run, stateful, inSlots: node.inputs.map((v) => slotOf.get(v)!), outSlots: node.outputs.map(newSlot) });
     }
   }));
   const outputSlots = graph.outputs.map((v) => slotOf.get(v)!);
@@ -245,7 +268,7 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
       for (const r of owned) r.dispose();
       if (cache.plans.get(key) === plan) cache.plans.delete(key);
     },
-    run(inputs: Tensor[]): Tensor[] {
+    run(inputs: Tensor[], states?: CarriedStates): Tensor[] {
       if (disposed) throw new KconvError('DISPOSED', 'this plan was disposed (plan.dispose() or model.dispose()) and no longer holds its memory: compile the graph again (or load the model again) to run it');
       if (inputs.length !== graph.inputs.length) {
         throw new KconvError('BAD_INPUT', `the model takes ${graph.inputs.length} input(s) (${graph.inputs.join(', ')}), ${inputs.length} given`);
@@ -259,10 +282,15 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
       });
       refresh();
       if (inWorkspace) inputs.forEach((t, i) => buffers[inputSlots[i]].set(toFloat32(t)));
+      // final states are kept aside until every step has run: a run that throws leaves `states` as it was
+      const finals: [string, Float32Array[]][] = [];
       for (const s of steps) {
-        s.run(s.inSlots.map((slot) => buffers[slot]), s.outSlots.map((slot) => buffers[slot]));
+        const carry = states && s.stateful ? { initial: states.get(s.node.name) ?? null } as StateCarry : undefined;
+        s.run(s.inSlots.map((slot) => buffers[slot]), s.outSlots.map((slot) => buffers[slot]), carry);
+        if (carry?.final) finals.push([s.node.name, carry.final]);
         refresh(); // a kernel may have grown the memory (its lazy allocations)
       }
+      for (const [name, final] of finals) states!.set(name, final);
       return outputSlots.map((slot, i) => ({ dtype: 'float32', shape: [...outputShapes[i]], data: buffers[slot].slice() }));
     },
   };

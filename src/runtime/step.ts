@@ -20,7 +20,20 @@ export type StepFn = (inputs: Float32Array[], output: Float32Array) => void;
 /** A computation with several outputs, in the node's output order (a recurrent layer's output and final states). */
 export interface MultiStep {
   outputs: number;
-  run(inputs: Float32Array[], outputs: Float32Array[]): void;
+  /** `carry`: given only to a stateful step (below) when the run carries states. */
+  run(inputs: Float32Array[], outputs: Float32Array[], carry?: StateCarry): void;
+  /** True for a Keras `stateful=True` recurrent layer: its run can start from carried states. */
+  stateful?: boolean;
+}
+
+/**
+ * One stateful layer's states across runs (see Plan.run): `initial` the states to start from
+ * (null: the zero state), and the step sets `final` to its final states (fresh arrays, each
+ * [batch, units]: LSTM h, c; GRU / SimpleRNN h; a Bidirectional's forward ones, then backward).
+ */
+export interface StateCarry {
+  initial: Float32Array[] | null;
+  final?: Float32Array[];
 }
 
 /**

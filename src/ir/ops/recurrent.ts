@@ -37,7 +37,7 @@ export interface RecurrentAttrs {
   goBackwards: boolean;
   returnSequences: boolean;
   returnState: boolean;
-  /** Keras `stateful`: kconv runs every call from the zero state (or the given initial state) and warns. */
+  /** Keras `stateful`: every call starts from the zero state (or the given initial state), unless the run carries states (Plan.run's `states`, `predict`'s carryState). */
   stateful: boolean;
   zeroOutputForMask: boolean;
   hasMask: boolean;

@@ -102,7 +102,7 @@ export function mapRecurrent(className: string, config: Config, stored: StoredWe
   if (cfg.bool('time_major', false)) {
     throw new KconvError('UNSUPPORTED_FEATURE', `${className} '${String(config.name)}': time_major=True (inputs [steps, batch, features]) is not supported`, { where: `${ctx.where}.time_major` });
   }
-  // stateful: kconv runs each call from the zero state; the reader warns (model-config.ts)
+  // stateful: each call starts from the zero state unless predict carries states (carryState); the reader warns (model-config.ts)
   const stateful = cfg.bool('stateful', false);
   // reset_after: CuDNNGRU always; Keras 1 never; key absent before Keras 2.1.4 ⇒ False
   const resetAfter = cell === 'gru' && (cudnn || (!k1 && cfg.bool('reset_after', false)));

@@ -108,7 +108,7 @@ function fused(a: RecurrentAttrs, masked: boolean): boolean {
 
 function warnStateful(e: OnnxEmitter, node: Node, a: RecurrentAttrs): void {
   if (!a.stateful) return;
-  const w = `layer '${layerName(node)}' (${node.keras?.className ?? node.op}) is stateful: the ONNX model runs every call from the zero state (or the initial states given as inputs), as kconv does; it does not carry states from one call to the next`;
+  const w = `layer '${layerName(node)}' (${node.keras?.className ?? node.op}) is stateful: the ONNX model runs every call from the zero state (or the initial states given as inputs), as kconv's predict does by default; it does not carry states from one call to the next (kconv's carryState has no counterpart in the exported model)`;
   if (!e.warnings.includes(w)) e.warnings.push(w);
 }
 

@@ -353,9 +353,16 @@ export const compileRecurrent: NodeCompiler<'Recurrent'> = (ctx, node, inShapes)
   const first = a.hasMask ? 2 : 1;
   return {
     outputs: 1 + (a.returnState ? nStates : 0),
-    run(inputs, outputs) {
-      const initial = a.initialStates ? inputs.slice(first, first + nStates) : null;
-      run({ x: inputs[0], mask: a.hasMask ? inputs[1] : null, initial }, outputs[0], a.returnState ? outputs.slice(1) : scratch);
+    stateful: a.stateful,
+    run(inputs, outputs, carry) {
+      // Initial states given as inputs win over carried ones, as in Keras 3 (an explicit
+      // initial_state replaces a stateful layer's stored states for that call). tf.keras 2.x
+      // instead keeps its stored states unless they are all zero: not followed (docs/recurrent.md).
+      const initial = a.initialStates ? inputs.slice(first, first + nStates) : carry?.initial ?? null;
+      const states = a.returnState ? outputs.slice(1) : scratch;
+      run({ x: inputs[0], mask: a.hasMask ? inputs[1] : null, initial }, outputs[0], states);
+      // copies: the state buffers are the plan's (or this step's scratch), rewritten next run
+      if (carry) carry.final = states.map((s) => s.slice());
     },
   };
 };
@@ -376,10 +383,16 @@ export const compileBidirectional: NodeCompiler<'Bidirectional'> = (ctx, node, i
   const merged = mergeMode === null ? 2 : 1;
   return {
     outputs: merged + (f.returnState ? statesF.length + statesB.length : 0),
-    run(inputs, outputs) {
-      const x = { x: inputs[0], mask: node.attrs.hasMask ? inputs[1] : null, initial: null };
-      runF(x, outF, statesF);
-      runB(x, outB, statesB);
+    stateful: f.stateful || bw.stateful,
+    run(inputs, outputs, carry) {
+      const x = inputs[0];
+      const mask = node.attrs.hasMask ? inputs[1] : null;
+      // carried states: the forward direction's, then the backward one's (each direction carries
+      // its own, as Keras's two wrapped layers do; a direction that is not stateful starts from zero)
+      const carried = carry?.initial ?? null;
+      runF({ x, mask, initial: carried && f.stateful ? carried.slice(0, statesF.length) : null }, outF, statesF);
+      runB({ x, mask, initial: carried && bw.stateful ? carried.slice(statesF.length) : null }, outB, statesB);
+      if (carry) carry.final = [...statesF, ...statesB].map((s) => s.slice());
       const back = seq ? reverseSteps(outB, batch, steps, bw.units) : outB;
       const result = mergeDirections(mergeMode, outF, back, rows, f.units, bw.units);
       result.forEach((r, i) => outputs[i].set(r));
