@@ -73,8 +73,15 @@ export class MaskWiring {
       case 'Recurrent':
       case 'Bidirectional': {
         if (inMask === undefined) return node;
-        // Bidirectional forces zero_output_for_mask = return_sequences in tf.keras and Keras 3
-        const zero = (this.generation === 'tf-keras' || this.generation === 'keras3') && node.op === 'Bidirectional' && node.attrs.forward.returnSequences;
+        // Bidirectional forces zero_output_for_mask = return_sequences in tf.keras 2.x and Keras 3;
+        // the tf.keras of TF 1.13 forces it to true even without return_sequences (a masked last
+        // step then gives a zero last output), and saves it in the wrapped layer's config, which
+        // no later Keras writes without return_sequences (fixtures/cases/tf1.13/model-mask-embedding-rnn)
+        const zero =
+          node.op === 'Bidirectional' &&
+          (((this.generation === 'tf-keras' || this.generation === 'keras3') && node.attrs.forward.returnSequences) ||
+            recordsZeroOutput(config.layer) ||
+            recordsZeroOutput(config.backward_layer));
         const attrs =
           node.op === 'Recurrent'
             ? { ...node.attrs, hasMask: true, zeroOutputForMask: config.zero_output_for_mask === true }
@@ -203,4 +210,11 @@ export function withoutMasks(graph: Graph): Graph {
       return { ...n, inputs } as Node;
     });
   return { ...graph, nodes };
+}
+
+/** Whether a wrapped layer's saved config says zero_output_for_mask: true. */
+function recordsZeroOutput(layer: unknown): boolean {
+  if (typeof layer !== 'object' || layer === null) return false;
+  const config = (layer as { config?: unknown }).config;
+  return typeof config === 'object' && config !== null && (config as Record<string, unknown>).zero_output_for_mask === true;
 }

@@ -320,6 +320,10 @@ const RECURRENT_FEATURES = {
   // tf.keras and Keras 3 zero a masked Bidirectional's sequence output (force_zero_output_for_mask);
   // whether standalone Keras 2 does is not verified, so such a model is not written for it
   zeroOutputForMask: { name: 'Bidirectional zero output at masked steps', since: { tfkeras: 0, keras3: 0 }, verified: false },
+  // the tf.keras of TF 1.13 zeroes a masked Bidirectional's last output too (it forces
+  // zero_output_for_mask without return_sequences); the tf.keras of TF 2.0, which reads the same
+  // target, does not, and no other Keras can be told to: never written
+  zeroLastOutputForMask: { name: 'Bidirectional zero last output at a masked last step (tf.keras of TF 1.13)', since: {}, verified: false },
   // Keras 1 (and, unverified, standalone Keras 2) Bidirectional outputs the previous output at masked steps
   previousOutputForMask: { name: 'Bidirectional previous output at masked steps (Keras 1)', since: { keras2: 0 }, verified: false },
 } satisfies Record<string, Feature>;
@@ -359,6 +363,7 @@ export const recurrentCodec = codec({
   features: RECURRENT_FEATURES,
   check(node, target) {
     if (node.op === 'Bidirectional' && !mirrors(node.attrs.forward, node.attrs.backward)) need(node, target, RECURRENT_FEATURES.backwardLayer);
+    if (node.op === 'Bidirectional' && node.attrs.hasMask && !node.attrs.forward.returnSequences && (node.attrs.forward.zeroOutputForMask || node.attrs.backward.zeroOutputForMask)) need(node, target, RECURRENT_FEATURES.zeroLastOutputForMask);
     if (node.op === 'Bidirectional' && node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.zeroOutputForMask);
     if (node.op === 'Bidirectional' && node.attrs.hasMask && node.attrs.forward.returnSequences && !node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.previousOutputForMask);
     const cells = node.op === 'Recurrent' ? [node.attrs] : [node.attrs.forward, node.attrs.backward];
