@@ -4,6 +4,8 @@ import type { Graph } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/tensor.js';
 import { conv1dReference, runGraph } from '../../src/runtime/index.js';
 import { compareArrays, TOLERANCES } from '../../src/verify/tolerance.js';
+import { isKconvError } from '../../src/errors.js';
+import { writeOnnx } from '../../src/onnx/write.js';
 
 export type Ort = typeof import('onnxruntime-node');
 
@@ -45,4 +47,15 @@ export async function expectAgreesWithRuntime(ort: Ort, bytes: Uint8Array, graph
     const cmp = compareArrays(got[i].data, t.data as Float32Array, TOLERANCES.close);
     expect(cmp.pass, cmp.message).toBe(true);
   });
+}
+
+/** The NOT_REPRESENTABLE message the ONNX writer refuses `graph` with (fails when it writes it). */
+export function refusal(graph: Graph): string {
+  try {
+    writeOnnx(graph);
+  } catch (e) {
+    if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') return e.message;
+    throw e;
+  }
+  throw new Error('expected NOT_REPRESENTABLE, the export succeeded');
 }

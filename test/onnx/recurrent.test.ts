@@ -8,7 +8,6 @@
  * Also the file's structure (gate order, opsets) and the refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { isKconvError } from '../../src/errors.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { type Activation, LINEAR } from '../../src/ir/ops/index.js';
@@ -17,7 +16,7 @@ import type { BidirectionalAttrs, BidirectionalMerge } from '../../src/ir/ops/bi
 import { float32, tensor, type Tensor } from '../../src/tensor.js';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { writeOnnx } from '../../src/onnx/write.js';
-import { expectAgreesWithRuntime, loadOrt } from '../helpers/onnx.js';
+import { expectAgreesWithRuntime, loadOrt, refusal } from '../helpers/onnx.js';
 import { Rng } from '../helpers/random.js';
 
 const ort = await loadOrt();
@@ -71,16 +70,6 @@ function inputsFor(graph: Graph, steps: number): Tensor[] {
 
 async function agree(graph: Graph, steps = 5): Promise<void> {
   await expectAgreesWithRuntime(ort!, writeOnnx(graph).bytes, graph, inputsFor(graph, steps));
-}
-
-function refusal(graph: Graph): string {
-  try {
-    writeOnnx(graph);
-  } catch (e) {
-    if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') return e.message;
-    throw e;
-  }
-  throw new Error('expected NOT_REPRESENTABLE, the export succeeded');
 }
 
 const MERGES: BidirectionalMerge[] = ['concat', 'sum', 'mul', 'ave', null];

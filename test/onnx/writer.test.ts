@@ -18,6 +18,7 @@ import { decodeModel, type ModelProto } from '../../src/onnx/proto.js';
 import { checkOnnxWeights, writeOnnx } from '../../src/onnx/write.js';
 import { VERSION } from '../../src/version.js';
 import { FIXTURES, ROOT } from '../helpers/paths.js';
+import { refusal } from '../helpers/onnx.js';
 
 function golden(env: string, id: string): Promise<Graph> {
   const file = join(FIXTURES, 'cases', env, `${id}--h5`, 'model.h5');
@@ -31,16 +32,6 @@ function exported(graph: Graph): ModelProto {
 }
 
 const opTypes = (m: ModelProto) => m.graph.node.map((n) => n.op_type);
-
-function refusal(graph: Graph): string {
-  try {
-    writeOnnx(graph);
-  } catch (e) {
-    if (isKconvError(e) && e.code === 'NOT_REPRESENTABLE') return e.message;
-    throw e;
-  }
-  throw new Error('expected NOT_REPRESENTABLE, the export succeeded');
-}
 
 describe('the exported model', () => {
   const graph = variableLength;

@@ -17,6 +17,13 @@ function randomArray(rng: Rng, n: number, scale = 0.5): Float32Array {
   return a;
 }
 
+
+/** Output and every final state within 1e-6 of the plain reference, element by element. */
+function expectWithin1e6(output: Float32Array, states: Float32Array[], ref: { output: Float32Array; states: Float32Array[] }, label: string): void {
+  for (const [a, b] of [[output, ref.output], ...states.map((s, i) => [s, ref.states[i]])]) {
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), label).toBeLessThanOrEqual(1e-6);
+  }
+}
 describe('recurrent kernel: fast path vs plain reference', () => {
   for (let seed = 1; seed <= 60; seed++) {
     const rng = new Rng(seed);
@@ -58,9 +65,7 @@ describe('recurrent kernel: fast path vs plain reference', () => {
       const output = new Float32Array(ref.output.length);
       const states = ref.states.map((s) => new Float32Array(s.length));
       prepareRecurrent(attrs, w, batch, steps)(run, output, states);
-      for (const [a, b] of [[output, ref.output], ...states.map((s, i) => [s, ref.states[i]])]) {
-        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-6);
-      }
+      expectWithin1e6(output, states, ref, 'js');
       // the WASM recurrence (LSTM with the activations it has; the rest falls back to the loop
       // above), both builds, at the same tolerance
       const flavors: KernelFlavor[] = wasmSimdSupported() ? ['simd', 'fma'] : [];
@@ -69,9 +74,7 @@ describe('recurrent kernel: fast path vs plain reference', () => {
         const out2 = new Float32Array(ref.output.length);
         const states2 = ref.states.map((s) => new Float32Array(s.length));
         prepareRecurrent(attrs, w, batch, steps, undefined, sharedPlainArena(flavor))(run, out2, states2);
-        for (const [a, b] of [[out2, ref.output], ...states2.map((s, i) => [s, ref.states[i]])]) {
-          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), flavor).toBeLessThanOrEqual(1e-6);
-        }
+        expectWithin1e6(out2, states2, ref, flavor);
       }
     });
   }
@@ -118,9 +121,7 @@ describe('WASM LSTM recurrence vs plain reference', () => {
         const output = new Float32Array(ref.output.length);
         const states = ref.states.map((s) => new Float32Array(s.length));
         prepareRecurrent(attrs, w, batch, steps, undefined, sharedPlainArena(flavor))(run, output, states);
-        for (const [a, b] of [[output, ref.output], ...states.map((s, i) => [s, ref.states[i]])]) {
-          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), flavor).toBeLessThanOrEqual(1e-6);
-        }
+        expectWithin1e6(output, states, ref, flavor);
       }
     });
   }
