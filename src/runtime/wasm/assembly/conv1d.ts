@@ -19,9 +19,14 @@
 //
 // Work is split over output rows (batch * outLength flattened), so threads take row ranges.
 //
-// Register tiles: ROWS output steps x BLOCK output channels of accumulators. x64 gives V8 16
-// vector registers (one reserved as scratch), so a tile keeps at most 12 accumulators, plus the
-// weight vectors of one tap and one broadcast input value.
+// Register tiles: ROWS output steps x BLOCK output channels of accumulators. V8 allocates 15 of
+// x64's 16 vector registers (one is its scratch), and its scheduler issues every broadcast input
+// load of an iteration before the first multiply-add, so a tile needs accumulators + weight
+// vectors + ROWS broadcasts (+ one product register without FMA) to stay in registers. Tiles of
+// 6x8 and 3x16 (12 accumulators) did not fit: V8 kept four accumulators on the stack and loaded
+// and stored them on every iteration, in the plain and the FMA build alike (read with
+// `node --no-liftoff --print-wasm-code`). 4x8 and 2x16 (8 accumulators)
+// and 6x4 fit in both builds.
 
 const F: usize = 4; // bytes per float32
 
@@ -38,12 +43,12 @@ const F: usize = 4; // bytes per float32
   return relu ? f32x4.max(v, f32x4.splat(0)) : v;
 }
 
-// ---- BLOCK = 8 output channels (2 vectors), ROWS = 6 ----------------------------------------
+// ---- BLOCK = 8 output channels (2 vectors), ROWS = 4 ----------------------------------------
 
-@inline function tile6x8(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
+@inline function tile4x8(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
   const b0 = v128.load(b), b1 = v128.load(b, 16);
   let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;
-  let a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1;
+  let a30 = b0, a31 = b1;
   for (let j = 0; j < k; j++) {
     let p = x + <usize>j * ds;
     const end = p + <usize>cin * F;
@@ -57,10 +62,6 @@ const F: usize = 4; // bytes per float32
       a20 = madd(a20, v, w0); a21 = madd(a21, v, w1);
       v = v128.load32_splat(p + 3 * rs);
       a30 = madd(a30, v, w0); a31 = madd(a31, v, w1);
-      v = v128.load32_splat(p + 4 * rs);
-      a40 = madd(a40, v, w0); a41 = madd(a41, v, w1);
-      v = v128.load32_splat(p + 5 * rs);
-      a50 = madd(a50, v, w0); a51 = madd(a51, v, w1);
       p += F;
       w += 32;
     }
@@ -68,9 +69,7 @@ const F: usize = 4; // bytes per float32
   v128.store(y, finish(a00, relu)); v128.store(y, finish(a01, relu), 16); y += ys;
   v128.store(y, finish(a10, relu)); v128.store(y, finish(a11, relu), 16); y += ys;
   v128.store(y, finish(a20, relu)); v128.store(y, finish(a21, relu), 16); y += ys;
-  v128.store(y, finish(a30, relu)); v128.store(y, finish(a31, relu), 16); y += ys;
-  v128.store(y, finish(a40, relu)); v128.store(y, finish(a41, relu), 16); y += ys;
-  v128.store(y, finish(a50, relu)); v128.store(y, finish(a51, relu), 16);
+  v128.store(y, finish(a30, relu)); v128.store(y, finish(a31, relu), 16);
 }
 
 @inline function tile1x8(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
@@ -88,13 +87,12 @@ const F: usize = 4; // bytes per float32
   v128.store(y, finish(a0, relu)); v128.store(y, finish(a1, relu), 16);
 }
 
-// ---- BLOCK = 16 output channels (4 vectors), ROWS = 3 ---------------------------------------
+// ---- BLOCK = 16 output channels (4 vectors), ROWS = 2 ---------------------------------------
 
-@inline function tile3x16(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
+@inline function tile2x16(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
   const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
   let a00 = b0, a01 = b1, a02 = b2, a03 = b3;
   let a10 = b0, a11 = b1, a12 = b2, a13 = b3;
-  let a20 = b0, a21 = b1, a22 = b2, a23 = b3;
   for (let j = 0; j < k; j++) {
     let p = x + <usize>j * ds;
     const end = p + <usize>cin * F;
@@ -104,8 +102,6 @@ const F: usize = 4; // bytes per float32
       a00 = madd(a00, v, w0); a01 = madd(a01, v, w1); a02 = madd(a02, v, w2); a03 = madd(a03, v, w3);
       v = v128.load32_splat(p + rs);
       a10 = madd(a10, v, w0); a11 = madd(a11, v, w1); a12 = madd(a12, v, w2); a13 = madd(a13, v, w3);
-      v = v128.load32_splat(p + 2 * rs);
-      a20 = madd(a20, v, w0); a21 = madd(a21, v, w1); a22 = madd(a22, v, w2); a23 = madd(a23, v, w3);
       p += F;
       w += 64;
     }
@@ -113,9 +109,7 @@ const F: usize = 4; // bytes per float32
   v128.store(y, finish(a00, relu)); v128.store(y, finish(a01, relu), 16);
   v128.store(y, finish(a02, relu), 32); v128.store(y, finish(a03, relu), 48); y += ys;
   v128.store(y, finish(a10, relu)); v128.store(y, finish(a11, relu), 16);
-  v128.store(y, finish(a12, relu), 32); v128.store(y, finish(a13, relu), 48); y += ys;
-  v128.store(y, finish(a20, relu)); v128.store(y, finish(a21, relu), 16);
-  v128.store(y, finish(a22, relu), 32); v128.store(y, finish(a23, relu), 48);
+  v128.store(y, finish(a12, relu), 32); v128.store(y, finish(a13, relu), 48);
 }
 
 @inline function tile1x16(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
@@ -135,11 +129,11 @@ const F: usize = 4; // bytes per float32
   v128.store(y, finish(a2, relu), 32); v128.store(y, finish(a3, relu), 48);
 }
 
-// ---- BLOCK = 4 output channels (1 vector), ROWS = 8: for groups of few output channels -------
+// ---- BLOCK = 4 output channels (1 vector), ROWS = 6: for groups of few output channels -------
 
-@inline function tile8x4(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
+@inline function tile6x4(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
   const b0 = v128.load(b);
-  let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0, a5 = b0, a6 = b0, a7 = b0;
+  let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0, a5 = b0;
   for (let j = 0; j < k; j++) {
     let p = x + <usize>j * ds;
     const end = p + <usize>cin * F;
@@ -151,8 +145,6 @@ const F: usize = 4; // bytes per float32
       a3 = madd(a3, v128.load32_splat(p + 3 * rs), w0);
       a4 = madd(a4, v128.load32_splat(p + 4 * rs), w0);
       a5 = madd(a5, v128.load32_splat(p + 5 * rs), w0);
-      a6 = madd(a6, v128.load32_splat(p + 6 * rs), w0);
-      a7 = madd(a7, v128.load32_splat(p + 7 * rs), w0);
       p += F;
       w += 16;
     }
@@ -162,9 +154,7 @@ const F: usize = 4; // bytes per float32
   v128.store(y, finish(a2, relu)); y += ys;
   v128.store(y, finish(a3, relu)); y += ys;
   v128.store(y, finish(a4, relu)); y += ys;
-  v128.store(y, finish(a5, relu)); y += ys;
-  v128.store(y, finish(a6, relu)); y += ys;
-  v128.store(y, finish(a7, relu));
+  v128.store(y, finish(a5, relu));
 }
 
 @inline function tile1x4(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
@@ -233,11 +223,11 @@ export function conv1d(
         const xi = xGroup - <usize>padBefore * <usize>inChannels * F;
         let t = i0;
         if (block == 8) {
-          for (; t + 6 <= i1; t += 6) tile6x8(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+          for (; t + 4 <= i1; t += 4) tile4x8(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
         } else if (block == 16) {
-          for (; t + 3 <= i1; t += 3) tile3x16(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+          for (; t + 2 <= i1; t += 2) tile2x16(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
         } else {
-          for (; t + 8 <= i1; t += 8) tile8x4(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+          for (; t + 6 <= i1; t += 6) tile6x4(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
         }
         for (; t < i1; t++) single(block, xi + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, relu);
         // Edge steps: only the taps j with 0 ≤ t*stride + j*dilation - padBefore < inLength.
