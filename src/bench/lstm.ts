@@ -2,9 +2,10 @@
  * The LSTM row of `kconv bench` (issue 14): B8, L512, 64 → 128 units, return_sequences, tanh /
  * sigmoid, on the same seeded weights and inputs for every runtime:
  *
- * - kconv:     the recurrent kernel a plan on the WASM kernel runs: the input projections of all
+ * - kconv:     the recurrent kernel a plan on the default path runs: the input projections of all
  *              steps as one WASM Conv1D product, then every step (h·U and the gates) in one WASM
- *              call (src/runtime/wasm/recurrent.ts); kconv-js the JS loop over the same WASM
+ *              call (src/runtime/wasm/recurrent.ts), split by batch rows over the worker
+ *              threads under useThreads() (the CLI's default); kconv-js the JS loop over the same WASM
  *              products (the default before that kernel); kconv-typed the JS loop over the JS
  *              blocked kernel;
  * - tfjs-wasm: an LSTM built from tfjs-core ops the way tfjs-layers' LSTMCell computes
@@ -21,7 +22,7 @@ import type { RecurrentAttrs } from '../ir/ops/recurrent.js';
 import { conv1dBlocked } from '../runtime/kernels/conv1d-blocked.js';
 import { matmulFromConv1d, prepareRecurrent, recurrentReference, type MatmulFactory, type RecurrentWeights } from '../runtime/kernels/recurrent.js';
 import { defaultConv1d } from '../runtime/select-conv1d.js';
-import { sharedPlainArena, wasmSimdSupported, type WasmArena } from '../runtime/wasm/engine.js';
+import { sharedPlainArena, WasmArena, wasmSimdSupported } from '../runtime/wasm/engine.js';
 import { checkAndTime, type BenchResult, type Contender } from './conv.js';
 import { Pb, tensorProto, valueInfo } from './onnx-conv.js';
 import { loadTf, ortSessionOptions, peerUnavailable } from './peers.js';
@@ -158,6 +159,17 @@ async function ortRunner(p: LstmProblem, threads = 2): Promise<Contender> {
   };
 }
 
+/**
+ * The arena a plan on the default Conv1D path computes in: the thread pool's shared memory under
+ * `useThreads()` (then the recurrence is split by batch rows over the pool's threads), else the
+ * process-wide single-threaded one.
+ */
+function planArena(): WasmArena | null {
+  const workspace = defaultConv1d().workspace;
+  if (workspace instanceof WasmArena) return workspace;
+  return wasmSimdSupported() ? sharedPlainArena() : null;
+}
+
 /** Times the LSTM row; peers that are not installed are logged and left out. */
 export async function benchLstm(opts: { budgetSeconds?: number; log?: (line: string) => void } = {}): Promise<BenchResult[]> {
   const log = opts.log ?? (() => {});
@@ -167,7 +179,7 @@ export async function benchLstm(opts: { budgetSeconds?: number; log?: (line: str
   // (the default one also with the WASM recurrence a plan on the WASM kernel gets)
   // kconv-js is the JS loop over the same WASM products (the default before the WASM recurrence)
   const all: Contender[] = [
-    kconvRunner(p, 'kconv', matmulFromConv1d(defaultConv1d()), wasmSimdSupported() ? sharedPlainArena() : null),
+    kconvRunner(p, 'kconv', matmulFromConv1d(defaultConv1d()), planArena()),
     kconvRunner(p, 'kconv-js', matmulFromConv1d(defaultConv1d())),
     kconvRunner(p, 'kconv-typed', matmulFromConv1d(conv1dBlocked as never)),
   ];

@@ -3,11 +3,12 @@
  * problems (masks, initial states, go_backwards, both GRU variants). Against real Keras: the golden
  * tiers (test/golden) run every recurrent, wrapper and mask case of every env.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GATES, stateCount, type RecurrentAttrs, type RecurrentCell } from '../../src/ir/ops/recurrent.js';
 import { prepareRecurrent, recurrentReference, type RecurrentWeights } from '../../src/runtime/kernels/recurrent.js';
 import { plainModule, sharedPlainArena, WasmArena, wasmFmaSupported, wasmSimdSupported, type KernelFlavor } from '../../src/runtime/wasm/engine.js';
 import { readKerasH5 } from '../../src/keras/read/h5.js';
+import { ThreadPool } from '../../src/runtime/threads/index.js';
 import { goldenCases } from '../helpers/cases.js';
 import { Rng } from '../helpers/random.js';
 
@@ -24,6 +25,11 @@ function expectWithin1e6(output: Float32Array, states: Float32Array[], ref: { ou
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), label).toBeLessThanOrEqual(1e-6);
   }
 }
+// Two threads that split every call, however small (the LSTM recurrence by batch rows).
+let twoThreads: ThreadPool | null = null;
+const pool = () => (twoThreads ??= new ThreadPool(2, { minFlopsPerThread: 1 }));
+afterAll(() => twoThreads?.close());
+
 describe('recurrent kernel: fast path vs plain reference', () => {
   for (let seed = 1; seed <= 60; seed++) {
     const rng = new Rng(seed);
@@ -123,6 +129,15 @@ describe('WASM LSTM recurrence vs plain reference', () => {
         prepareRecurrent(attrs, w, batch, steps, undefined, sharedPlainArena(flavor))(run, output, states);
         expectWithin1e6(output, states, ref, flavor);
       }
+      // the same on a thread pool's arena: batch rows split over two threads
+      const output = new Float32Array(ref.output.length);
+      const states = ref.states.map((s) => new Float32Array(s.length));
+      const p = pool();
+      prepareRecurrent(attrs, w, batch, steps, undefined, p.arena)(run, output, states);
+      expectWithin1e6(output, states, ref, 'two threads');
+      // one batch row runs on the calling thread; more are cut into chunks of 4 rows where that
+      // leaves each thread a chunk, else of one row
+      if (batch > 1) expect(p.lastSplit.chunks).toBe(batch >= 8 ? Math.ceil(batch / 4) : batch);
     });
   }
 });

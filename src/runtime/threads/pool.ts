@@ -1,6 +1,7 @@
 /**
- * Worker threads over one shared WebAssembly memory: the WASM SIMD Conv1D kernel split by
- * output rows across the calling thread and `threads - 1` workers.
+ * Worker threads over one shared WebAssembly memory: a row kernel (the WASM SIMD Conv1D split by
+ * output rows, the LSTM recurrence by batch rows) run across the calling thread and
+ * `threads - 1` workers.
  *
  * Isomorphic: the workers come from a spawner, Node's worker_threads (./node-spawn.ts, installed
  * by ./index.ts for Node code) or a browser's Web Workers (./web.ts, used by the browser default
@@ -12,7 +13,7 @@
  * Atomics.notify. The calling thread computes its own share, then waits (Atomics.wait) for the
  * workers' pending count to reach zero. Small problems stay on the calling thread.
  */
-import { defaultFlavor, kernelBytes, KERNEL_ARGS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
+import { defaultFlavor, kernelBytes, ROW_KERNELS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
 
 // Control block layout (Int32 slots).
 const GEN = 0; // generation: bumped once per task to wake workers; -1 asks them to exit
@@ -22,8 +23,11 @@ const FAILED = 3; // set by a worker whose kernel threw
 const CHUNKS = 4; // chunks in the current task
 const CHUNK_ROWS = 5; // output rows per chunk
 const ROWS = 6; // output rows in all
-const ARGS = 8; // KERNEL_ARGS (16) problem arguments, then relu
+const KERNEL = 7; // which row kernel: its index in ROW_KERNELS
+const NARGS = 8; // how many problem arguments
+const ARGS = 9; // the problem arguments, then relu
 const SLOTS = 32;
+const MAX_ARGS = SLOTS - ARGS - 1;
 const CLOSED = 1 << 30;
 
 let defaultSpawn: SpawnWorker | null = null;
@@ -48,7 +52,9 @@ export const MIN_FLOPS_PER_THREAD = 2_000_000;
 // CLOSED and every claimed chunk is DONE, so a claimed chunk always sees its own task's arguments.
 export function workerMain({ module, memory, control }: WorkerData): void {
   const c = new Int32Array(control);
-  const conv = new WebAssembly.Instance(module, { env: { memory } }).exports.conv1d as (...a: number[]) => void;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  // the row kernels, by their index in ROW_KERNELS (repeated here: this body is self-contained)
+  const kernels = ['conv1d', 'lstmRows'].map((name) => exports[name] as (...a: number[]) => void);
   let seen = 0;
   for (;;) {
     // spin briefly (back-to-back layers wake cheaply), then sleep
@@ -65,7 +71,10 @@ export function workerMain({ module, memory, control }: WorkerData): void {
       const start = chunk * per;
       const end = Math.min(c[6], start + per);
       try {
-        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23], start, end, c[24]);
+        const n = c[8];
+        const args: number[] = [];
+        for (let i = 0; i < n; i++) args.push(c[9 + i]);
+        kernels[c[7]](...args, start, end, c[9 + n]);
       } catch {
         Atomics.store(c, 3, 1);
       }
@@ -114,6 +123,7 @@ export class ThreadPool implements RowExecutor {
     const module = new WebAssembly.Module(kernelBytes(this.flavor, true));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
     this.arena = new WasmArena(memory, module);
+    this.arena.executor = this;
     const spawn = options.spawn ?? defaultSpawn;
     if (threads > 1 && !spawn) throw new Error('no worker spawner: use src/runtime/threads/index.ts (Node) or web.ts (browsers)');
     for (let i = 0; i < threads - 1; i++) {
@@ -130,13 +140,17 @@ export class ThreadPool implements RowExecutor {
     }
     const c = this.control;
     const a = call.args;
-    if (a.length !== KERNEL_ARGS) throw new Error(`a kernel call has ${KERNEL_ARGS} arguments, found ${a.length}`);
-    // 4 chunks per thread: late or slow threads cost at most a small chunk of waiting
-    const chunkRows = Math.max(1, Math.ceil(call.rows / (4 * n)));
+    if (a.length > MAX_ARGS || !a.every(Number.isInteger)) throw new Error(`a kernel call takes at most ${MAX_ARGS} integer arguments, found ${a.join(', ')}`);
+    // 4 chunks per thread: late or slow threads cost at most a small chunk of waiting. A chunk is
+    // a whole number of the kernel's row tiles where the rows allow (the LSTM's 4 batch rows).
+    const grain = call.grain && call.rows >= call.grain * n ? call.grain : 1;
+    const chunkRows = Math.ceil(Math.max(1, Math.ceil(call.rows / (4 * n))) / grain) * grain;
     const chunks = Math.ceil(call.rows / chunkRows);
     Atomics.store(c, NEXT, CLOSED);
-    for (let i = 0; i < KERNEL_ARGS; i++) c[ARGS + i] = a[i];
-    c[ARGS + KERNEL_ARGS] = call.relu;
+    c[KERNEL] = ROW_KERNELS.indexOf(call.kernel ?? 'conv1d');
+    c[NARGS] = a.length;
+    for (let i = 0; i < a.length; i++) c[ARGS + i] = a[i];
+    c[ARGS + a.length] = call.relu;
     c[CHUNK_ROWS] = chunkRows;
     c[ROWS] = call.rows;
     Atomics.store(c, CHUNKS, chunks);
@@ -166,7 +180,7 @@ export class ThreadPool implements RowExecutor {
     }
     Atomics.store(c, NEXT, CLOSED);
     this.lastSplit = { chunks, byCaller: mine };
-    if (failed || Atomics.load(c, FAILED)) throw new Error('the Conv1D kernel failed on a thread');
+    if (failed || Atomics.load(c, FAILED)) throw new Error(`the ${call.kernel ?? 'conv1d'} kernel failed on a thread`);
   }
 
   /** Stops the workers. Prepared Conv1Ds on this pool's arena must not run afterwards. */

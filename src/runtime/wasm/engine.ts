@@ -43,12 +43,23 @@ export type Conv1DExport = (
 /** How many problem arguments come before the row range (x .. chunk). */
 export const KERNEL_ARGS = 16;
 
+/**
+ * The exports that run a range of rows: each takes its problem arguments, then rowStart, rowEnd
+ * (and conv1d a relu flag). The thread pool numbers them by their index here.
+ */
+export const ROW_KERNELS = ['conv1d', 'lstmRows'] as const;
+export type RowKernel = (typeof ROW_KERNELS)[number];
+
 /** The problem arguments before the row range, then relu: what a thread needs to run rows. */
 export interface KernelCall {
-  args: number[]; // x .. chunk (KERNEL_ARGS numbers)
-  rows: number; // batch * outLength
+  /** Which export runs (conv1d when absent). */
+  kernel?: RowKernel;
+  args: number[]; // the problem arguments (conv1d: x .. chunk, KERNEL_ARGS numbers); integers
+  rows: number; // conv1d: batch * outLength; lstmRows: batch rows
   relu: number;
   flops: number;
+  /** A thread's share of rows is a multiple of this (the kernel's row tile), when rows allow. */
+  grain?: number;
 }
 
 /** Runs a kernel call over all its rows: directly, or split across threads. */
@@ -65,6 +76,12 @@ export class WasmArena implements RowExecutor {
   readonly kernel: Conv1DExport;
   /** Every export of the kernel module's instance on this memory (the elementwise kernels too). */
   readonly exports: WebAssembly.Exports;
+  /**
+   * Who runs this arena's kernel calls: the arena itself (one thread), or the thread pool whose
+   * shared memory it is (the pool sets itself here), so that kernels prepared on the arena without
+   * an explicit executor use the pool's threads too.
+   */
+  executor: RowExecutor = this;
   private top = 64; // keep address 0 unused: a zero pointer is then always a bug
   private free: { at: number; size: number }[] = [];
 
@@ -141,7 +158,11 @@ export class WasmArena implements RowExecutor {
   /** Runs output rows [start, end) of a call on this thread's kernel instance. */
   runRows(call: KernelCall, start: number, end: number): void {
     const a = call.args;
-    this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], start, end, call.relu);
+    if ((call.kernel ?? 'conv1d') === 'conv1d') {
+      this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], start, end, call.relu);
+    } else {
+      (this.exports[call.kernel!] as (...args: number[]) => void)(...a, start, end);
+    }
   }
 }
 
@@ -290,7 +311,7 @@ export function prepareConv1dWasm(
   checkConv1DSpec(spec);
   const s = { ...spec };
   const arena = options.arena ?? sharedPlainArena(options.flavor);
-  const executor = options.executor ?? arena;
+  const executor = options.executor ?? arena.executor;
   const { block, chunk } = options.tiling ?? chooseTiling(s);
   const cg = s.inChannels / s.groups;
   const fg = s.filters / s.groups;

@@ -2,7 +2,9 @@
  * The LSTM recurrence on the WebAssembly SIMD kernel (./assembly/recurrent.ts): the input
  * projections of all steps by the WASM Conv1D kernel as a k=1 product written straight into the
  * arena, then every step (h·U for all batch rows and the fused gate math) inside one kernel call,
- * with h, c and the outputs in linear memory. Per run only the input, the mask and the initial
+ * with h, c and the outputs in linear memory. On a thread pool's arena both are split: the
+ * projection by rows like any Conv1D, the recurrence by batch rows (each row's steps depend only
+ * on that row, so the threads never meet between steps). Per run only the input, the mask and the initial
  * states are copied in (the input not at all inside a plan, where it already lies in the arena),
  * and only the outputs that are not arena views are copied out.
  *
@@ -17,11 +19,10 @@ import type { RecurrentRun, RecurrentWeights } from '../kernels/recurrent.js';
 import { own } from '../resources.js';
 import { prepareConv1dWasm, type WasmArena } from './engine.js';
 
-type LstmSequence = (
-  proj: number, upack: number, h: number, c: number, prev: number, hu: number, out: number, mask: number,
-  batch: number, steps: number, units: number, padded: number, backwards: number, zeroMasked: number,
-  act: number, actAlpha: number, rec: number, recAlpha: number,
-) => void;
+/** The bits of a float32 value as an int32 (the thread pool passes integer arguments only). */
+function float32Bits(v: number): number {
+  return new Int32Array(new Float32Array([v]).buffer)[0];
+}
 
 /** Activation codes of the kernel; null = not in the kernel (the JS loop runs). */
 function code(act: Activation): [number, number] | null {
@@ -41,8 +42,7 @@ export function prepareLstmWasm(
 ): (((run: RecurrentRun, output: Float32Array, states: Float32Array[]) => void) & { dispose(): void }) | null {
   const act = code(a.activation);
   const rec = code(a.recurrentActivation);
-  const kernel = arena.exports.lstmSequence as LstmSequence | undefined;
-  if (a.cell !== 'lstm' || !act || !rec || !kernel || batch < 1 || steps < 1) return null;
+  if (a.cell !== 'lstm' || !act || !rec || !arena.exports.lstmRows || batch < 1 || steps < 1) return null;
   const u = a.units;
   const n = a.inFeatures;
   const gu = GATES.lstm * u;
@@ -114,7 +114,16 @@ export function prepareLstmWasm(
     }
     const inPlace = a.returnSequences && output.buffer === arena.memory.buffer;
     const outPtr = !a.returnSequences ? 0 : inPlace ? output.byteOffset : outAt;
-    kernel(projAt, uAt, hAt, cAt, prevAt, huAt, outPtr, maskPtr, batch, steps, u, padded, a.goBackwards ? 1 : 0, a.zeroOutputForMask ? 1 : 0, act[0], act[1], rec[0], rec[1]);
+    // Every batch row runs its whole recurrence on its own, so a thread pool's threads each take
+    // rows (in fours: the tile of h·U) and never wait on one another between steps.
+    arena.executor.execute({
+      kernel: 'lstmRows',
+      args: [projAt, uAt, hAt, cAt, prevAt, huAt, outPtr, maskPtr, batch, steps, u, padded, a.goBackwards ? 1 : 0, a.zeroOutputForMask ? 1 : 0, act[0], float32Bits(act[1]), rec[0], float32Bits(rec[1])],
+      rows: batch,
+      relu: 0,
+      flops: 2 * batch * steps * u * gu,
+      grain: 4,
+    });
     if (!a.returnSequences) output.set(f32(prevAt, batch * u));
     else if (!inPlace) output.set(f32(outAt, rows * u));
     states[0].set(f32(hAt, batch * u));

@@ -197,3 +197,27 @@ export function lstmSequence(
     }
   }
 }
+
+/**
+ * Batch rows [rowStart, rowEnd) of lstmSequence: the same layouts and arguments, each buffer
+ * advanced to the first row, so that threads can each run their own rows through every step (a
+ * row's recurrence never reads another row's). The two activation parameters arrive as the bits
+ * of their float32 values: the thread pool passes every argument through an Int32Array.
+ */
+export function lstmRows(
+  proj: usize, upack: usize, h: usize, c: usize, prev: usize, hu: usize, out: usize, mask: usize,
+  batch: i32, steps: i32, units: i32, padded: i32, backwards: i32, zeroMasked: i32,
+  act: i32, actAlphaBits: i32, rec: i32, recAlphaBits: i32, rowStart: i32, rowEnd: i32,
+): void {
+  if (rowStart >= rowEnd || rowEnd > batch) return;
+  const r = <usize>rowStart;
+  const state = r * <usize>units * F;
+  lstmSequence(
+    proj + r * <usize>(steps * 4 * units) * F, upack, h + state, c + state, prev + state,
+    hu + r * <usize>padded * F,
+    out == 0 ? 0 : out + r * <usize>(steps * units) * F,
+    mask == 0 ? 0 : mask + r * <usize>steps * F,
+    rowEnd - rowStart, steps, units, padded, backwards, zeroMasked,
+    act, reinterpret<f32>(actAlphaBits), rec, reinterpret<f32>(recAlphaBits),
+  );
+}
