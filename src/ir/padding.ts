@@ -28,6 +28,12 @@ export function causalPadding(kernelSize: number, dilation: number): Padding {
   return { kind: 'explicit', before: dilation * (kernelSize - 1), after: 0 };
 }
 
+/** Keras 1 / Theano `full` (border_mode): every position where the window overlaps the input. */
+export function fullPadding(kernelSize: number, dilation: number): Padding {
+  const span = dilation * (kernelSize - 1);
+  return { kind: 'explicit', before: span, after: span };
+}
+
 /** TF's SAME. */
 export function samePadding(): Padding {
   return { kind: 'same' };

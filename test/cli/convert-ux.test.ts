@@ -92,7 +92,8 @@ describe.runIf(corpusAvailable())('a Keras 1 file (no backend recorded)', () => 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("warning: the file does not record its backend; assuming 'tensorflow' (pass --backend, e.g. 'theano'");
     const json = JSON.parse(kconv(['run', KERAS1, '--random', '--json']).stdout);
-    expect(json.warnings).toEqual([expect.stringContaining("does not record its backend; assuming 'tensorflow'")]);
+    expect(json.warnings).toEqual([expect.stringContaining("does not record its backend; assuming 'tensorflow' (pass --backend")]);
+    expect(JSON.parse(kconv(['inspect', KERAS1, '--json']).stdout).warnings).toEqual([expect.stringContaining('(pass --backend')]);
   });
 
   it('convert refuses to bake in a guessed backend for convolutions, and converts once --backend is given', () => {

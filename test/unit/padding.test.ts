@@ -4,9 +4,14 @@
  * Keras 'valid'/'causal', explicit padding, and Keras's deconv_output_length.
  */
 import { describe, expect, it } from 'vitest';
-import { causalPadding, resolvePadding, samePadding, theanoSamePadding, transposeOutputLength, transposePaddingBefore, validPadding } from '../../src/ir/padding.js';
+import { causalPadding, fullPadding, resolvePadding, samePadding, theanoSamePadding, transposeOutputLength, transposePaddingBefore, validPadding } from '../../src/ir/padding.js';
 
 describe('resolvePadding', () => {
+  it("full (Keras 1 / Theano border_mode): d*(k-1) on both sides, L + d*(k-1) outputs at stride 1", () => {
+    expect(fullPadding(3, 2)).toEqual({ kind: 'explicit', before: 4, after: 4 });
+    expect(resolvePadding(fullPadding(3, 2), 10, 3, 1, 2).outLength).toBe(14);
+    expect(resolvePadding(fullPadding(5, 1), 10, 5, 3, 1).outLength).toBe(5);
+  });
   // [L, k, s, d, before, after, out, note]
   const same: [number, number, number, number, number, number, number, string][] = [
     [10, 3, 1, 1, 1, 1, 10, 'odd kernel, even split'],

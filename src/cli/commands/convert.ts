@@ -83,7 +83,7 @@ async function convertOne(ctx: Context, input: string, output: string, args: Con
   makeDir();
   // The one safe writer: temporary file, fsync, read back weight by weight, rename, directory fsync.
   const saved = await saveFile(model, output, { format: args.to, targetVersion: args.targetVersion, force: args.force, inputs });
-  const result: Converted = { input, output, warnings: [...model.inspect().warnings, ...saved.warnings] };
+  const result: Converted = { input, output, warnings: [...model.inspect().warnings, ...saved.warnings].map(forCli) };
   if (saved.target) result.target = saved.target;
   if (saved.loadsIn) result.loadsIn = saved.loadsIn;
   if (saved.format === 'keras-v3-weights' || saved.format === 'keras-h5-weights') {

@@ -42,7 +42,7 @@ export async function inspectCommand(ctx: Context, args: InspectArgs): Promise<n
     return EXIT_OK;
   }
   const report = model.inspect();
-  if (ctx.flags.json) ctx.json(report);
+  if (ctx.flags.json) ctx.json({ ...report, warnings: report.warnings.map(forCli) });
   else ctx.out(forCli(model.summary())); // its warnings name API options; here they are flags
   return EXIT_OK;
 }

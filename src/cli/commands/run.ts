@@ -7,7 +7,7 @@
  * (e.g. Keras's own prediction) and a mismatch exits 1.
  */
 import { compareArrays, KconvError, loadFile, randomInputs, readTensorFile, toFloat32, writeTensorFile, type Model, type Tensor } from '../../node.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, parseTolerance, type Context } from '../context.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, forCli, parseTolerance, type Context } from '../context.js';
 
 export interface RunArgs {
   model: string;
@@ -121,7 +121,7 @@ export async function runCommand(ctx: Context, args: RunArgs): Promise<number> {
   const inputNames = model.inputNames;
   const outputNames = model.outputNames;
   // What kconv assumed to read the file (a Keras 1 backend...) changes the numbers: say it here too.
-  const warnings = model.inspect().warnings;
+  const warnings = model.inspect().warnings.map(forCli); // the --json warnings name flags, as stderr does
   for (const w of warnings) ctx.warn(w);
   const inputs = args.random ? randomFor(model, args) : inputsFromFiles(args, inputNames);
   const inputPaths = bindByName(args.input, inputNames, 'input');

@@ -15,7 +15,7 @@
 import { KconvError } from '../../errors.js';
 import type { Graph, Node, NodeOf } from '../../ir/graph.js';
 import type { Activation, ActivationFn, Layout, OpAttrMap, OpType, Padding } from '../../ir/ops/index.js';
-import { causalPadding, samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
+import { causalPadding, fullPadding, samePadding, theanoSamePadding, validPadding } from '../../ir/padding.js';
 import type { Tensor } from '../../tensor.js';
 import type { NodeCall, TensorRef } from '../node-calls.js';
 import { ConfigReader, type Config } from '../config-values.js';
@@ -226,11 +226,7 @@ export function convPadding(cfg: ConfigReader, kernelSize: number, dilation: num
   const mode = cfg.oneOf(cfg.pick('padding', 'border_mode') ?? 'padding', ['valid', 'same', 'causal', 'full'], 'valid');
   if (mode === 'same') return backend === 'theano' ? theanoSamePadding('conv', kernelSize, stride, dilation) : samePadding();
   if (mode === 'causal') return causalPadding(kernelSize, dilation);
-  if (mode === 'full') {
-    // Keras 1 / Theano only: every overlapping position
-    const span = dilation * (kernelSize - 1);
-    return { kind: 'explicit', before: span, after: span };
-  }
+  if (mode === 'full') return fullPadding(kernelSize, dilation); // Keras 1 / Theano only
   return validPadding();
 }
 

@@ -20,6 +20,7 @@
  */
 import { KconvError } from '../../errors.js';
 import type { Activation, OpAttrMap } from '../../ir/ops/index.js';
+import { causalPadding, samePadding } from '../../ir/padding.js';
 import type { SliceItem } from '../../ir/tf-op.js';
 import { isTensorValue } from '../node-calls.js';
 import { codec, type PlannedNode } from './codec.js';
@@ -213,7 +214,7 @@ export function expandTcn(spec: TcnSpec, weights: Map<string, Tensor>, where: st
       kernelSize,
       stride: 1,
       dilation,
-      padding: padding === 'same' ? { kind: 'same' } : { kind: 'explicit', before: dilation * (kernelSize - 1), after: 0 },
+      padding: padding === 'same' ? samePadding() : causalPadding(kernelSize, dilation),
       layout: 'NWC',
       filters,
       inChannels: kernel.shape[1],

@@ -123,7 +123,7 @@ async function readKerasSave(files: KerasSaveFiles, options: KerasArchiveOptions
 export async function listKerasWeightsH5(bytes: Uint8Array, options: KerasArchiveOptions = {}): Promise<Graph> {
   const h5 = await openHdf5(bytes, options.filename, { budget: options.budget });
   try {
-    return weightsOnlyGraph(listV3Weights(weightTreeFromHdf5(h5)), 'keras-weights-h5', {});
+    return weightsOnlyGraph(listV3Weights(weightTreeFromHdf5(h5)), 'keras-v3-weights', {});
   } finally {
     h5.close();
   }

@@ -6,6 +6,7 @@
  * read it. Running it needs the architecture; the Model says so.
  */
 import type { Graph } from '../../ir/graph.js';
+import type { ModelFormat } from '../../model-formats.js';
 import type { Tensor } from '../../tensor.js';
 import type { KerasH5Weights } from './h5.js';
 import type { V3Group } from './v3-weights.js';
@@ -27,7 +28,8 @@ export interface WeightsOnlyInfo {
 const NO_ARCHITECTURE =
   'this file holds weights only, without the model architecture: its tensors are listed and readable by layer, to run it, give the architecture JSON (model.to_json()) with the architecture option';
 
-export function weightsOnlyGraph(listed: ListedWeight[], format: string, info: { kerasVersion?: string; backend?: string; name?: string }): Graph {
+/** `format` is typed by the one vocabulary (src/model-formats.ts), so an old spelling cannot come back. */
+export function weightsOnlyGraph(listed: ListedWeight[], format: ModelFormat, info: { kerasVersion?: string; backend?: string; name?: string }): Graph {
   const weights = new Map<string, Tensor>();
   const layers = new Map<string, { name: string; key: string }[]>();
   for (const w of listed) {
