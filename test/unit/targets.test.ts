@@ -10,6 +10,7 @@ import { float32, tensor } from '../../src/tensor.js';
 import { save } from '../../src/keras/write/save.js';
 import { ALL_FEATURES, checkRepresentable } from '../../src/keras/layers/representable.js';
 import { oldestTargetFor, parseTarget, supports } from '../../src/keras/targets.js';
+import type { WriteFormat } from '../../src/model-formats.js';
 
 const LINEAR: Activation = { fn: 'linear' };
 
@@ -34,7 +35,7 @@ function graphWith<K extends OpType>(op: K, attrs: OpAttrMap[K], opts: { weights
   };
 }
 
-function refusal(graph: Graph, target: string, format?: string): KconvError {
+function refusal(graph: Graph, target: string, format?: WriteFormat): KconvError {
   try {
     checkRepresentable(graph, parseTarget(target), format);
   } catch (e) {
@@ -44,7 +45,7 @@ function refusal(graph: Graph, target: string, format?: string): KconvError {
   throw new Error(`expected ${target} to refuse`);
 }
 
-function expectRefusal(graph: Graph, target: string, feature: RegExp, oldest: string | null, format?: string) {
+function expectRefusal(graph: Graph, target: string, feature: RegExp, oldest: string | null, format?: WriteFormat) {
   const e = refusal(graph, target, format);
   expect(e.code).toBe('NOT_REPRESENTABLE');
   expect(e.message).toContain(`'${graph.nodes[1].keras?.scope?.[0] ?? 'layer'}'`);
@@ -53,7 +54,7 @@ function expectRefusal(graph: Graph, target: string, feature: RegExp, oldest: st
   else expect(e.message).toContain('no Keras target can express it');
 }
 
-const accepts = (graph: Graph, target: string, format?: string) => expect(() => checkRepresentable(graph, parseTarget(target), format)).not.toThrow();
+const accepts = (graph: Graph, target: string, format?: WriteFormat) => expect(() => checkRepresentable(graph, parseTarget(target), format)).not.toThrow();
 
 describe('target table refusals', () => {
   it('Conv1D groups > 1: not before TF 2.3', () => {
@@ -162,43 +163,43 @@ describe('target table refusals', () => {
 
   it('BatchNormalization over a non-last axis in a legacy .h5 for Keras 3.0–3.2', () => {
     const g = graphWith('BatchNormalization', { axis: 1, epsilon: 1e-3, center: true, scale: true });
-    expectRefusal(g, 'keras-3.0', /BatchNormalization over a non-last axis in a legacy .h5/, 'keras-2.2.4', 'h5');
-    accepts(g, 'keras-3.0', 'keras');
-    accepts(g, 'keras-3.3', 'h5');
-    accepts(graphWith('BatchNormalization', { axis: 2, epsilon: 1e-3, center: true, scale: true }), 'keras-3.0', 'h5');
+    expectRefusal(g, 'keras-3.0', /BatchNormalization over a non-last axis in a legacy .h5/, 'keras-2.2.4', 'keras-h5');
+    accepts(g, 'keras-3.0', 'keras-v3');
+    accepts(g, 'keras-3.3', 'keras-h5');
+    accepts(graphWith('BatchNormalization', { axis: 2, epsilon: 1e-3, center: true, scale: true }), 'keras-3.0', 'keras-h5');
   });
 
   // The next three were found by the round-trip tier: those Keras versions could not load such files.
   it('Concatenate over a non-last axis in a legacy .h5 for Keras 3.0–3.2', () => {
     const g = graphWith('Concatenate', { axis: 1 });
-    expectRefusal(g, 'keras-3.0', /Concatenate over a non-last axis in a legacy .h5/, 'keras-2.2.4', 'h5');
-    accepts(g, 'keras-3.0', 'keras');
-    accepts(g, 'keras-3.3', 'h5');
-    accepts(graphWith('Concatenate', { axis: -1 }), 'keras-3.0', 'h5');
+    expectRefusal(g, 'keras-3.0', /Concatenate over a non-last axis in a legacy .h5/, 'keras-2.2.4', 'keras-h5');
+    accepts(g, 'keras-3.0', 'keras-v3');
+    accepts(g, 'keras-3.3', 'keras-h5');
+    accepts(graphWith('Concatenate', { axis: -1 }), 'keras-3.0', 'keras-h5');
   });
 
   it('LayerNormalization over several axes in a legacy .h5: not for Keras 3', () => {
     const g = graphWith('LayerNormalization', { axes: [1, 2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, { weights: { gamma: [10, 4], beta: [10, 4] } });
-    expectRefusal(g, 'keras-3.15', /LayerNormalization over several axes in a legacy .h5/, 'tf-keras-2.0', 'h5');
-    accepts(g, 'keras-3.15', 'keras');
-    accepts(g, 'tf-keras-2.15', 'h5');
-    accepts(graphWith('LayerNormalization', { axes: [2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, { weights: { gamma: [4], beta: [4] } }), 'keras-3.15', 'h5');
+    expectRefusal(g, 'keras-3.15', /LayerNormalization over several axes in a legacy .h5/, 'tf-keras-2.0', 'keras-h5');
+    accepts(g, 'keras-3.15', 'keras-v3');
+    accepts(g, 'tf-keras-2.15', 'keras-h5');
+    accepts(graphWith('LayerNormalization', { axes: [2], epsilon: 1e-3, center: true, scale: true, rmsScaling: false }, { weights: { gamma: [4], beta: [4] } }), 'keras-3.15', 'keras-h5');
   });
 
   it('Rescaling: keras.layers.Rescaling from tf.keras 2.6, and in Keras 3; not in standalone Keras 2', () => {
     const g = graphWith('Rescaling', { scale: 0.5, offset: -1 });
     expectRefusal(g, 'keras-2.2.4', /Rescaling layer/, 'tf-keras-2.6');
     expectRefusal(g, 'tf-keras-2.5', /Rescaling layer/, 'tf-keras-2.6');
-    accepts(g, 'tf-keras-2.6', 'h5');
-    accepts(g, 'keras-3.0', 'keras');
+    accepts(g, 'tf-keras-2.6', 'keras-h5');
+    accepts(g, 'keras-3.0', 'keras-v3');
   });
 
   it('Conv1DTranspose output_padding: not in Keras 3.0–3.2', () => {
     const attrs = { kernelSize: 3, stride: 2, dilation: 1, padding: 'valid' as const, outputPadding: 1, layout: 'NWC' as const, filters: 2, inChannels: 4, activation: { fn: 'linear' as const }, useBias: true };
     const g = graphWith('Conv1DTranspose', attrs, { weights: { kernel: [3, 2, 4], bias: [2] } });
     expectRefusal(g, 'keras-3.2', /Conv1DTranspose output_padding/, 'tf-keras-2.3');
-    accepts(g, 'keras-3.3', 'keras');
-    accepts(graphWith('Conv1DTranspose', { ...attrs, outputPadding: null }, { weights: { kernel: [3, 2, 4], bias: [2] } }), 'keras-3.0', 'keras');
+    accepts(g, 'keras-3.3', 'keras-v3');
+    accepts(graphWith('Conv1DTranspose', { ...attrs, outputPadding: null }, { weights: { kernel: [3, 2, 4], bias: [2] } }), 'keras-3.0', 'keras-v3');
   });
 
   it('every feature of the table names where it first appears (or nowhere)', () => {

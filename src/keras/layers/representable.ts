@@ -7,6 +7,7 @@
  */
 import type { Graph, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes } from '../../ir/shapes.js';
+import type { WriteFormat } from '../../model-formats.js';
 import { FEATURES, refuse, supports, type Feature, type Target } from '../targets.js';
 import { CODEC_BY_OP, CODECS } from './index.js';
 
@@ -15,11 +16,12 @@ export const ALL_FEATURES: Record<string, Feature> = Object.assign({}, FEATURES,
 
 /**
  * Checks that `target` can express every node of `graph`; throws NOT_REPRESENTABLE on the first
- * node that it cannot. `format` 'h5' (full model) or 'keras-h5-weights' adds the legacy-h5 loaders' limits.
+ * node that it cannot. `format` 'keras-h5' (full model) or 'keras-h5-weights' adds the legacy-h5
+ * loaders' limits.
  */
-export function checkRepresentable(graph: Graph, target: Target, format?: string): void {
+export function checkRepresentable(graph: Graph, target: Target, format?: WriteFormat): void {
   checkNesting(graph, target);
-  if (format === 'h5' || format === 'keras-h5-weights') checkLegacyH5(graph, target, format === 'h5');
+  if (format === 'keras-h5' || format === 'keras-h5-weights') checkLegacyH5(graph, target, format === 'keras-h5');
   for (const w of graph.weights.values()) {
     if (w.dtype === 'bfloat16' && !supports(target, FEATURES.bfloat16.since)) {
       refuse({ name: 'weights', op: 'Graph' }, target, FEATURES.bfloat16.name, FEATURES.bfloat16.since);

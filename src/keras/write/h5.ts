@@ -90,7 +90,7 @@ function hasTopLevelModelWeights(target: Target): boolean {
 
 /** Legacy `.h5` full model for `target`. */
 export async function writeLegacyH5(graph: Graph, target: Target): Promise<WriteResult> {
-  checkRepresentable(graph, target, 'h5'); // representable.ts's flag for the legacy full-model file (keras-h5)
+  checkRepresentable(graph, target, 'keras-h5');
   const model = emitModel(graph, target, 'legacy');
   const warnings = [...model.warnings];
   const datasets = new Map<string, string>();
