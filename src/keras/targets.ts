@@ -127,14 +127,12 @@ export const FEATURES = {
   hardSigmoidKeras3: { name: "hard_sigmoid with slope 1/6 (Keras 3's formula)", since: { keras3: 0 }, verified: true },
   explicitPadding: { name: 'explicit padding other than valid/same/causal', since: {}, verified: true },
   gelu_tanh: { name: 'gelu with the tanh approximation as an activation name', since: {}, verified: true },
-  // An activation given as a layer object (`Conv1D(activation=LeakyReLU(0.1))`): the layer's class
-  // and config nested in place of a name. Which Kerases reload it and how each writes it: measured
-  // in the fixture envs (docs/writers.md, "Activations given as layer objects").
-  activationObject: { name: 'an activation given as a layer object', since: { tfkeras: 0, keras3: 0 }, verified: false },
-  // How the nested object is spelled: tf.keras 2.13.1 and Keras 3.2.1 write `module: "keras.layers"`
-  // with `registered_name: null`; Keras 3.0.1 the class's own module with its class name as
-  // registered_name, TF 2.0 a bare `{class_name, config}`. The releases between were not checked.
-  activationObjectInKerasLayers: { name: "an activation layer object with module 'keras.layers'", since: { tfkeras: 13, keras3: 2 }, verified: false },
+  // An activation given as a layer object (`Conv1D(activation=LeakyReLU(0.1))`), nested in place
+  // of a name. Measured in the fixture envs (docs/writers.md, "Activations given as layer objects"):
+  // tf.keras 2.13.1, 2.15 and tf_keras 2.21, Keras 3.12.0 and 3.15.1 reload it; TF 1.13, TF 2.0,
+  // Keras 2.3.1 and Keras 3.0.1, 3.2.1, 3.6.0 cannot (not even their own files). The releases
+  // between (tf.keras 2.1–2.12, Keras 3.7–3.11) were not measured.
+  activationObject: { name: 'an activation given as a layer object', since: { tfkeras: 13, keras3: 12 }, verified: false },
   bfloat16: { name: 'bfloat16 weights', since: { keras3: 1 }, verified: false },
   float16Weights: { name: 'float16 weights', since: ALL, verified: false },
   // Keras 3.0.1 and 3.2.1 cannot load their own files with a Functional nested in a Sequential

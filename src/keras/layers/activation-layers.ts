@@ -36,18 +36,6 @@ export function writeActivationLayer(act: Activation, target: Target, sourceClas
   return layer('Activation', { activation: activationName(act, sourceName) });
 }
 
-/**
- * The module of each activation layer class in Keras 3.0.1's package (`keras/src/layers/activations/`),
- * which 3.0.1 writes as an activation layer object's `module`. ThresholdedReLU is not in Keras 3.
- */
-export const KERAS30_ACTIVATION_MODULES: Record<string, string> = {
-  Activation: 'keras.src.layers.activations.activation',
-  ELU: 'keras.src.layers.activations.elu',
-  LeakyReLU: 'keras.src.layers.activations.leaky_relu',
-  ReLU: 'keras.src.layers.activations.relu',
-  Softmax: 'keras.src.layers.activations.softmax',
-};
-
 export const activationLayersCodec = codec({
   classes: [...ACTIVATION_CLASSES, 'PReLU'],
   ops: ['Activation', 'PReLU'],

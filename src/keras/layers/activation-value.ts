@@ -10,7 +10,7 @@ import { activationByName } from '../activations.js';
 import type { Json, JsonObject } from '../emit/objects.js';
 import type { KerasGeneration } from '../generation.js';
 import { ACTIVATION_SINCE, bothSince, checkActivationName, FEATURES, refuse, supports, type Feature, type Target } from '../targets.js';
-import { ACTIVATION_LAYER_FEATURES, KERAS30_ACTIVATION_MODULES, writeActivationLayer } from './activation-layers.js';
+import { ACTIVATION_LAYER_FEATURES, writeActivationLayer } from './activation-layers.js';
 import { activationName, type EmitContext, type WrittenLayer } from './codec.js';
 
 type Form =
@@ -84,16 +84,15 @@ export function activationValue(act: Activation, source: unknown, ctx: EmitConte
   if (f.kind === 'name') return activationName(act, source);
   const className = f.layer.className;
   const nested = ctx.nested(f.layer, f.source, String(f.source.name ?? defaultName(className))) as JsonObject;
-  return spell(className, nested.config as JsonObject, ctx.target);
+  return spell(className, nested.config as JsonObject);
 }
 
-/** How each Keras writes the nested object (FEATURES.activationObjectInKerasLayers; docs/writers.md). */
-function spell(className: string, config: JsonObject, target: Target): JsonObject {
-  if (supports(target, FEATURES.activationObjectInKerasLayers.since)) {
-    return { module: 'keras.layers', class_name: className, config, registered_name: null };
-  }
-  if (target.family === 'keras3') {
-    return { module: KERAS30_ACTIVATION_MODULES[className], class_name: className, config, registered_name: className };
-  }
-  return { class_name: className, config };
+/**
+ * Every Keras that reloads an activation layer object (FEATURES.activationObject) writes it with
+ * `module: "keras.layers"` and `registered_name: null`, in `.h5` and `.keras` alike (tf.keras 2.13.1,
+ * 2.15, tf_keras 2.21, Keras 3.12.0, 3.15.1). The `build_config` they add is left out: it only
+ * records the call's input shape, which a weightless layer does not need to be rebuilt.
+ */
+function spell(className: string, config: JsonObject): JsonObject {
+  return { module: 'keras.layers', class_name: className, config, registered_name: null };
 }
