@@ -6,7 +6,8 @@
  *
  * Runs when KCONV_PY_TIER=1 or CI=true; under CI a missing venv is a failure, never a skip. It
  * loads a covering design of (source, writer) pairs (see 'The covering design' below); KCONV_PY_TIER_FULL=1
- * loads every pair.
+ * loads every pair. KCONV_CASE_FILTER=<regex> keeps only the sources whose `<env>/<case dir>` matches
+ * (test/roundtrip/support.ts), e.g. KCONV_CASE_FILTER=model-activation-object.
  * One Python process per environment loads every file (importing TensorFlow is slow).
  * Prints the matrix sources × targets with pass counts.
  */

@@ -131,9 +131,15 @@ describe('target table refusals', () => {
     expectRefusal(graphWith('Activation', { activation: { fn: 'log_softmax' } }), 'tf-keras-2.12', /activation 'log_softmax'/, 'tf-keras-2.13');
   });
 
-  it('gelu with the tanh approximation and parameterized activations inside a layer: no Keras name', () => {
+  it('gelu with the tanh approximation: no Keras name; parameterized activations inside a layer: layer objects', () => {
     expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'gelu_tanh' } })), 'keras-3', /gelu with the tanh approximation/, null);
-    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'relu', alpha: 0.1 } })), 'keras-3', /parameterized activation/, null);
+    // written as a ReLU layer object where Keras reloads one (measured: docs/writers.md)
+    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'relu', alpha: 0.1 } })), 'keras-3.6', /activation given as a layer object \(ReLU\)/, 'tf-keras-2.13');
+    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'leaky_relu', alpha: 0.1 } })), 'tf-keras-2.12', /activation given as a layer object \(LeakyReLU\)/, 'tf-keras-2.13');
+    accepts(graphWith('Conv1D', conv({ activation: { fn: 'relu', alpha: 0.1 } })), 'keras-3.12');
+    accepts(graphWith('Conv1D', conv({ activation: { fn: 'elu', alpha: 0.5 } })), 'tf-keras-2.13');
+    // a name that computes the same needs no object: Keras 3's leaky_relu has slope 0.2
+    accepts(graphWith('Conv1D', conv({ activation: { fn: 'leaky_relu', alpha: 0.2 } })), 'keras-3.0');
     accepts(graphWith('Activation', { activation: { fn: 'relu', alpha: 0.1, maxValue: 6, threshold: 0 } }), 'keras-3'); // as a ReLU layer
   });
 

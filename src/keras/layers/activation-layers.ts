@@ -3,7 +3,7 @@
  * Keras 3, both default 0.3), ELU, ThresholdedReLU (Keras 2 only), Softmax, all one IR op
  * `Activation`; and PReLU (learned slope).
  */
-import type { NodeOf } from '../../ir/graph.js';
+import type { Activation } from '../../ir/ops/index.js';
 import type { JsonObject } from '../emit/objects.js';
 import { activationFromLayer } from '../activations.js';
 import { checkActivationName, isKeras3, need, type Feature, type Target } from '../targets.js';
@@ -16,21 +16,24 @@ export const ACTIVATION_LAYER_FEATURES = {
 /** The weightless activation layers: their configs are read by activationFromLayer (src/keras/activations.ts), as when such a layer is another layer's `activation`. */
 const ACTIVATION_CLASSES = ['Activation', 'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Softmax'];
 
-/** The Activation layer, or the ReLU/LeakyReLU/ELU/Softmax/ThresholdedReLU layer that holds the parameters. */
-function writeActivation(node: NodeOf<'Activation'>, target: Target): WrittenLayer {
-  const act = node.attrs.activation;
-  const bagClass = node.keras?.className;
+/**
+ * The Activation layer, or the ReLU/LeakyReLU/ELU/Softmax/ThresholdedReLU layer that holds the
+ * parameters; `sourceClass` keeps the source's class where it computes the same (a `Softmax()`
+ * stays a Softmax layer). Also the layer object written as another layer's `activation`
+ * (activation-value.ts).
+ */
+export function writeActivationLayer(act: Activation, target: Target, sourceClass?: string, sourceName?: unknown): WrittenLayer {
   const layer = (className: string, body: JsonObject): WrittenLayer => ({ className, body });
   if (act.fn === 'leaky_relu') {
     return layer('LeakyReLU', isKeras3(target) ? { negative_slope: act.alpha ?? 0.3 } : { alpha: act.alpha ?? 0.3 });
   }
-  if (act.fn === 'relu' && (bagClass === 'ReLU' || (act.alpha ?? 0) !== 0 || (act.maxValue ?? null) !== null || (act.threshold ?? 0) !== 0)) {
+  if (act.fn === 'relu' && (sourceClass === 'ReLU' || (act.alpha ?? 0) !== 0 || (act.maxValue ?? null) !== null || (act.threshold ?? 0) !== 0)) {
     return layer('ReLU', { max_value: act.maxValue ?? null, negative_slope: act.alpha ?? 0, threshold: act.threshold ?? 0 });
   }
-  if (act.fn === 'elu' && (bagClass === 'ELU' || (act.alpha ?? 1) !== 1)) return layer('ELU', { alpha: act.alpha ?? 1 });
-  if (act.fn === 'softmax' && (bagClass === 'Softmax' || (act.axis ?? -1) !== -1)) return layer('Softmax', { axis: act.axis ?? -1 });
+  if (act.fn === 'elu' && (sourceClass === 'ELU' || (act.alpha ?? 1) !== 1)) return layer('ELU', { alpha: act.alpha ?? 1 });
+  if (act.fn === 'softmax' && (sourceClass === 'Softmax' || (act.axis ?? -1) !== -1)) return layer('Softmax', { axis: act.axis ?? -1 });
   if (act.fn === 'thresholded_relu') return layer('ThresholdedReLU', { theta: act.threshold ?? 1 });
-  return layer('Activation', { activation: activationName(act, node.keras?.config?.activation) });
+  return layer('Activation', { activation: activationName(act, sourceName) });
 }
 
 export const activationLayersCodec = codec({
@@ -45,7 +48,7 @@ export const activationLayersCodec = codec({
     return mapped('Activation', { activation: activationFromLayer(className, cfg.config, ctx.generation, ctx.where) }, {});
   },
   write: {
-    Activation: (node, ctx) => writeActivation(node, ctx.target),
+    Activation: (node, ctx) => writeActivationLayer(node.attrs.activation, ctx.target, node.keras?.className, node.keras?.config?.activation),
     // shared_axes decides alpha's shape: without it Keras builds a full-size alpha the stored one does not fit.
     PReLU: (node) => ({
       className: 'PReLU',
@@ -62,7 +65,7 @@ export const activationLayersCodec = codec({
     }
     // leaky_relu / relu with parameters / elu alpha become their layer classes (LeakyReLU, ReLU, ELU).
     if (act.fn === 'leaky_relu' || act.fn === 'relu' || act.fn === 'elu' || act.fn === 'softmax') return;
-    checkActivationName(node, target, act, false);
+    checkActivationName(node, target, act);
   },
   features: ACTIVATION_LAYER_FEATURES,
 });

@@ -13,11 +13,12 @@ import { paddingName } from '../../ir/padding.js';
 import { allocate, type Tensor } from '../../tensor.js';
 import type { NodeOf } from '../../ir/graph.js';
 import type { WindowAttrs } from '../../ir/ops/index.js';
-import { checkActivationName, FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';
+import { FEATURES, isKeras3, need, refuse, supports, type Feature } from '../targets.js';
+import { activationValue, checkLayerActivation } from './activation-value.js';
 import { activationFromConfig } from '../activations.js';
 import { KconvError } from '../../errors.js';
 import {
-  activationName, codec, convPadding, dataFormat, layoutOf, mapped, sourceConfig, theanoSameName, weightObjects,
+  codec, convPadding, dataFormat, layoutOf, mapped, sourceConfig, theanoSameName, weightObjects, type EmitContext,
   type LayerContext, type MappedLayer, type WeightList,
 } from './codec.js';
 import type { ConfigReader } from '../config-values.js';
@@ -171,8 +172,8 @@ function window(node: ForwardConv) {
   return { kernel_size: [a.kernelSize], strides: [a.stride], padding: padString(node), data_format: dataFormat(a.layout), dilation_rate: [a.dilation] };
 }
 
-function activationAndBias(node: ForwardConv | NodeOf<'Conv1DTranspose'>) {
-  return { activation: activationName(node.attrs.activation, sourceConfig(node).activation), use_bias: node.attrs.useBias };
+function activationAndBias(node: ForwardConv | NodeOf<'Conv1DTranspose'>, ctx: EmitContext) {
+  return { activation: activationValue(node.attrs.activation, sourceConfig(node).activation, ctx), use_bias: node.attrs.useBias };
 }
 
 const READERS: Record<string, (cfg: ConfigReader, w: WeightList, ctx: LayerContext, className: string) => MappedLayer> = {
@@ -196,24 +197,24 @@ export const convCodec = codec({
       const a = node.attrs;
       const body: JsonObject = { filters: a.filters, ...window(node) };
       if (isKeras3(ctx.target) || supports(ctx.target, CONV_FEATURES.groups.since)) body.groups = a.groups;
-      Object.assign(body, activationAndBias(node));
+      Object.assign(body, activationAndBias(node, ctx));
       return { className: 'Conv1D', body, objects: weightObjects(['kernel', 'bias']) };
     },
-    SeparableConv1D(node) {
+    SeparableConv1D(node, ctx) {
       const a = node.attrs;
-      const body = { filters: a.filters, ...window(node), depth_multiplier: a.depthMultiplier, ...activationAndBias(node) };
+      const body = { filters: a.filters, ...window(node), depth_multiplier: a.depthMultiplier, ...activationAndBias(node, ctx) };
       return { className: 'SeparableConv1D', body, objects: weightObjects(['depthwise', 'pointwise', 'bias']) };
     },
-    DepthwiseConv1D(node) {
-      const body = { ...window(node), depth_multiplier: node.attrs.depthMultiplier, ...activationAndBias(node) };
+    DepthwiseConv1D(node, ctx) {
+      const body = { ...window(node), depth_multiplier: node.attrs.depthMultiplier, ...activationAndBias(node, ctx) };
       return { className: 'DepthwiseConv1D', body, objects: weightObjects(['depthwise', 'bias']) };
     },
-    Conv1DTranspose(node) {
+    Conv1DTranspose(node, ctx) {
       const a = node.attrs;
       const body = {
         filters: a.filters, kernel_size: [a.kernelSize], strides: [a.stride], padding: a.padding,
         output_padding: a.outputPadding === null ? null : [a.outputPadding], data_format: dataFormat(a.layout),
-        dilation_rate: [a.dilation], ...activationAndBias(node),
+        dilation_rate: [a.dilation], ...activationAndBias(node, ctx),
       };
       return { className: 'Conv1DTranspose', body, objects: weightObjects(['kernel', 'bias']) };
     },
@@ -228,7 +229,7 @@ export const convCodec = codec({
     if (node.op === 'Conv1DTranspose') {
       need(node, target, CONV_FEATURES.conv1dTranspose);
       if (node.attrs.outputPadding !== null) need(node, target, CONV_FEATURES.conv1dTransposeOutputPadding);
-      checkActivationName(node, target, node.attrs.activation, true);
+      checkLayerActivation(node, target, node.attrs.activation, sourceConfig(node).activation);
       return;
     }
     const a = node.attrs;
@@ -243,7 +244,7 @@ export const convCodec = codec({
     if (padding === 'causal' && a.layout === 'NCW') need(node, target, CONV_FEATURES.causalChannelsFirst);
     if (a.stride > 1 && a.dilation > 1) refuse(node, target, CONV_FEATURES.stridedDilation.name, {});
     if (node.op === 'Conv1D' && node.attrs.groups > 1) need(node, target, CONV_FEATURES.groups);
-    checkActivationName(node, target, a.activation, true);
+    checkLayerActivation(node, target, a.activation, sourceConfig(node).activation);
   },
   features: CONV_FEATURES,
   extras: {

@@ -1,7 +1,7 @@
 /** Dense (Keras 1: `output_dim`, `bias`). */
 import { activationFromConfig } from '../activations.js';
-import { checkActivationName } from '../targets.js';
-import { activationName, codec, mapped, sourceConfig, weightObjects } from './codec.js';
+import { activationValue, checkLayerActivation } from './activation-value.js';
+import { codec, mapped, sourceConfig, weightObjects } from './codec.js';
 
 export const denseCodec = codec({
   classes: ['Dense'],
@@ -17,14 +17,14 @@ export const denseCodec = codec({
     return mapped('Dense', { units, inFeatures: kernel.shape[0], activation, useBias }, { kernel, bias });
   },
   write: {
-    Dense(node) {
+    Dense(node, ctx) {
       const a = node.attrs;
-      const body = { units: a.units, activation: activationName(a.activation, sourceConfig(node).activation), use_bias: a.useBias };
+      const body = { units: a.units, activation: activationValue(a.activation, sourceConfig(node).activation, ctx), use_bias: a.useBias };
       return { className: 'Dense', body, objects: weightObjects(['kernel', 'bias']) };
     },
   },
   weightOrder: { Dense: ['kernel', 'bias'] },
-  check: (node, target) => checkActivationName(node, target, node.attrs.activation, true),
+  check: (node, target) => checkLayerActivation(node, target, node.attrs.activation, sourceConfig(node).activation),
   extras: {
     Dense: {
       keras2: [],

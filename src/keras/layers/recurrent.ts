@@ -27,8 +27,9 @@ import { activationFromConfig } from '../activations.js';
 import { ConfigReader, isObject, type Config } from '../config-values.js';
 import type { NodeOf } from '../../ir/graph.js';
 import type { Json, JsonObject } from '../emit/objects.js';
-import { checkActivationName, need, type Feature } from '../targets.js';
-import { activationName, codec, mapped, sourceConfig, weightObjects, type LayerContext, type StoredWeight, type WrittenLayer } from './codec.js';
+import { need, type Feature, type Target } from '../targets.js';
+import { activationValue, checkLayerActivation } from './activation-value.js';
+import { codec, mapped, sourceConfig, weightObjects, type EmitContext, type LayerContext, type StoredWeight, type WrittenLayer } from './codec.js';
 
 export const RECURRENT_CLASSES: Record<string, RecurrentCell> = {
   LSTM: 'lstm',
@@ -294,11 +295,16 @@ const CLASS_OF = { lstm: 'LSTM', gru: 'GRU', simple: 'SimpleRNN' } as const;
 const CELL_GROUP = { lstm: 'lstm_cell', gru: 'gru_cell', simple: 'simple_rnn_cell' } as const;
 const ROLES = ['kernel', 'recurrent_kernel', 'bias'];
 
-function cellBody(a: RecurrentAttrs, source: Record<string, unknown>): JsonObject {
+/** The source's spelling of the recurrent activation (Keras 1: `inner_activation`). */
+function sourceRecurrentActivation(source: Record<string, unknown>): unknown {
+  return source.recurrent_activation ?? source.inner_activation;
+}
+
+function cellBody(a: RecurrentAttrs, source: Record<string, unknown>, ctx: EmitContext): JsonObject {
   const body: JsonObject = {
     units: a.units,
-    activation: activationName(a.activation, source.activation),
-    ...(a.cell !== 'simple' ? { recurrent_activation: activationName(a.recurrentActivation, source.recurrent_activation ?? source.inner_activation) } : {}),
+    activation: activationValue(a.activation, source.activation, ctx),
+    ...(a.cell !== 'simple' ? { recurrent_activation: activationValue(a.recurrentActivation, sourceRecurrentActivation(source), ctx) } : {}),
     use_bias: a.useBias,
     return_sequences: a.returnSequences,
     return_state: a.returnState,
@@ -309,9 +315,9 @@ function cellBody(a: RecurrentAttrs, source: Record<string, unknown>): JsonObjec
   return body;
 }
 
-function writeCell(node: { attrs: RecurrentAttrs; keras?: { config: Record<string, unknown> } }, source: Record<string, unknown>): WrittenLayer {
+function writeCell(node: { attrs: RecurrentAttrs; keras?: { config: Record<string, unknown> } }, source: Record<string, unknown>, ctx: EmitContext): WrittenLayer {
   const a = node.attrs;
-  return { className: CLASS_OF[a.cell], body: cellBody(a, source), objects: weightObjects(['kernel', 'recurrent', 'bias']) };
+  return { className: CLASS_OF[a.cell], body: cellBody(a, source, ctx), objects: weightObjects(['kernel', 'recurrent', 'bias']) };
 }
 
 const RECURRENT_FEATURES = {
@@ -343,18 +349,14 @@ export const recurrentCodec = codec({
     return mapped('Recurrent', m.attrs, m.weights);
   },
   write: {
-    Recurrent: (node) => writeCell(node, sourceConfig(node)),
+    Recurrent: (node, ctx) => writeCell(node, sourceConfig(node), ctx),
     Bidirectional(node: NodeOf<'Bidirectional'>, ctx) {
-      const src = sourceConfig(node);
-      const inner = (src.layer ?? {}) as { config?: Record<string, unknown> };
       const { forward, backward } = node.attrs;
-      const fwSource = inner.config ?? {};
-      const layer: Json = ctx.nested(writeCell({ attrs: forward }, fwSource), fwSource, String(fwSource.name ?? 'rnn'));
+      const [fwSource, bwSource] = bidirectionalSources(node);
+      const layer: Json = ctx.nested(writeCell({ attrs: forward }, fwSource, ctx), fwSource, String(fwSource.name ?? 'rnn'));
       const body: JsonObject = { layer, merge_mode: node.attrs.mergeMode };
       if (!mirrors(forward, backward)) {
-        const back = (src.backward_layer ?? {}) as { config?: Record<string, unknown> };
-        const bwSource = back.config ?? {};
-        body.backward_layer = ctx.nested(writeCell({ attrs: backward }, bwSource), bwSource, String(bwSource.name ?? 'backward_rnn'));
+        body.backward_layer = ctx.nested(writeCell({ attrs: backward }, bwSource, ctx), bwSource, String(bwSource.name ?? 'backward_rnn'));
       }
       return { className: 'Bidirectional', body };
     },
@@ -366,13 +368,27 @@ export const recurrentCodec = codec({
     if (node.op === 'Bidirectional' && node.attrs.hasMask && !node.attrs.forward.returnSequences && (node.attrs.forward.zeroOutputForMask || node.attrs.backward.zeroOutputForMask)) need(node, target, RECURRENT_FEATURES.zeroLastOutputForMask);
     if (node.op === 'Bidirectional' && node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.zeroOutputForMask);
     if (node.op === 'Bidirectional' && node.attrs.hasMask && node.attrs.forward.returnSequences && !node.attrs.forward.zeroOutputForMask) need(node, target, RECURRENT_FEATURES.previousOutputForMask);
-    const cells = node.op === 'Recurrent' ? [node.attrs] : [node.attrs.forward, node.attrs.backward];
-    for (const a of cells) {
-      checkActivationName(node, target, a.activation, true);
-      checkActivationName(node, target, a.recurrentActivation, true);
+    if (node.op === 'Recurrent') checkCellActivations(node, target, node.attrs, sourceConfig(node));
+    else {
+      const [fwSource, bwSource] = bidirectionalSources(node);
+      checkCellActivations(node, target, node.attrs.forward, fwSource);
+      checkCellActivations(node, target, node.attrs.backward, mirrors(node.attrs.forward, node.attrs.backward) ? fwSource : bwSource);
     }
   },
 });
+
+function checkCellActivations(node: NodeOf<'Recurrent'> | NodeOf<'Bidirectional'>, target: Target, a: RecurrentAttrs, source: Record<string, unknown>): void {
+  checkLayerActivation(node, target, a.activation, source.activation);
+  checkLayerActivation(node, target, a.recurrentActivation, sourceRecurrentActivation(source));
+}
+
+/** The source configs of a Bidirectional's forward and backward layers (the wrapped layer's, and `backward_layer`'s when given). */
+function bidirectionalSources(node: NodeOf<'Bidirectional'>): [Record<string, unknown>, Record<string, unknown>] {
+  const src = sourceConfig(node);
+  const inner = (src.layer ?? {}) as { config?: Record<string, unknown> };
+  const back = (src.backward_layer ?? {}) as { config?: Record<string, unknown> };
+  return [inner.config ?? {}, back.config ?? {}];
+}
 
 /** Whether `backward` is what Keras builds from `forward` when no backward_layer is given. */
 function mirrors(forward: RecurrentAttrs, backward: RecurrentAttrs): boolean {
