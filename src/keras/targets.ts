@@ -132,7 +132,7 @@ export const FEATURES = {
   // tf.keras 2.13.1, 2.15 and tf_keras 2.21, Keras 3.12.0 and 3.15.1 reload it; TF 1.13, TF 2.0,
   // Keras 2.3.1 and Keras 3.0.1, 3.2.1, 3.6.0 cannot (not even their own files). The releases
   // between (tf.keras 2.1–2.12, Keras 3.7–3.11) were not measured.
-  activationObject: { name: 'an activation given as a layer object', since: { tfkeras: 13, keras3: 12 }, verified: false },
+  activationObject: { name: 'an activation given as a layer object', since: { tfkeras: 12, keras3: 12 }, verified: false },
   bfloat16: { name: 'bfloat16 weights', since: { keras3: 1 }, verified: false },
   float16Weights: { name: 'float16 weights', since: ALL, verified: false },
   // Keras 3.0.1 and 3.2.1 cannot load their own files with a Functional nested in a Sequential

@@ -134,8 +134,8 @@ describe('target table refusals', () => {
   it('gelu with the tanh approximation: no Keras name; parameterized activations inside a layer: layer objects', () => {
     expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'gelu_tanh' } })), 'keras-3', /gelu with the tanh approximation/, null);
     // written as a ReLU layer object where Keras reloads one (measured: docs/writers.md)
-    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'relu', alpha: 0.1 } })), 'keras-3.6', /activation given as a layer object \(ReLU\)/, 'tf-keras-2.13');
-    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'leaky_relu', alpha: 0.1 } })), 'tf-keras-2.12', /activation given as a layer object \(LeakyReLU\)/, 'tf-keras-2.13');
+    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'relu', alpha: 0.1 } })), 'keras-3.6', /activation given as a layer object \(ReLU\)/, 'tf-keras-2.12');
+    expectRefusal(graphWith('Conv1D', conv({ activation: { fn: 'leaky_relu', alpha: 0.1 } })), 'tf-keras-2.11', /activation given as a layer object \(LeakyReLU\)/, 'tf-keras-2.12');
     accepts(graphWith('Conv1D', conv({ activation: { fn: 'relu', alpha: 0.1 } })), 'keras-3.12');
     accepts(graphWith('Conv1D', conv({ activation: { fn: 'elu', alpha: 0.5 } })), 'tf-keras-2.13');
     // a name that computes the same needs no object: Keras 3's leaky_relu has slope 0.2
