@@ -12,7 +12,7 @@
  * Atomics.notify. The calling thread computes its own share, then waits (Atomics.wait) for the
  * workers' pending count to reach zero. Small problems stay on the calling thread.
  */
-import { defaultFlavor, kernelBytes, KERNEL_ARGS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
+import { defaultFlavor, kernelBytes, KERNEL_ARGS, kernelFlags, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
 
 // Control block layout (Int32 slots).
 const GEN = 0; // generation: bumped once per task to wake workers; -1 asks them to exit
@@ -22,7 +22,7 @@ const FAILED = 3; // set by a worker whose kernel threw
 const CHUNKS = 4; // chunks in the current task
 const CHUNK_ROWS = 5; // output rows per chunk
 const ROWS = 6; // output rows in all
-const ARGS = 8; // KERNEL_ARGS (16) problem arguments, then relu
+const ARGS = 8; // KERNEL_ARGS (16) problem arguments, then the flags and the residual's distance (kernelFlags)
 const SLOTS = 32;
 const CLOSED = 1 << 30;
 
@@ -65,7 +65,7 @@ export function workerMain({ module, memory, control }: WorkerData): void {
       const start = chunk * per;
       const end = Math.min(c[6], start + per);
       try {
-        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23], start, end, c[24]);
+        conv(c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23], start, end, c[24], c[25]);
       } catch {
         Atomics.store(c, 3, 1);
       }
@@ -136,7 +136,7 @@ export class ThreadPool implements RowExecutor {
     const chunks = Math.ceil(call.rows / chunkRows);
     Atomics.store(c, NEXT, CLOSED);
     for (let i = 0; i < KERNEL_ARGS; i++) c[ARGS + i] = a[i];
-    c[ARGS + KERNEL_ARGS] = call.relu;
+    [c[ARGS + KERNEL_ARGS], c[ARGS + KERNEL_ARGS + 1]] = kernelFlags(call);
     c[CHUNK_ROWS] = chunkRows;
     c[ROWS] = call.rows;
     Atomics.store(c, CHUNKS, chunks);
