@@ -1,5 +1,5 @@
 /**
- * `kconv bench`'s browser run: the fixture model in headless Chromium, kconv against tfjs-wasm in
+ * `kconv bench`'s browser run: the fixture models in headless Chromium, kconv against tfjs-wasm in
  * the same page (src/bench/browser/page.ts), reported beside the Node numbers.
  *
  * Needs what only a checkout of kconv has: esbuild (a devDependency) to bundle the page, the
@@ -14,15 +14,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PageRequest, PageResult } from './browser/page.js';
+import { modelLabel } from './model.js';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 
 export interface BrowserBenchOptions {
-  caseDir: string;
+  /** The fixture models to time, each at its [batch, steps]. */
+  cases: { caseDir: string; timing: { batch: number; steps: number } }[];
   /** Conv1D shape ids to time in the page as well. */
   shapes?: string[];
   budgetSeconds: number;
-  timing?: { batch: number; steps: number };
   log?: (line: string) => void;
 }
 
@@ -87,16 +88,21 @@ export async function benchBrowser(opts: BrowserBenchOptions): Promise<PageResul
     const url = (p: string) => `${server.url}/${relative(ROOT, p).split('\\').join('/')}`;
     await page.goto(url(join(pageDir, 'index.html')));
     await page.waitForFunction(() => 'kconvBench' in globalThis, undefined, { timeout: 60_000 });
-    const caseJson = JSON.parse(readFileSync(join(opts.caseDir, 'case.json'), 'utf8')) as { files: { model: string; inputs: string[]; expected: string[] } };
     const tfjsWasm = join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
     if (!existsSync(join(tfjsWasm, 'tfjs-backend-wasm.wasm'))) throw new Error('@tensorflow/tfjs-backend-wasm is not installed');
     const req: PageRequest = {
-      model: url(join(opts.caseDir, caseJson.files.model)),
-      input: url(join(opts.caseDir, caseJson.files.inputs[0])),
-      expected: url(join(opts.caseDir, caseJson.files.expected[0])),
-      filename: caseJson.files.model,
-      batch: opts.timing?.batch ?? 8,
-      steps: opts.timing?.steps ?? 4096,
+      models: opts.cases.map(({ caseDir, timing }) => {
+        const caseJson = JSON.parse(readFileSync(join(caseDir, 'case.json'), 'utf8')) as { files: { model: string; inputs: string[]; expected: string[] } };
+        return {
+          label: modelLabel(caseDir, timing),
+          model: url(join(caseDir, caseJson.files.model)),
+          input: url(join(caseDir, caseJson.files.inputs[0])),
+          expected: url(join(caseDir, caseJson.files.expected[0])),
+          filename: caseJson.files.model,
+          batch: timing.batch,
+          steps: timing.steps,
+        };
+      }),
       budgetMs: opts.budgetSeconds * 1000,
       tfjsWasm: `${url(tfjsWasm)}/`,
       shapes: opts.shapes ?? [],

@@ -1,6 +1,6 @@
 /**
  * The whole benchmark behind `kconv bench` (and `npm run bench`): Conv1D shapes (a)–(f) against
- * the peers, one fixture model end to end, and model load time, with the machine it ran on and
+ * the peers, fixture models end to end, and model load time, with the machine it ran on and
  * the issue-8 targets checked from the numbers. Node only (worker threads, fs); never part of
  * `npm test`'s pass/fail.
  */
@@ -8,7 +8,7 @@ import { cpus, loadavg, platform } from 'node:os';
 import { defaultThreadPool } from '../runtime/threads/index.js';
 import { markdownTable, runBench, type BenchResult } from './conv.js';
 import { benchLoad, type LoadBenchResult } from './load.js';
-import { benchModel, defaultModelCase, type ModelBenchResult } from './model.js';
+import { benchModel, defaultModelCases, type ModelBenchResult, type ModelCase } from './model.js';
 import { benchLstm, LSTM_SHAPE } from './lstm.js';
 import { SHAPES } from './shapes.js';
 import { NODE_DEFAULT_PATH } from './kconv-paths.js';
@@ -22,7 +22,7 @@ export const SHAPE_IDS = SHAPES.map((s) => s.id);
 
 export { runBench, markdownTable, benchShape, type BenchResult, type BenchOptions } from './conv.js';
 export { benchLoad, conv1dStack, type LoadBenchResult } from './load.js';
-export { benchModel, defaultModelCase, type ModelBenchResult } from './model.js';
+export { benchModel, defaultModelCases, type ModelBenchResult, type ModelCase } from './model.js';
 
 export interface BenchmarkOptions {
   /** One small shape, short budgets, a small load model: seconds instead of minutes. */
@@ -31,9 +31,9 @@ export interface BenchmarkOptions {
   shapes?: string[];
   /** Seconds of timing per shape and for the model. */
   budgetSeconds?: number;
-  /** Case directory of the end-to-end model (default: the Keras 3 TCN fixture, if present). */
-  modelCase?: string | null;
-  /** Also run the model in headless Chromium (default: yes, except with quick). */
+  /** The end-to-end models (default: the Keras 3 TCN and CNN-LSTM fixtures, those present). */
+  modelCases?: ModelCase[];
+  /** Also run the models in headless Chromium (default: yes, except with quick). */
   browser?: boolean;
   log?: (line: string) => void;
 }
@@ -54,8 +54,9 @@ export interface BenchmarkReport {
   conv: BenchResult[];
   /** The LSTM row (B8 L512 64→128, return_sequences; empty with quick). */
   lstm: BenchResult[];
+  /** Every whole-model row (each names its model). */
   model: ModelBenchResult[];
-  /** The same model in headless Chromium, kconv and tfjs-wasm in one page (null: not run). */
+  /** The same models in headless Chromium, kconv and tfjs-wasm in one page (null: not run). */
   browser: PageResult | null;
   load: LoadBenchResult[];
   /** Peers left out and other things a reader of the numbers must know. */
@@ -91,18 +92,16 @@ export async function runBenchmark(opts: BenchmarkOptions = {}): Promise<Benchma
     }
     let model: ModelBenchResult[] = [];
     let browser: PageResult | null = null;
-    const modelCase = opts.modelCase === undefined ? defaultModelCase() : opts.modelCase;
-    if (modelCase) {
-      log(`model ${modelCase}`);
-      const timing = quick ? { batch: 2, steps: 256 } : { batch: 8, steps: 4096 };
-      model = await benchModel({ caseDir: modelCase, timing, budgetSeconds, log });
-      if (opts.browser ?? !quick) {
-        log('model in headless Chromium');
-        browser = await benchBrowser({ caseDir: modelCase, timing, budgetSeconds, shapes: opts.shapes ?? SHAPES.map((x) => x.id), log });
-      }
-    } else {
-      notes.add('end-to-end model: the fixture is not here (fixtures/ is in the repository, not in the npm package), skipped');
+    const modelCases = (opts.modelCases ?? defaultModelCases()).map((c) => ({ caseDir: c.caseDir, timing: quick ? c.quickTiming : c.timing }));
+    for (const c of modelCases) {
+      log(`model ${c.caseDir}`);
+      model.push(...(await benchModel({ ...c, budgetSeconds, log })));
     }
+    if (modelCases.length && (opts.browser ?? !quick)) {
+      log('models in headless Chromium');
+      browser = await benchBrowser({ cases: modelCases, budgetSeconds, shapes: opts.shapes ?? SHAPES.map((x) => x.id), log });
+    }
+    if (!modelCases.length) notes.add('end-to-end models: the fixtures are not here (fixtures/ is in the repository, not in the npm package), skipped');
     log('load time');
     const load = await benchLoad({ layers: quick ? 2 : 13, reps: quick ? 3 : 15, log });
     const c = cpus();
@@ -125,7 +124,7 @@ export function benchJson(r: BenchmarkReport): BenchJsonRow[] {
   return [
     ...[...r.conv, ...r.lstm].map(({ shape, runtime, medianMs, gflops }) => ({ shape, runtime, medianMs, gflops })),
     ...r.model.map((m) => ({ shape: m.model, runtime: m.runtime, medianMs: m.medianMs, gflops: m.gflops })),
-    ...(r.browser?.results ?? []).map((b) => ({ shape: `${r.model[0]?.model ?? 'model'} in Chromium`, runtime: b.runtime, medianMs: b.medianMs, gflops: null })),
+    ...(r.browser?.models ?? []).flatMap((m) => m.results.map((b) => ({ shape: `${m.model} in Chromium`, runtime: b.runtime, medianMs: b.medianMs, gflops: null }))),
     ...r.load.flatMap((l) => [
       { shape: `load ${l.format} ${mb(l.fileBytes)}`, runtime: 'kconv (bytes → ready plan)', medianMs: l.loadMs, gflops: null },
       ...(l.h5wasmMs === null ? [] : [{ shape: `load ${l.format} ${mb(l.fileBytes)}`, runtime: 'h5wasm alone', medianMs: l.h5wasmMs, gflops: null }]),
@@ -170,9 +169,12 @@ export function targetRows(r: BenchmarkReport): TargetRow[] {
     const v = peer.medianMs / k.medianMs;
     return { target, result: `${k.runtime} ${ms(k.medianMs)} vs tfjs-wasm ${ms(peer.medianMs)}: ${fix(v)}×`, met: v >= 1.5 ? 'yes' : 'no' };
   };
+  const models = [...new Set(r.model.map((x) => x.model)), ...(r.browser?.models ?? []).map((m) => m.model)].filter((m, i, all) => all.indexOf(m) === i);
   const rows: TargetRow[] = [
-    modelRow('whole model ≥ 1.5× tfjs-wasm in Node', r.model, (x) => x.endsWith('(default)')),
-    modelRow('whole model ≥ 1.5× tfjs-wasm in Chromium', r.browser?.results ?? [], (x) => x.endsWith('default)')),
+    ...models.flatMap((m) => [
+      modelRow(`whole model ${m} ≥ 1.5× tfjs-wasm in Node`, r.model.filter((x) => x.model === m), (x) => x.endsWith('(default)')),
+      modelRow(`whole model ${m} ≥ 1.5× tfjs-wasm in Chromium`, r.browser?.models.find((x) => x.model === m)?.results ?? [], (x) => x.endsWith('default)')),
+    ]),
     rowFor('default ≥ 1.5× tfjs-wasm on every shape', ratios(NODE_DEFAULT_PATH, 'tfjs-wasm'), 1.5),
     rowFor('default ≥ 1/2 of ort-2t on (b)–(d)', ratios(NODE_DEFAULT_PATH, 'ort-2t', shapes.filter((s) => 'bcd'.includes(s))), 1 / 2),
   ];
@@ -217,27 +219,32 @@ export function benchMarkdown(r: BenchmarkReport): string {
     out.push('|---|---:|---:|---:|');
     for (const x of r.lstm) out.push(`| ${x.runtime} | ${ms(x.medianMs)} | ${x.gflops.toFixed(2)} | ${peer('tfjs-wasm') ? `${fix(peer('tfjs-wasm')!.medianMs / x.medianMs)}×` : '—'} |`);
   }
-  if (r.model.length) {
-    const cpu = r.model.find((x) => x.runtime === 'tfjs-cpu');
-    const wasm = r.model.find((x) => x.runtime === 'tfjs-wasm');
+  for (const label of [...new Set(r.model.map((x) => x.model))]) {
+    const rows = r.model.filter((x) => x.model === label);
+    const cpu = rows.find((x) => x.runtime === 'tfjs-cpu');
+    const wasm = rows.find((x) => x.runtime === 'tfjs-wasm');
     out.push('');
-    out.push(`#### Whole model end to end: ${r.model[0].model}`);
+    out.push(`#### Whole model end to end: ${label}`);
     out.push('');
-    out.push('| runtime | median | GFLOP/s (Conv1D FLOPs) | tfjs-cpu / this | tfjs-wasm / this |');
+    out.push('| runtime | median | GFLOP/s (Conv1D + recurrent FLOPs) | tfjs-cpu / this | tfjs-wasm / this |');
     out.push('|---|---:|---:|---:|---:|');
-    for (const x of r.model) {
+    for (const x of rows) {
       out.push(`| ${x.runtime} | ${ms(x.medianMs)} | ${x.gflops.toFixed(x.gflops < 1 ? 2 : 1)} | ${cpu ? `${fix(cpu.medianMs / x.medianMs)}×` : '—'} | ${wasm ? `${fix(wasm.medianMs / x.medianMs)}×` : '—'} |`);
     }
   }
   if (r.browser) {
     const b = r.browser;
-    const wasm = b.results.find((x) => x.runtime === 'tfjs-wasm');
     out.push('');
-    out.push(`#### The same model in headless Chromium (${b.env.userAgent.match(/HeadlessChrome\/[\d.]+/)?.[0] ?? 'Chromium'}, crossOriginIsolated ${b.env.crossOriginIsolated}, ${b.env.hardwareConcurrency} cores; kconv kernel ${b.env.kconvKernel}, tfjs backend ${b.env.tfjsBackend})`);
-    out.push('');
-    out.push('| runtime | median | tfjs-wasm / this |');
-    out.push('|---|---:|---:|');
-    for (const x of b.results) out.push(`| ${x.runtime} | ${ms(x.medianMs)} | ${wasm ? `${fix(wasm.medianMs / x.medianMs)}×` : '—'} |`);
+    out.push(`#### The same models in headless Chromium (${b.env.userAgent.match(/HeadlessChrome\/[\d.]+/)?.[0] ?? 'Chromium'}, crossOriginIsolated ${b.env.crossOriginIsolated}, ${b.env.hardwareConcurrency} cores; kconv kernel ${b.env.kconvKernel}, tfjs backend ${b.env.tfjsBackend})`);
+    for (const m of b.models) {
+      const wasm = m.results.find((x) => x.runtime === 'tfjs-wasm');
+      out.push('');
+      out.push(`${m.model}:`);
+      out.push('');
+      out.push('| runtime | median | tfjs-wasm / this |');
+      out.push('|---|---:|---:|');
+      for (const x of m.results) out.push(`| ${x.runtime} | ${ms(x.medianMs)} | ${wasm ? `${fix(wasm.medianMs / x.medianMs)}×` : '—'} |`);
+    }
     if (b.shapes.length) {
       const runtimes = [...new Set(b.shapes.map((x) => x.runtime))];
       out.push('');

@@ -1,6 +1,7 @@
 /**
  * A whole model end to end: a golden fixture (by default the Keras 3 TCN, 10 Conv1D layers with
- * causal dilations 1–8, residual adds, SpatialDropout1D) loaded with `load`, then `predict`-like
+ * causal dilations 1–8, residual adds, SpatialDropout1D, and the Keras 3 CNN-LSTM, Conv1D →
+ * MaxPooling1D → LSTM → LSTM → Dense softmax) loaded with `load`, then `predict`-like
  * plan runs with each of kconv's Conv1D paths, the same model rebuilt op by op in tfjs-core
  * from the weights kconv read (when tfjs is installed), and kconv's ONNX export of it run in
  * onnxruntime-node with two threads (when installed).
@@ -14,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { load } from '../api/load.js';
 import type { Graph } from '../ir/graph.js';
 import type { Conv1DAttrs } from '../ir/ops/index.js';
+import { GATES, type RecurrentAttrs } from '../ir/ops/recurrent.js';
 import type { Tensor } from '../tensor.js';
 import { readNpy } from '../formats/npy.js';
 import { compile } from '../runtime/index.js';
@@ -46,33 +48,62 @@ export interface ModelBenchResult {
   model: string;
   runtime: string;
   medianMs: number;
-  /** Conv1D multiply-adds × 2 per second (the other ops are not counted). */
+  /** Conv1D and recurrent multiply-adds × 2 per second (the other ops are not counted). */
   gflops: number;
 }
 
-/** FLOPs of the model's Conv1D layers at the input shape (2 per multiply-add). */
-function conv1dFlopsOf(graph: Graph, shapes: ReadonlyMap<string, number[]>): number {
+/** FLOPs of the model's Conv1D layers and recurrent matmuls at the input shape (2 per multiply-add). */
+function modelFlopsOf(graph: Graph, shapes: ReadonlyMap<string, number[]>): number {
   let flops = 0;
   for (const node of graph.nodes) {
-    if (node.op !== 'Conv1D') continue;
-    const a = node.attrs as Conv1DAttrs;
-    const out = shapes.get(node.outputs[0])!;
-    const steps = a.layout === 'NWC' ? out[1] : out[2];
-    flops += 2 * out[0] * steps * a.filters * a.kernelSize * (a.inChannels / a.groups);
+    if (node.op === 'Conv1D') {
+      const a = node.attrs as Conv1DAttrs;
+      const out = shapes.get(node.outputs[0])!;
+      const steps = a.layout === 'NWC' ? out[1] : out[2];
+      flops += 2 * out[0] * steps * a.filters * a.kernelSize * (a.inChannels / a.groups);
+    } else if (node.op === 'Recurrent') {
+      const a = node.attrs as RecurrentAttrs;
+      const [batch, steps] = shapes.get(node.inputs[0])!;
+      flops += 2 * batch * steps * (a.inFeatures + a.units) * GATES[a.cell] * a.units;
+    }
   }
   return flops;
 }
 
-/** Where the TCN fixture sits in a checkout of kconv (fixtures are not shipped in the npm package). */
-export function defaultModelCase(): string | null {
+/** A fixture timed end to end, and the shape of its timing input. */
+export interface ModelCase {
+  caseDir: string;
+  /** [batch, steps] of the timing input in a full run, and with --quick. */
+  timing: { batch: number; steps: number };
+  quickTiming: { batch: number; steps: number };
+}
+
+/**
+ * The fixtures the whole-model rows time, where they sit in a checkout of kconv (fixtures are not
+ * shipped in the npm package): the Keras 3 TCN at [8, 4096, 3], and the Keras 3 CNN-LSTM at
+ * [256, 24, 3]: its input declares 24 steps, so the timing input is a batch of 256 such windows
+ * (its LSTMs run 11 steps over 256 rows).
+ */
+export function defaultModelCases(): ModelCase[] {
   // src/bench/ or dist/bench/ → repository root
   const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
-  const dir = join(root, 'fixtures', 'cases', 'keras3', 'model-tcn--keras');
-  return existsSync(join(dir, 'case.json')) ? dir : null;
+  const cases: ModelCase[] = [
+    { caseDir: join(root, 'fixtures', 'cases', 'keras3', 'model-tcn--keras'), timing: { batch: 8, steps: 4096 }, quickTiming: { batch: 2, steps: 256 } },
+    { caseDir: join(root, 'fixtures', 'cases', 'keras3', 'model-rnn-cnn-lstm--keras'), timing: { batch: 256, steps: 24 }, quickTiming: { batch: 8, steps: 24 } },
+  ];
+  return cases.filter((c) => existsSync(join(c.caseDir, 'case.json')));
 }
 
 interface CaseFiles {
   files: { model: string; inputs: string[]; expected: string[] };
+  inputs: { shape: number[] }[];
+}
+
+/** The row name of a fixture timed at [batch, steps] (its channels from case.json), in Node and in the browser run. */
+export function modelLabel(caseDir: string, timing: { batch: number; steps: number }): string {
+  const caseJson = JSON.parse(readFileSync(join(caseDir, 'case.json'), 'utf8')) as CaseFiles;
+  const shape = caseJson.inputs[0].shape;
+  return `${caseDir.split(/[\\/]/).slice(-2).join('/')} [${timing.batch}, ${timing.steps}, ${shape[shape.length - 1]}]`;
 }
 
 const KCONV_PATHS: [string, () => Conv1DImpl<unknown>][] = [
@@ -105,7 +136,7 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRes
   const rnd = seededRandom(8);
   const x: Tensor = { dtype: 'float32', shape: [batch, steps, channels], data: Float32Array.from({ length: batch * steps * channels }, () => rnd() * 2 - 1) };
   const reference = kconvRunner(graph, x, conv1dReference as Conv1DImpl<unknown>)();
-  const flops = conv1dFlopsOf(graph, compile(graph, [[...x.shape]], { conv1d: conv1dReference as Conv1DImpl<unknown> }).shapes as ReadonlyMap<string, number[]>);
+  const flops = modelFlopsOf(graph, compile(graph, [[...x.shape]], { conv1d: conv1dReference as Conv1DImpl<unknown> }).shapes as ReadonlyMap<string, number[]>);
 
   const contenders: Contender[] = [];
   for (const [runtime, impl] of KCONV_PATHS) {
@@ -141,7 +172,8 @@ export async function benchModel(opts: ModelBenchOptions): Promise<ModelBenchRes
   } catch (e) {
     log(peerUnavailable('onnxruntime-node', e));
   }
-  const label = `${name} [${x.shape.join(', ')}]`;
+  const label = modelLabel(opts.caseDir, { batch, steps });
+  if (label !== `${name} [${x.shape.join(', ')}]`) throw new Error(`${name}: case.json's input shape disagrees with ${caseJson.files.inputs[0]}`);
   const times = await checkAndTime(label, contenders, reference, budgetMs, log);
   return times.map((t) => ({ model: label, runtime: t.runtime, medianMs: t.medianMs, gflops: flops / t.medianMs / 1e6 }));
 }

@@ -25,6 +25,12 @@ export interface Conv1DSpec {
   outLength: number;
   /** Apply max(y, 0) in the kernel (the only activation worth fusing; others run after). */
   relu?: boolean;
+  /**
+   * y += residual (an array shaped like y, given to run) before relu: a residual Add fused into
+   * the Conv1D that produces one of its inputs (runtime/passes/fuse-residual.ts). Only the WASM
+   * path (wasm/engine.ts) takes it.
+   */
+  residual?: boolean;
 }
 
 /** A Conv1D whose weights are packed once (at plan compile time) and that runs many times. */
@@ -32,8 +38,8 @@ export interface PreparedConv1D {
   readonly spec: Conv1DSpec;
   /** Which path runs it, for reports: 'typed-array', 'wasm-simd', 'wasm-simd-threads'. */
   readonly path: string;
-  /** Writes y (length batch*outLength*filters) from x (length batch*inLength*inChannels). */
-  run(x: Float32Array, y: Float32Array): void;
+  /** Writes y (length batch*outLength*filters) from x (length batch*inLength*inChannels), plus `residual` (y's length) when spec.residual. */
+  run(x: Float32Array, y: Float32Array, residual?: Float32Array): void;
   /** Releases the buffers it holds (WASM memory regions). */
   dispose(): void;
 }

@@ -21,6 +21,7 @@ import { defaultConv1d } from './select-conv1d.js';
 import { collecting, type Releasable } from './resources.js';
 import { PlanBuffers, withWorkspace } from './workspace.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
+import { fuseResidualAdd } from './passes/fuse-residual.js';
 import type { Conv1DImpl } from './kernels/conv1d-types.js';
 import { checkBufferElements, DEFAULT_LIMITS, type Limits } from '../limits.js';
 
@@ -53,6 +54,12 @@ export interface CompileOptions {
   limits?: Readonly<Limits>;
   /** Fold BatchNormalization into the preceding Conv1D/Dense weights (passes/fold-batchnorm.ts); default true. */
   foldBatchNorm?: boolean;
+  /**
+   * Fuse residual Adds (and the activation after them) into the Conv1D producing one of their
+   * inputs (passes/fuse-residual.ts), on Conv1D implementations that can (`fusesResidual`, the
+   * WASM kernel); default true.
+   */
+  fuseResidual?: boolean;
 }
 
 interface GraphCache {
@@ -127,7 +134,8 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   const limits = options.limits ?? DEFAULT_LIMITS;
   // The limit is part of the key: a plan compiled under a generous limit must not serve a tighter one.
   const fold = options.foldBatchNorm ?? true;
-  const key = `${impl.name}|${limits.maxBufferBytes}|${limits.maxTotalBytes}|${fold}|${JSON.stringify(inputShapes)}`;
+  const fuse = (options.fuseResidual ?? true) && impl.fusesResidual === true;
+  const key = `${impl.name}|${limits.maxBufferBytes}|${limits.maxTotalBytes}|${fold}|${fuse}|${JSON.stringify(inputShapes)}`;
   const hit = cache.plans.get(key);
   if (hit) return hit;
 
@@ -143,9 +151,11 @@ export function compile(graph: Graph, inputShapes: number[][], options: CompileO
   for (const [v, shape] of shapes) checkBufferElements(numElements(shape), 4, `value '${v}'`, limits);
   checkPlanTotal(graph, shapes, inputShapes, limits);
 
-  // What runs: the graph with BatchNorms folded into their producers (every value it computes is
-  // one of the original graph's, with the shape inferred above).
-  const runnable = fold ? foldBatchNorm(graph, shapes) : graph;
+  // What runs: the graph with BatchNorms folded into their producers, then residual Adds fused
+  // into theirs (every value it computes is one of the original graph's, with the shape inferred
+  // above).
+  const folded = fold ? foldBatchNorm(graph, shapes) : graph;
+  const runnable = fuse ? fuseResidualAdd(folded, shapes) : folded;
   const packKey = `${impl.name}|${fold}`;
   let packCache = cache.packs.get(packKey);
   if (!packCache) {

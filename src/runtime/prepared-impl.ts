@@ -32,7 +32,9 @@ function transpose(src: Float32Array, dst: Float32Array, batch: number, rows: nu
 
 /**
  * `workspace`: the WebAssembly memory the path computes in (WASM paths), so compile() can place
- * the plan's values there (see workspace.ts); asked for only when a plan is compiled.
+ * the plan's values there (see workspace.ts); asked for only when a plan is compiled. The paths
+ * with a workspace are the WASM kernel's (wasm/engine.ts), which add a residual in their store
+ * (Conv1DSpec.residual): those fuse residual Adds.
  */
 export function implFromPrepare(name: string, prepareSpec: PrepareFn, workspace?: () => Workspace): Conv1DImpl<SpecPacked> {
   return {
@@ -40,19 +42,22 @@ export function implFromPrepare(name: string, prepareSpec: PrepareFn, workspace?
     get workspace() {
       return workspace?.();
     },
+    fusesResidual: workspace !== undefined,
     pack: (_params, kernel, bias) => ({ kernel, bias }),
     prepare(p: Conv1DParams, g: Conv1DGeometry, packed: SpecPacked): Conv1DRun {
       const relu = isPlainRelu(p.activation);
+      if (p.residual && (p.layout !== 'NWC' || !workspace)) throw new Error(`${name}: a residual is only fused channels last, on a WASM path`);
       const spec: Conv1DSpec = {
         batch: g.batch, inLength: g.inLength, inChannels: p.inChannels, filters: p.filters, kernelSize: p.kernelSize,
         stride: p.stride, dilation: p.dilation, groups: p.groups, padBefore: g.padBefore, outLength: g.outLength, relu,
+        ...(p.residual ? { residual: true } : {}),
       };
       const prepared = prepareSpec(spec, packed.kernel, packed.bias);
       const after = relu || p.activation.fn === 'linear' ? null : p.activation;
       let run: Conv1DRun;
       if (p.layout === 'NWC') {
-        run = (input, output) => {
-          prepared.run(input, output);
+        run = (input, output, residual) => {
+          prepared.run(input, output, residual);
           if (after) applyElementwise(after, output);
         };
       } else {

@@ -32,10 +32,12 @@ describe('kconv bench', () => {
       expect(x.medianMs, `${x.shape} ${x.runtime}`).toBeGreaterThan(0);
       if (x.gflops !== null) expect(x.gflops).toBeGreaterThan(0);
     }
-    // the end-to-end model ran on every path and the peers, and all three load formats were timed
-    expect(rows.filter((x) => x.shape.startsWith('keras3/model-tcn--keras')).map((x) => x.runtime)).toEqual(
-      expect.arrayContaining(['kconv-wasm', 'kconv-threads (default)', 'tfjs-cpu', 'tfjs-wasm', 'ort-2t (kconv ONNX export)']),
-    );
+    // the end-to-end models ran on every path and the peers, and all three load formats were timed
+    for (const model of ['keras3/model-tcn--keras', 'keras3/model-rnn-cnn-lstm--keras']) {
+      expect(rows.filter((x) => x.shape.startsWith(model)).map((x) => x.runtime)).toEqual(
+        expect.arrayContaining(['kconv-wasm', 'kconv-threads (default)', 'tfjs-cpu', 'tfjs-wasm', 'ort-2t (kconv ONNX export)']),
+      );
+    }
     expect(rows.filter((x) => x.shape.startsWith('load ')).map((x) => x.shape.split(' ')[1])).toEqual(['.h5', '.h5', '.keras', '.keras', '.kir']);
     expect(r.stderr).not.toMatch(/DISAGREES|does not match/);
     // no tfjs banner and no internal issue numbers in what a user reads

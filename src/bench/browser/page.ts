@@ -1,6 +1,6 @@
 /**
  * The browser half of `kconv bench`'s Chromium run (src/bench/browser.ts builds this file with
- * esbuild and opens it in headless Chromium): the fixture model in kconv and in tfjs-wasm, in the
+ * esbuild and opens it in headless Chromium): the fixture models in kconv and in tfjs-wasm, in the
  * same page, on the same inputs. Each must first reproduce Keras's own output on the fixture
  * input (`close`); then both are timed in interleaved rounds on a longer seeded input, checked
  * against kconv's reference-kernel plan.
@@ -22,7 +22,10 @@ import { benchProblem, seededRandom, SHAPES, type BenchShape } from '../shapes.j
 import { tfjsConvRunner, tfjsModel } from '../tfjs-model.js';
 import { checkAndTime, type Contender } from '../timing.js';
 
-export interface PageRequest {
+/** One fixture model to time in the page. */
+export interface PageModel {
+  /** The row's name, as the Node rows name it (`keras3/model-tcn--keras [8, 4096, 3]`). */
+  label: string;
   /** URLs (same origin) of the model file, the fixture input and Keras's expected output. */
   model: string;
   input: string;
@@ -30,6 +33,10 @@ export interface PageRequest {
   filename: string;
   batch: number;
   steps: number;
+}
+
+export interface PageRequest {
+  models: PageModel[];
   budgetMs: number;
   /** Folder URL of @tensorflow/tfjs-backend-wasm's .wasm files. */
   tfjsWasm: string;
@@ -39,7 +46,8 @@ export interface PageRequest {
 
 export interface PageResult {
   env: { userAgent: string; crossOriginIsolated: boolean; hardwareConcurrency: number; kconvKernel: string; kconvDefault: string; tfjsBackend: string };
-  results: { runtime: string; medianMs: number }[];
+  /** Per model (in the request's order): each runtime's median. */
+  models: { model: string; results: { runtime: string; medianMs: number }[] }[];
   /** The Conv1D shapes: kconv's default and one-thread paths against tfjs-wasm. */
   shapes: { shape: string; runtime: string; medianMs: number }[];
   log: string[];
@@ -57,12 +65,12 @@ function seededInput(batch: number, steps: number, channels: number): Tensor {
   return { dtype: 'float32', shape: [batch, steps, channels], data: Float32Array.from({ length: batch * steps * channels }, () => rnd() * 2 - 1) };
 }
 
-async function run(req: PageRequest): Promise<PageResult> {
-  const log: string[] = [];
-  const model = await load(await fetchBytes(req.model), { filename: req.filename });
-  const fixtureX = readNpy(await fetchBytes(req.input));
-  const kerasY = readNpy(await fetchBytes(req.expected));
-  const x = seededInput(req.batch, req.steps, fixtureX.shape[fixtureX.shape.length - 1]);
+/** One model: kconv's paths and tfjs-wasm, each checked against Keras, then timed. */
+async function timeModel(m: PageModel, budgetMs: number, log: string[]): Promise<{ runtime: string; medianMs: number }[]> {
+  const model = await load(await fetchBytes(m.model), { filename: m.filename });
+  const fixtureX = readNpy(await fetchBytes(m.input));
+  const kerasY = readNpy(await fetchBytes(m.expected));
+  const x = seededInput(m.batch, m.steps, fixtureX.shape[fixtureX.shape.length - 1]);
   const reference = compile(model.graph, [[...x.shape]], { conv1d: conv1dReference as Conv1DImpl<unknown> }).run([x])[0].data as Float32Array;
 
   const contenders: Contender[] = [];
@@ -76,21 +84,27 @@ async function run(req: PageRequest): Promise<PageResult> {
     const onFixture = compile(model.graph, [[...fixtureX.shape]], impl ? { conv1d: impl } : {}).run([fixtureX])[0].data as Float32Array;
     const vsKeras = compareArrays(onFixture, kerasY.data as Float32Array, TOLERANCES.close);
     if (!vsKeras.pass) {
-      log.push(`${runtime} does not match Keras's expected output: ${vsKeras.message}`);
+      log.push(`(${m.label}) ${runtime} does not match Keras's expected output: ${vsKeras.message}`);
       continue;
     }
     const plan = compile(model.graph, [[...x.shape]], impl ? { conv1d: impl } : {});
     contenders.push({ runtime, run: () => plan.run([x])[0].data as Float32Array });
   }
 
-  setWasmPaths(req.tfjsWasm);
-  await import('@tensorflow/tfjs-backend-wasm');
   const tfRun = await tfjsModel(tf, 'wasm', model.graph);
   const vsKeras = compareArrays(tfRun(fixtureX), kerasY.data as Float32Array, TOLERANCES.close);
   if (vsKeras.pass) contenders.push({ runtime: 'tfjs-wasm', run: () => tfRun(x) });
-  else log.push(`tfjs-wasm does not match Keras's expected output: ${vsKeras.message}`);
+  else log.push(`(${m.label}) tfjs-wasm does not match Keras's expected output: ${vsKeras.message}`);
 
-  const results = await checkAndTime(`browser ${req.filename}`, contenders, reference, req.budgetMs, (l) => log.push(l));
+  return checkAndTime(`browser ${m.label}`, contenders, reference, budgetMs, (l) => log.push(l));
+}
+
+async function run(req: PageRequest): Promise<PageResult> {
+  const log: string[] = [];
+  setWasmPaths(req.tfjsWasm);
+  await import('@tensorflow/tfjs-backend-wasm');
+  const models: PageResult['models'] = [];
+  for (const m of req.models) models.push({ model: m.label, results: await timeModel(m, req.budgetMs, log) });
   const shapes: PageResult['shapes'] = [];
   for (const id of req.shapes) {
     const sh = SHAPES.find((x) => x.id === id);
@@ -106,7 +120,7 @@ async function run(req: PageRequest): Promise<PageResult> {
       kconvDefault: defaultConv1d().name,
       tfjsBackend: `${tf.getBackend()}${(tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean) ? ' simd' : ''}${(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') as boolean) ? ' threads' : ''}`,
     },
-    results,
+    models,
     shapes,
     log,
   };

@@ -1,6 +1,6 @@
 /**
  * `kconv bench [--quick] [--json]`: kconv's Conv1D paths against tfjs-cpu, tfjs-wasm and
- * onnxruntime-node on the issue-8 shapes, one fixture model end to end, and model load time
+ * onnxruntime-node on the issue-8 shapes, fixture models end to end, and model load time
  * (src/bench/). The peers are kconv's devDependencies: each is imported only when the benchmark
  * reaches it, and left out with "peer not installed" when it cannot be.
  *

@@ -20,8 +20,14 @@ export interface Conv1DParams {
   filters: number;
   /** Layout of both the input and the output. */
   layout: Layout;
-  /** Fused after the bias. Must be elementwise (softmax is applied by the caller). */
+  /** Fused after the bias (and the residual). Must be elementwise (softmax is applied by the caller). */
   activation: Activation;
+  /**
+   * The run adds a residual (an array shaped like the output) before the activation: a residual
+   * Add fused into this Conv1D (runtime/passes/fuse-residual.ts). Only for implementations with
+   * `fusesResidual`, channels last.
+   */
+  residual?: boolean;
 }
 
 /** The per-shape part, resolved by shape inference and src/ir/padding.ts. */
@@ -33,8 +39,8 @@ export interface Conv1DGeometry {
   padBefore: number;
 }
 
-/** Runs the convolution: input [B, L, Cin] (NWC) or [B, Cin, L] (NCW) → output likewise. */
-export type Conv1DRun = (input: Float32Array, output: Float32Array) => void;
+/** Runs the convolution: input [B, L, Cin] (NWC) or [B, Cin, L] (NCW) → output likewise; `residual` when params.residual. */
+export type Conv1DRun = (input: Float32Array, output: Float32Array, residual?: Float32Array) => void;
 
 export interface Conv1DImpl<Packed> {
   name: string;
@@ -44,6 +50,8 @@ export interface Conv1DImpl<Packed> {
    * output where they lie instead of copying them in and out.
    */
   readonly workspace?: Workspace;
+  /** Whether prepare takes params.residual (then compile() fuses residual Adds into Conv1Ds). */
+  readonly fusesResidual?: boolean;
   /** kernel: canonical [kernelSize, inChannels / groups, filters]; bias: [filters] or null. */
   pack(params: Conv1DParams, kernel: Float32Array, bias: Float32Array | null): Packed;
   prepare(params: Conv1DParams, geometry: Conv1DGeometry, packed: Packed): Conv1DRun;

@@ -27,13 +27,21 @@ function convStep(
   const L = inShape[stepsAxis(params.layout)];
   const pad = resolvePadding(padding, L, params.kernelSize, params.stride, params.dilation);
   const run = impl.prepare(params, { batch: inShape[0], inLength: L, outLength: outShape[stepsAxis(params.layout)], padBefore: pad.before }, packed);
-  return (inputs, output) => run(inputs[0], output);
+  return params.residual ? (inputs, output) => run(inputs[0], output, inputs[1]) : (inputs, output) => run(inputs[0], output);
 }
 
-export const compileConv1D: NodeCompiler<'Conv1D'> = (ctx, node, [inShape], outShape) => {
+/**
+ * A Conv1D node with a second input exists only in the runtime's graphs: a residual Add fused into
+ * it (runtime/passes/fuse-residual.ts), y = activation(conv(x) + bias + inputs[1]).
+ */
+export const compileConv1D: NodeCompiler<'Conv1D'> = (ctx, node, inShapes, outShape) => {
   const a = node.attrs;
+  const [inShape] = inShapes;
   const { fused, after } = splitActivation(a.activation);
-  const params: Conv1DParams = { kernelSize: a.kernelSize, stride: a.stride, dilation: a.dilation, groups: a.groups, inChannels: a.inChannels, filters: a.filters, layout: a.layout, activation: fused };
+  const params: Conv1DParams = {
+    kernelSize: a.kernelSize, stride: a.stride, dilation: a.dilation, groups: a.groups, inChannels: a.inChannels, filters: a.filters, layout: a.layout, activation: fused,
+    ...(inShapes.length === 2 ? { residual: true } : {}),
+  };
   const step = convStep(ctx, node, params, 'conv', () => weightF32(ctx, node, 'kernel'), () => optionalWeight(ctx, node, 'bias', a.useBias), inShape, outShape, a.padding);
   return withSoftmax(step, after, outShape);
 };

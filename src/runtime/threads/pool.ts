@@ -13,7 +13,7 @@
  * Atomics.notify. The calling thread computes its own share, then waits (Atomics.wait) for the
  * workers' pending count to reach zero. Small problems stay on the calling thread.
  */
-import { defaultFlavor, kernelBytes, ROW_KERNELS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
+import { defaultFlavor, kernelBytes, kernelFlags, ROW_KERNELS, WasmArena, type KernelCall, type KernelFlavor, type RowExecutor } from '../wasm/engine.js';
 
 // Control block layout (Int32 slots).
 const GEN = 0; // generation: bumped once per task to wake workers; -1 asks them to exit
@@ -25,9 +25,9 @@ const CHUNK_ROWS = 5; // output rows per chunk
 const ROWS = 6; // output rows in all
 const KERNEL = 7; // which row kernel: its index in ROW_KERNELS
 const NARGS = 8; // how many problem arguments
-const ARGS = 9; // the problem arguments, then relu
+const ARGS = 9; // the problem arguments, then conv1d's flags and residual distance (kernelFlags)
 const SLOTS = 32;
-const MAX_ARGS = SLOTS - ARGS - 1;
+const MAX_ARGS = SLOTS - ARGS - 2;
 const CLOSED = 1 << 30;
 
 let defaultSpawn: SpawnWorker | null = null;
@@ -74,7 +74,7 @@ export function workerMain({ module, memory, control }: WorkerData): void {
         const n = c[8];
         const args: number[] = [];
         for (let i = 0; i < n; i++) args.push(c[9 + i]);
-        kernels[c[7]](...args, start, end, c[9 + n]);
+        kernels[c[7]](...args, start, end, c[9 + n], c[10 + n]);
       } catch {
         Atomics.store(c, 3, 1);
       }
@@ -150,7 +150,7 @@ export class ThreadPool implements RowExecutor {
     c[KERNEL] = ROW_KERNELS.indexOf(call.kernel ?? 'conv1d');
     c[NARGS] = a.length;
     for (let i = 0; i < a.length; i++) c[ARGS + i] = a[i];
-    c[ARGS + a.length] = call.relu;
+    [c[ARGS + a.length], c[ARGS + a.length + 1]] = kernelFlags(call);
     c[CHUNK_ROWS] = chunkRows;
     c[ROWS] = call.rows;
     Atomics.store(c, CHUNKS, chunks);

@@ -37,7 +37,7 @@ export type Conv1DExport = (
   inLength: number, padBefore: number, inChannels: number, outLength: number,
   kernelSize: number, inPerGroup: number, stride: number, dilation: number,
   groups: number, blocksPerGroup: number, block: number, chunk: number,
-  rowStart: number, rowEnd: number, relu: number,
+  rowStart: number, rowEnd: number, flags: number, rd: number,
 ) => void;
 
 /** How many problem arguments come before the row range (x .. chunk). */
@@ -45,7 +45,8 @@ export const KERNEL_ARGS = 16;
 
 /**
  * The exports that run a range of rows: each takes its problem arguments, then rowStart, rowEnd
- * (and conv1d a relu flag). The thread pool numbers them by their index here.
+ * (and conv1d its flags and residual distance, kernelFlags). The thread pool numbers them by
+ * their index here.
  */
 export const ROW_KERNELS = ['conv1d', 'lstmRows'] as const;
 export type RowKernel = (typeof ROW_KERNELS)[number];
@@ -57,9 +58,17 @@ export interface KernelCall {
   args: number[]; // the problem arguments (conv1d: x .. chunk, KERNEL_ARGS numbers); integers
   rows: number; // conv1d: batch * outLength; lstmRows: batch rows
   relu: number;
+  /** conv1d: byte address of a residual to add before relu (same layout as y), or 0 / absent for none. */
+  residual?: number;
   flops: number;
   /** A thread's share of rows is a multiple of this (the kernel's row tile), when rows allow. */
   grain?: number;
+}
+
+/** The kernel's last two arguments for a call: flags (1 relu, 2 residual) and the residual's byte distance from y. */
+export function kernelFlags(call: KernelCall): [flags: number, rd: number] {
+  if (!call.residual) return [call.relu, 0];
+  return [call.relu | 2, (call.residual - call.args[3]) | 0];
 }
 
 /** Runs a kernel call over all its rows: directly, or split across threads. */
@@ -159,7 +168,8 @@ export class WasmArena implements RowExecutor {
   runRows(call: KernelCall, start: number, end: number): void {
     const a = call.args;
     if ((call.kernel ?? 'conv1d') === 'conv1d') {
-      this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], start, end, call.relu);
+      const [flags, rd] = kernelFlags(call);
+      this.kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], start, end, flags, rd);
     } else {
       (this.exports[call.kernel!] as (...args: number[]) => void)(...a, start, end);
     }
@@ -297,6 +307,27 @@ export function packWeights(s: Conv1DSpec, kernel: Float32Array, block: number, 
 }
 
 /**
+ * The residual added outside the kernel (y or the residual is not in the kernel's memory): y =
+ * relu?(src + residual), from the kernel's own output region `src` (null: the kernel wrote y in
+ * place), dropping the lanes that pad each group's filters. Same float32 rounding as the kernel's
+ * store: one addition, then max(·, 0).
+ */
+function addResidual(y: Float32Array, residual: Float32Array, relu: boolean, src: Float32Array | null, outStride: number, s: Conv1DSpec): void {
+  const fg = s.filters / s.groups;
+  const groupStride = outStride / s.groups; // a group's filters, padded to whole panels
+  let o = 0;
+  for (let r = 0; r < s.batch * s.outLength; r++) {
+    for (let g = 0; g < s.groups; g++) {
+      const base = r * outStride + g * groupStride;
+      for (let f = 0; f < fg; f++, o++) {
+        const v = Math.fround((src ? src[base + f] : y[o]) + residual[o]);
+        y[o] = relu && v <= 0 ? 0 : v; // NaN stays NaN, -0 becomes 0, as f32x4.max(v, 0)
+      }
+    }
+  }
+}
+
+/**
  * Prepares a Conv1D on the WASM SIMD kernel: reserves its regions of `arena`'s memory (packed
  * weights, bias, input, output). The weights are packed into their region on the first run, not
  * here: a plan is ready as soon as it is compiled (a 10 MB model's packing took most of
@@ -359,6 +390,7 @@ export function prepareConv1dWasm(
     args: [0, wAt, bAt, 0, s.inLength, s.padBefore, s.inChannels, s.outLength, s.kernelSize, cg, s.stride, s.dilation, s.groups, bpg, block, chunk],
     rows: s.batch * s.outLength,
     relu: s.relu ? 1 : 0,
+    residual: 0,
     flops: 2 * s.batch * s.outLength * s.filters * s.kernelSize * cg,
   };
   const inRow = s.inLength * s.inChannels;
@@ -368,10 +400,11 @@ export function prepareConv1dWasm(
   return {
     spec: s,
     path: options.path ?? 'wasm-simd',
-    run(x: Float32Array, y: Float32Array): void {
+    run(x: Float32Array, y: Float32Array, residual?: Float32Array): void {
       if (disposed) throw new Error('this Conv1D was disposed');
       if (x.length !== s.batch * inRow) throw new RangeError(`x needs ${s.batch * inRow} values, found ${x.length}`);
       if (y.length !== outCount) throw new RangeError(`y needs ${outCount} values, found ${y.length}`);
+      if (s.residual && residual?.length !== outCount) throw new RangeError(`the residual needs ${outCount} values, found ${residual?.length}`);
       if (!packed) {
         packWeights(s, kernel, block, arena.f32(wAt, wLen));
         packed = true;
@@ -381,8 +414,14 @@ export function prepareConv1dWasm(
       call.args[0] = xInPlace ? x.byteOffset : (xAt ||= ownRegion(xLen * 4));
       call.args[3] = yInPlace ? y.byteOffset : (yAt ||= ownRegion(yLen * 4));
       if (!xInPlace) new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
+      // The residual is added in the kernel's store when y is written in place and the residual
+      // lies in the same memory (a plan's values); anywhere else after the kernel, below.
+      const fused = s.residual === true && yInPlace && residual!.buffer === arena.memory.buffer;
+      call.residual = fused ? residual!.byteOffset : 0;
+      call.relu = s.relu && (fused || !s.residual) ? 1 : 0;
       executor.execute(call);
-      if (yInPlace) return;
+      if (s.residual && !fused) addResidual(y, residual!, s.relu === true, yInPlace ? null : new Float32Array(arena.memory.buffer, yAt, yLen), outStride, s);
+      if (yInPlace || s.residual) return;
       const ys = new Float32Array(arena.memory.buffer, yAt, yLen);
       if (outStride === s.filters) {
         y.set(ys);

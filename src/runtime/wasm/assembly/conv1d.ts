@@ -39,13 +39,23 @@ const F: usize = 4; // bytes per float32
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-@inline function finish(v: v128, relu: bool): v128 {
-  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+// What every tile stores: the accumulator (bias + taps), plus the residual at the same place of
+// its array when flags has RESIDUAL (a Conv1D whose output an Add reads alone: the Add runs in
+// this store instead of a pass of its own), then max(·, 0) when flags has RELU. `rd` is the byte
+// distance from y to the residual (wrapping: the residual may lie below y). The sum rounds as the
+// separate Add would (one float32 addition), so fused and unfused results are the same bits.
+const RELU: i32 = 1;
+const RESIDUAL: i32 = 2;
+
+@inline function put(y: usize, v: v128, flags: i32, rd: usize): void {
+  if (flags & RESIDUAL) v = f32x4.add(v, v128.load(y + rd));
+  if (flags & RELU) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(y, v);
 }
 
 // ---- BLOCK = 8 output channels (2 vectors), ROWS = 4 ----------------------------------------
 
-@inline function tile4x8(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
+@inline function tile4x8(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, flags: i32, rd: usize): void {
   const b0 = v128.load(b), b1 = v128.load(b, 16);
   let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;
   let a30 = b0, a31 = b1;
@@ -66,13 +76,13 @@ const F: usize = 4; // bytes per float32
       w += 32;
     }
   }
-  v128.store(y, finish(a00, relu)); v128.store(y, finish(a01, relu), 16); y += ys;
-  v128.store(y, finish(a10, relu)); v128.store(y, finish(a11, relu), 16); y += ys;
-  v128.store(y, finish(a20, relu)); v128.store(y, finish(a21, relu), 16); y += ys;
-  v128.store(y, finish(a30, relu)); v128.store(y, finish(a31, relu), 16);
+  put(y, a00, flags, rd); put(y + 16, a01, flags, rd); y += ys;
+  put(y, a10, flags, rd); put(y + 16, a11, flags, rd); y += ys;
+  put(y, a20, flags, rd); put(y + 16, a21, flags, rd); y += ys;
+  put(y, a30, flags, rd); put(y + 16, a31, flags, rd);
 }
 
-@inline function tile1x8(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
+@inline function tile1x8(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, flags: i32, rd: usize): void {
   let a0 = v128.load(b), a1 = v128.load(b, 16);
   for (let j = 0; j < k; j++) {
     let p = x + <usize>j * ds;
@@ -84,12 +94,12 @@ const F: usize = 4; // bytes per float32
       w += 32;
     }
   }
-  v128.store(y, finish(a0, relu)); v128.store(y, finish(a1, relu), 16);
+  put(y, a0, flags, rd); put(y + 16, a1, flags, rd);
 }
 
 // ---- BLOCK = 16 output channels (4 vectors), ROWS = 2 ---------------------------------------
 
-@inline function tile2x16(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
+@inline function tile2x16(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, flags: i32, rd: usize): void {
   const b0 = v128.load(b), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
   let a00 = b0, a01 = b1, a02 = b2, a03 = b3;
   let a10 = b0, a11 = b1, a12 = b2, a13 = b3;
@@ -106,13 +116,13 @@ const F: usize = 4; // bytes per float32
       w += 64;
     }
   }
-  v128.store(y, finish(a00, relu)); v128.store(y, finish(a01, relu), 16);
-  v128.store(y, finish(a02, relu), 32); v128.store(y, finish(a03, relu), 48); y += ys;
-  v128.store(y, finish(a10, relu)); v128.store(y, finish(a11, relu), 16);
-  v128.store(y, finish(a12, relu), 32); v128.store(y, finish(a13, relu), 48);
+  put(y, a00, flags, rd); put(y + 16, a01, flags, rd);
+  put(y + 32, a02, flags, rd); put(y + 48, a03, flags, rd); y += ys;
+  put(y, a10, flags, rd); put(y + 16, a11, flags, rd);
+  put(y + 32, a12, flags, rd); put(y + 48, a13, flags, rd);
 }
 
-@inline function tile1x16(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
+@inline function tile1x16(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, flags: i32, rd: usize): void {
   let a0 = v128.load(b), a1 = v128.load(b, 16), a2 = v128.load(b, 32), a3 = v128.load(b, 48);
   for (let j = 0; j < k; j++) {
     let p = x + <usize>j * ds;
@@ -125,13 +135,13 @@ const F: usize = 4; // bytes per float32
       w += 64;
     }
   }
-  v128.store(y, finish(a0, relu)); v128.store(y, finish(a1, relu), 16);
-  v128.store(y, finish(a2, relu), 32); v128.store(y, finish(a3, relu), 48);
+  put(y, a0, flags, rd); put(y + 16, a1, flags, rd);
+  put(y + 32, a2, flags, rd); put(y + 48, a3, flags, rd);
 }
 
 // ---- BLOCK = 4 output channels (1 vector), ROWS = 6: for groups of few output channels -------
 
-@inline function tile6x4(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, relu: bool): void {
+@inline function tile6x4(x: usize, rs: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, ys: usize, flags: i32, rd: usize): void {
   const b0 = v128.load(b);
   let a0 = b0, a1 = b0, a2 = b0, a3 = b0, a4 = b0, a5 = b0;
   for (let j = 0; j < k; j++) {
@@ -149,15 +159,15 @@ const F: usize = 4; // bytes per float32
       w += 16;
     }
   }
-  v128.store(y, finish(a0, relu)); y += ys;
-  v128.store(y, finish(a1, relu)); y += ys;
-  v128.store(y, finish(a2, relu)); y += ys;
-  v128.store(y, finish(a3, relu)); y += ys;
-  v128.store(y, finish(a4, relu)); y += ys;
-  v128.store(y, finish(a5, relu));
+  put(y, a0, flags, rd); y += ys;
+  put(y, a1, flags, rd); y += ys;
+  put(y, a2, flags, rd); y += ys;
+  put(y, a3, flags, rd); y += ys;
+  put(y, a4, flags, rd); y += ys;
+  put(y, a5, flags, rd);
 }
 
-@inline function tile1x4(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
+@inline function tile1x4(x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, flags: i32, rd: usize): void {
   let a0 = v128.load(b);
   for (let j = 0; j < k; j++) {
     let p = x + <usize>j * ds;
@@ -168,15 +178,15 @@ const F: usize = 4; // bytes per float32
       w += 16;
     }
   }
-  v128.store(y, finish(a0, relu));
+  put(y, a0, flags, rd);
 }
 
 // One output step of a panel of `block` channels over taps [0, k) starting at x and w (the edge
 // steps pass only the taps inside the input, with x and w advanced to the first of them).
-@inline function single(block: i32, x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, relu: bool): void {
-  if (block == 8) tile1x8(x, w, k, cin, ds, b, y, relu);
-  else if (block == 16) tile1x16(x, w, k, cin, ds, b, y, relu);
-  else tile1x4(x, w, k, cin, ds, b, y, relu);
+@inline function single(block: i32, x: usize, w: usize, k: i32, cin: i32, ds: usize, b: usize, y: usize, flags: i32, rd: usize): void {
+  if (block == 8) tile1x8(x, w, k, cin, ds, b, y, flags, rd);
+  else if (block == 16) tile1x16(x, w, k, cin, ds, b, y, flags, rd);
+  else tile1x4(x, w, k, cin, ds, b, y, flags, rd);
 }
 
 /**
@@ -191,7 +201,7 @@ export function conv1d(
   inLength: i32, padBefore: i32, inChannels: i32, outLength: i32,
   kernelSize: i32, inPerGroup: i32, stride: i32, dilation: i32,
   groups: i32, blocksPerGroup: i32, block: i32, chunk: i32,
-  rowStart: i32, rowEnd: i32, relu: bool,
+  rowStart: i32, rowEnd: i32, flags: i32, rd: usize,
 ): void {
   const outStride = groups * blocksPerGroup * block;
   const ys = <usize>outStride * F;
@@ -223,13 +233,13 @@ export function conv1d(
         const xi = xGroup - <usize>padBefore * <usize>inChannels * F;
         let t = i0;
         if (block == 8) {
-          for (; t + 4 <= i1; t += 4) tile4x8(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+          for (; t + 4 <= i1; t += 4) tile4x8(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, flags, rd);
         } else if (block == 16) {
-          for (; t + 2 <= i1; t += 2) tile2x16(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+          for (; t + 2 <= i1; t += 2) tile2x16(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, flags, rd);
         } else {
-          for (; t + 6 <= i1; t += 6) tile6x4(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, relu);
+          for (; t + 6 <= i1; t += 6) tile6x4(xi + <usize>t * rs, rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, ys, flags, rd);
         }
-        for (; t < i1; t++) single(block, xi + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, relu);
+        for (; t < i1; t++) single(block, xi + <usize>t * rs, w, kernelSize, inPerGroup, ds, b, yCol + <usize>t * ys, flags, rd);
         // Edge steps: only the taps j with 0 ≤ t*stride + j*dilation - padBefore < inLength.
         for (let e = t0; e < t1; e++) {
           if (e == i0) e = i1; // skip the interior (done above)
@@ -239,7 +249,7 @@ export function conv1d(
           const jHi = first >= inLength ? 0 : min(kernelSize, (inLength - 1 - first) / dilation + 1);
           const taps = max(0, jHi - jLo);
           const xe = xGroup + <usize>(taps > 0 ? first + jLo * dilation : 0) * <usize>inChannels * F;
-          single(block, xe, w + <usize>jLo * tapBytes, taps, inPerGroup, ds, b, yCol + <usize>e * ys, relu);
+          single(block, xe, w + <usize>jLo * tapBytes, taps, inPerGroup, ds, b, yCol + <usize>e * ys, flags, rd);
         }
       }
     }
