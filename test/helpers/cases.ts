@@ -14,7 +14,15 @@ export interface CaseJson {
   env: string;
   versions: Record<string, string>;
   format: string;
-  files: { model?: string; architecture?: string; inputs: string[]; expected: string[]; reloaded?: string[] };
+  files: {
+    model?: string;
+    architecture?: string;
+    inputs: string[];
+    expected: string[];
+    reloaded?: string[];
+    /** Consecutive predict calls on one model object (stateful cases): call 1 is inputs/expected. */
+    calls?: { inputs: string[]; expected: string[]; reloaded?: string[]; resetStatesBefore: boolean }[];
+  };
   tolerance: string;
   layers?: { class_name: string; config: Record<string, unknown> }[];
   conv1d?: Record<string, unknown>;

@@ -141,8 +141,9 @@ it('the stateful golden cases are there', () => {
 });
 
 /**
- * Bidirectional: each direction carries its own states, as Keras's two wrapped layers do. No
- * fixture holds a stateful Bidirectional, so this one is the golden Bidirectional model's first
+ * Bidirectional: each direction carries its own states, as Keras's two wrapped layers do. Keras's
+ * own consecutive calls of a stateful Bidirectional are held in test/unit/stateful-calls.test.ts
+ * (model-rnn-stateful-calls); this one cuts one sequence into pieces instead: the golden Bidirectional model's first
  * layer (its LSTM weights from the file) with stateful switched on and merge_mode None, which
  * keeps the directions apart. What it is held to is the zero-state run over the whole sequence,
  * which the golden tier checks against Keras through the whole model: the forward direction fed the pieces in order ends

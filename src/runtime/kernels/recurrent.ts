@@ -27,6 +27,8 @@ import type { Conv1DImpl } from './conv1d-types.js';
 import { WasmArena } from '../wasm/engine.js';
 import { prepareLstmWasm } from '../wasm/recurrent.js';
 import { planWorkspace } from '../workspace.js';
+import { KconvError } from '../../errors.js';
+import { bidirectionalCarry, initialStateRule } from '../stateful-rules.js';
 
 export interface RecurrentWeights {
   kernel: Float32Array;
@@ -351,14 +353,28 @@ export const compileRecurrent: NodeCompiler<'Recurrent'> = (ctx, node, inShapes)
   const nStates = stateCount(a.cell);
   const scratch = Array.from({ length: nStates }, () => new Float32Array(batch * a.units));
   const first = a.hasMask ? 2 : 1;
+  // initial states given as inputs against carried ones: the writer's Keras decides (stateful-rules.ts)
+  const kerasVersion = ctx.graph.provenance.kerasVersion;
+  const rule = a.stateful && a.initialStates ? initialStateRule(kerasVersion) : 'given';
   return {
     outputs: 1 + (a.returnState ? nStates : 0),
     stateful: a.stateful,
     run(inputs, outputs, carry) {
-      // Initial states given as inputs win over carried ones, as in Keras 3 (an explicit
-      // initial_state replaces a stateful layer's stored states for that call). tf.keras 2.x
-      // instead keeps its stored states unless they are all zero: not followed (docs/recurrent.md).
-      const initial = a.initialStates ? inputs.slice(first, first + nStates) : carry?.initial ?? null;
+      let initial = carry?.initial ?? null;
+      if (a.initialStates) {
+        // what tf.keras 2.12+ tests: any non-zero value in the layer's stored states, any row
+        const storedNonZero = initial !== null && initial.some((s) => s.some((v) => v !== 0));
+        if (storedNonZero && rule === 'unknown') {
+          throw new KconvError(
+            'UNSUPPORTED_FEATURE',
+            `layer '${node.name}' is stateful and given its initial states as inputs while it carries non-zero states from the previous call: ` +
+              `Keras 3 (and tf.keras 2.2.4-tf, Keras 2.3) start from the given initial states, tf.keras 2.12+ from its stored states, and which one ` +
+              `${kerasVersion ? `Keras ${kerasVersion}` : 'the Keras that wrote this file (no keras_version recorded)'} uses is not known to kconv; ` +
+              `call model.resetStates() before the call, or predict without carryState, to start from the given states`,
+          );
+        }
+        if (!(storedNonZero && rule === 'stored-unless-zero')) initial = inputs.slice(first, first + nStates);
+      }
       const states = a.returnState ? outputs.slice(1) : scratch;
       run({ x: inputs[0], mask: a.hasMask ? inputs[1] : null, initial }, outputs[0], states);
       // copies: the state buffers are the plan's (or this step's scratch), rewritten next run
@@ -381,18 +397,30 @@ export const compileBidirectional: NodeCompiler<'Bidirectional'> = (ctx, node, i
   const statesF = Array.from({ length: stateCount(f.cell) }, () => new Float32Array(batch * f.units));
   const statesB = Array.from({ length: stateCount(bw.cell) }, () => new Float32Array(batch * bw.units));
   const merged = mergeMode === null ? 2 : 1;
+  const kerasVersion = ctx.graph.provenance.kerasVersion;
+  // how the writer's Keras carries a stateful Bidirectional across predict calls (stateful-rules.ts)
+  const carries = f.stateful || bw.stateful ? bidirectionalCarry(kerasVersion) : 'carries';
   return {
     outputs: merged + (f.returnState ? statesF.length + statesB.length : 0),
     stateful: f.stateful || bw.stateful,
     run(inputs, outputs, carry) {
+      if (carry && carries === 'ambiguous') {
+        throw new KconvError(
+          'UNSUPPORTED_FEATURE',
+          `predict with carryState: the stateful Bidirectional '${node.name}' was written by tf.keras ${kerasVersion}, the version string of both TF 1.13, ` +
+            `whose Bidirectional never carries its states from one predict call to the next, and TF 2.0, whose Bidirectional carries them but is not reset by ` +
+            `model.reset_states(); the file cannot say which one ran it. Predict without carryState (every call from the zero state, as both do in a first call)`,
+        );
+      }
       const x = inputs[0];
       const mask = node.attrs.hasMask ? inputs[1] : null;
       // carried states: the forward direction's, then the backward one's (each direction carries
-      // its own, as Keras's two wrapped layers do; a direction that is not stateful starts from zero)
-      const carried = carry?.initial ?? null;
+      // its own, as Keras's two wrapped layers do; a direction that is not stateful starts from zero).
+      // Keras 2.3.1 never runs the wrapped layers' state updates: every call starts from zero.
+      const carried = carries === 'never' ? null : carry?.initial ?? null;
       runF({ x, mask, initial: carried && f.stateful ? carried.slice(0, statesF.length) : null }, outF, statesF);
       runB({ x, mask, initial: carried && bw.stateful ? carried.slice(statesF.length) : null }, outB, statesB);
-      if (carry) carry.final = [...statesF, ...statesB].map((s) => s.slice());
+      if (carry && carries !== 'never') carry.final = [...statesF, ...statesB].map((s) => s.slice());
       const back = seq ? reverseSteps(outB, batch, steps, bw.units) : outB;
       const result = mergeDirections(mergeMode, outF, back, rows, f.units, bw.units);
       result.forEach((r, i) => outputs[i].set(r));
