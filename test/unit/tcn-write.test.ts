@@ -130,6 +130,17 @@ describe('TCN written back as the keras-tcn layer', () => {
     expect(e.code).toBe('NOT_REPRESENTABLE');
     expect(e.message).toMatch(/layer 'tcn_a' \(TCN\) uses a TCN whose parts differ from what its config builds \(part 'tcn_a\/residual_block_2\/Act_Conv_Blocks' is not the Activation its config builds\)/);
 
+    const hardSilu = await graphOf('tcn-keras3');
+    for (const n of hardSilu.nodes) {
+      if (n.keras?.layerName !== 'tcn_a') continue;
+      n.keras.config = { ...n.keras.config, activation: 'hard_silu' };
+      if (n.op === 'Activation') n.attrs = { activation: { fn: 'hard_silu' } };
+    }
+    const e3 = await saveWithReport(hardSilu, { format: 'keras-h5', target: 'tf-keras-2.15' }).catch((x) => x);
+    expect(e3.code).toBe('NOT_REPRESENTABLE');
+    expect(e3.message).toMatch(/^layer 'tcn_a' \(Activation\) uses activation 'hard_silu'.*keras-3\.0/);
+    expect((await saveWithReport(hardSilu, { format: 'keras-v3', target: 'keras-3' })).bytes.length).toBeGreaterThan(0);
+
     const extra = await graphOf('tcn-tf2.15');
     for (const n of extra.nodes) if (n.keras?.layerName === 'tcn_a') n.keras.config = { ...n.keras.config, use_weight_norm: false };
     const e2 = await saveWithReport(extra, { format: 'keras-v3', target: 'keras-3' }).catch((x) => x);

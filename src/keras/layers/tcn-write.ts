@@ -130,7 +130,7 @@ function check(calls: ExpandedCall[], target: Target, graph: Graph, legacyH5: bo
   }
   // the activation is written by name: the target must know it, with the same formula
   const act = calls[0].nodes.find((n) => n.op === 'Activation');
-  if (act && act.op === 'Activation') checkActivationName(act, target, act.attrs.activation, false);
+  if (act && act.op === 'Activation') checkActivationName({ ...act, name: layer.name }, target, act.attrs.activation, false);
 }
 
 function write(calls: ExpandedCall[], ctx: EmitContext): ExpandedLayerOut {
