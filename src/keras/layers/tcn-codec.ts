@@ -12,7 +12,7 @@ import { unsupported } from './unsupported.js';
 
 /** Reads keras-tcn's TCN layer of any Keras generation; each call expands into kconv ops. */
 export const tcnCodec = codec({
-  writtenBack: 'as the TCN layer (keras-tcn 3.5.7: tf.keras 2.13-2.15, Keras 3.15); kconv runs it expanded into its parts',
+  writtenBack: 'as the TCN layer (keras-tcn 3.5.7: tf.keras 2.13-2.15, Keras 3); kconv runs it expanded into its parts',
   classes: ['TCN', 'Custom>TCN'],
   ops: [],
   read(className, cfg, w) {

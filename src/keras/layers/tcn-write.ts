@@ -35,13 +35,13 @@ export const TCN_CONFIG_DEFAULTS: [string, Json][] = [
 const LAYER_KEYS = ['name', 'trainable', 'dtype'];
 
 /**
- * Where keras-tcn 3.5.7 loads its TCN: measured in tf.keras 2.13 and 2.15 and Keras 3.15 (the
- * tcn-* fixture environments). It imports `tensorflow.keras`, which is Keras 3 from TF 2.16, so
- * tf_keras (the Keras 2 package of TF 2.16+) is not one of them; older tf.keras and Keras 3
- * minors are not measured, standalone Keras cannot take a tensorflow.keras layer.
+ * Where keras-tcn 3.5.7 loads its TCN: measured in tf.keras 2.13 and 2.15 and Keras 3.0, 3.2 and
+ * 3.15 (the tcn-* environments). It imports `tensorflow.keras`, which is Keras 3 from TF 2.16, so
+ * tf_keras (the Keras 2 package of TF 2.16+) is not one of them; older tf.keras is not measured,
+ * standalone Keras cannot take a tensorflow.keras layer.
  */
 export const TCN_FEATURES = {
-  tcnLayer: { name: "keras-tcn's TCN layer (keras-tcn 3.5.7 is measured loading in tf.keras 2.13-2.15 and Keras 3.15 only)", since: { tfkeras: 13, keras3: 15 }, verified: true },
+  tcnLayer: { name: "keras-tcn's TCN layer (keras-tcn 3.5.7 is measured loading in tf.keras 2.13-2.15 and Keras 3 only)", since: { tfkeras: 13, keras3: 0 }, verified: true },
 } satisfies Record<string, Feature>;
 
 /** The newest tf.keras minor keras-tcn 3.5.7 runs on (TF 2.16 makes tensorflow.keras Keras 3). */
@@ -112,7 +112,7 @@ function check(calls: ExpandedCall[], target: Target, graph: Graph, legacyH5: bo
   const node = calls[0].outputNode;
   const layer = { name: node.keras!.layerName, op: 'TCN' };
   const feature = TCN_FEATURES.tcnLayer;
-  const supported = (target.family === 'tfkeras' && target.version[1] >= 13 && target.version[1] <= NEWEST_TF_KERAS) || (target.family === 'keras3' && target.version[1] >= 15);
+  const supported = (target.family === 'tfkeras' && target.version[1] >= 13 && target.version[1] <= NEWEST_TF_KERAS) || target.family === 'keras3';
   if (!supported) {
     const why = target.family === 'tfkeras' && target.version[1] > NEWEST_TF_KERAS ? " (keras-tcn 3.5.7 builds on tensorflow.keras, which is Keras 3 from TF 2.16, not tf_keras)" : '';
     refuse(layer, target, `${feature.name}${why}`, feature.since);
