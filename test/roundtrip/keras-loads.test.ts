@@ -7,8 +7,10 @@
  * Runs when KCONV_PY_TIER=1 or CI=true; under CI a missing venv is a failure, never a skip. It
  * loads a covering design of (source, writer) pairs (see 'The covering design' below); KCONV_PY_TIER_FULL=1
  * loads every pair. KCONV_CASE_FILTER=<regex> keeps only the sources whose `<env>/<case dir>` matches
- * (test/roundtrip/support.ts), e.g. KCONV_CASE_FILTER=model-activation-object.
- * One Python process per environment loads every file (importing TensorFlow is slow).
+ * (test/roundtrip/support.ts), e.g. KCONV_CASE_FILTER=model-activation-object or '^tcn-'.
+ * One Python process per environment loads every file (importing TensorFlow is slow). A file
+ * holding keras-tcn's TCN loads in the `tcn-<env>` twin of its target's env (the base env plus
+ * keras-tcn), where keras_load.py passes the class as a custom object.
  * Prints the matrix sources × targets with pass counts.
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +23,9 @@ import type { Graph } from '../../src/ir/graph.js';
 import { tensorsIdentical } from '../../src/tensor.js';
 import { saveWithReport } from '../../src/keras/write/save.js';
 import { layerWeights } from '../../src/keras/emit/layers.js';
+import { emitModel, type EmittedLayer } from '../../src/keras/emit/model.js';
+import { isExpanded } from '../../src/keras/expanded-layers.js';
+import type { Target } from '../../src/keras/targets.js';
 import { compareArrays, tolerance } from '../../src/verify/tolerance.js';
 import { ROOT } from '../helpers/paths.js';
 import { toFloat32 } from '../../src/tensor.js';
@@ -41,15 +46,32 @@ interface Job {
   wt: WriteTarget;
 }
 
-/** The graph's weights per Keras layer name, in Keras's variable order. */
-function weightsByLayer(graph: Graph): Map<string, string[]> {
+/** The graph's weights per Keras layer name, in the target Keras's variable order. */
+function weightsByLayer(graph: Graph, target: Target): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  // a layer written whole from its expanded parts (keras-tcn's TCN): its writer's order for the target
+  const walk = (layers: EmittedLayer[]) => {
+    for (const l of layers) {
+      if (l.children) walk(l.children);
+      else if (l.groups) out.set(l.name, l.weights.map((w) => w.key));
+    }
+  };
+  if (graph.nodes.some(isExpanded)) walk(emitModel(graph, target, target.family === 'keras3' ? 'saving_lib' : 'legacy').layers);
   for (const n of graph.nodes) {
     const layer = n.keras?.layerName ?? n.name;
     if (out.has(layer)) continue; // shared layers: every call holds the same weights
     out.set(layer, layerWeights(n).map((w) => w.key));
   }
   return out;
+}
+
+/**
+ * The env whose Keras loads a file for `wt`: a file holding keras-tcn's TCN needs the keras-tcn
+ * package, which the `tcn-<env>` environments add to their base env (when one exists for it).
+ */
+function loaderEnv(graph: Graph, wt: WriteTarget & { env: string }): string {
+  const tcn = graph.nodes.some((n) => n.keras?.expandedFrom === 'TCN');
+  return tcn && existsSync(join(ROOT, 'fixtures', 'generate', 'requirements', `tcn-${wt.env}.txt`)) ? `tcn-${wt.env}` : wt.env;
 }
 
 /** Files TF 2.0 loaded but could not run on the CPU (channels_first convolutions). */
@@ -76,7 +98,7 @@ function checkJob(job: Job): string | null {
     if (!cmp.pass) return `output ${i}: ${cmp.message}`;
   }
   // Weights: Keras's layer.weights, in order, against the source graph's, bit for bit.
-  const byLayer = weightsByLayer(job.graph);
+  const byLayer = weightsByLayer(job.graph, job.wt.target);
   const seen = new Map<string, number>();
   let matched = 0;
   for (const w of r.weights as { layer: string; name: string; file: string }[]) {
@@ -173,9 +195,10 @@ describe.runIf(enabled)('files written by kconv load in real Keras and compute t
           job.architecture = join(dir, 'architecture.json');
           writeFileSync(job.architecture, architectureFor(graph, wt));
         }
-        const list = jobsByEnv.get(wt.env) ?? [];
+        const env = loaderEnv(graph, wt);
+        const list = jobsByEnv.get(env) ?? [];
         list.push(job);
-        jobsByEnv.set(wt.env, list);
+        jobsByEnv.set(env, list);
         return true;
       };
       const writers = WRITE_TARGETS.filter((wt): wt is WriteTarget & { env: string } => wt.env !== null);

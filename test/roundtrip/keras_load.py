@@ -31,6 +31,15 @@ else:
     import keras  # type: ignore  # Keras 3, standalone Keras 2.3, or the keras package that is tf.keras in TF 2.6-2.15
 
 
+try:
+    # keras-tcn, in the tcn-* environments: `import tcn` registers its TCN ('Custom>TCN'); tf.keras
+    # users pass it as a custom object, so the loads here do too
+    from tcn import TCN  # type: ignore
+    CUSTOM_OBJECTS = {"TCN": TCN}
+except ImportError:
+    CUSTOM_OBJECTS = {}
+
+
 def walk(layer, prefix=()):
     """Yield (scope, layer) for every non-model layer, recursing into nested models."""
     sub = getattr(layer, "layers", None)
@@ -50,13 +59,14 @@ def short_name(w):
 def run(job):
     out = job["out"]
     os.makedirs(out, exist_ok=True)
+    custom = {"custom_objects": CUSTOM_OBJECTS} if CUSTOM_OBJECTS else {}
     if job["kind"] == "weights":
         with open(job["architecture"]) as f:
             arch = f.read()
-        model = keras.models.model_from_json(arch)
+        model = keras.models.model_from_json(arch, **custom)
         model.load_weights(job["model"])
     else:
-        model = keras.models.load_model(job["model"], compile=False)
+        model = keras.models.load_model(job["model"], compile=False, **custom)
     inputs = [np.load(p) for p in job["inputs"]]
     # A direct call, not predict(): predict traces a new tf.function per model, which dominates
     # the time of a tier that loads thousands of tiny models. Keras on TF 1.x runs graphs: predict.

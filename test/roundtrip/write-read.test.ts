@@ -17,11 +17,7 @@ const cases = sourceCases();
 
 const envs = [...new Set(cases.map((c) => c.env))];
 /** Envs whose golden models no target can hold, and why (the round trips are all refusals). */
-const ONLY_REFUSED: Record<string, string> = {
-  'tcn-tf2.13': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
-  'tcn-tf2.15': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
-  'tcn-keras3': "keras-tcn's TCN is expanded into its parts when read; writing it back is not implemented",
-};
+const ONLY_REFUSED: Record<string, string> = {};
 
 /** What every writer did with every source, for the committed matrix. */
 const outcomes = new Map<string, Outcome>();

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { load, save } from '../../src/index.js';
+import { load } from '../../src/index.js';
 import { identifyTcnWeights, parseTcnConfig } from '../../src/keras/layers/tcn.js';
 import { compareWithKeras, loadCase, type GoldenCase } from '../helpers/cases.js';
 import { caught } from '../helpers/errors.js';
@@ -37,13 +37,6 @@ describe('keras-tcn TCN expanded into kconv ops vs real keras-tcn', () => {
       expect(r.pass).toBe(true);
     });
   }
-  it('writing a model with a TCN is refused (it would be written as its parts)', async () => {
-    const c = cases.find((x) => x.json.env === 'tcn-keras3')!;
-    const model = await load(c.bytes(c.json.files.model!));
-    const e = await save(model.graph, { format: 'keras3' }).catch((x) => x);
-    expect(e.code).toBe('NOT_REPRESENTABLE');
-    expect(e.message).toMatch(/TCN layer/);
-  });
 });
 
 describe('TCN config and weight names', () => {

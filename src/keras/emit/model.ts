@@ -13,7 +13,9 @@ import { checkMaskMerge, withoutMasks } from '../masks.js';
 import type { Graph, KerasBag, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes, type SymShape } from '../../ir/shapes.js';
 import { CODEC_BY_OP, type EmitContext as CodecContext } from '../layers/index.js';
-import type { WrittenCall } from '../layers/codec.js';
+import type { ExpandedCall, ExpandedGroup, ExpandedLayerOut, WrittenCall } from '../layers/codec.js';
+import { CODEC_BY_CLASS } from '../layers/index.js';
+import { expandedCalls, isExpanded } from '../expanded-layers.js';
 import { isKeras3, refuse, type Target } from '../targets.js';
 import { emitInputLayer, emitLayer, emitNested, layerWeights, type EmitContext, type LayerOut, type LayerWeight } from './layers.js';
 import { convertDtype, type Json, type JsonObject } from './objects.js';
@@ -31,6 +33,8 @@ export interface EmittedLayer {
   weights: LayerWeight[];
   /** For nested models: their layers, in `model.layers` order. */
   children?: EmittedLayer[];
+  /** For a layer written whole from its expanded parts: the sub-layers a Keras 3 weights file records. */
+  groups?: ExpandedGroup[];
   isInput: boolean;
 }
 
@@ -150,8 +154,9 @@ class Emitter {
     let current = inputs[0];
     for (const e of s.entries) {
       if (e.kind === 'layer' && e.nodes[0].op === 'Input') continue;
-      const ins = e.kind === 'layer' ? (e.nodes.length === 1 ? e.nodes[0].inputs : null) : e.scope.inputs;
-      const outs = e.kind === 'layer' ? e.nodes[0].outputs : e.scope.outputs;
+      const calls = e.kind === 'layer' && isExpanded(e.nodes[0]) ? expandedCalls(e.nodes) : null;
+      const ins = calls ? (calls.length === 1 ? [calls[0].input] : null) : e.kind === 'layer' ? (e.nodes.length === 1 ? e.nodes[0].inputs : null) : e.scope.inputs;
+      const outs = calls ? [calls[0].output] : e.kind === 'layer' ? e.nodes[0].outputs : e.scope.outputs;
       if (!ins || ins.length !== 1 || ins[0] !== current || outs.length !== 1) return false;
       current = outs[0];
     }
@@ -209,6 +214,18 @@ class Emitter {
         // Sequential.layers excludes the InputLayer; Functional.layers includes it.
         if (!sequential) children.push({ name: e.name, className: 'InputLayer', weights: [], isInput: true });
         this.history.set(`${s.path.join('/')}|${first.outputs[0]}`, [e.name, 0, 0]);
+        continue;
+      }
+      if (isExpanded(first)) {
+        // a layer kconv expanded at import (keras-tcn's TCN), written back whole by its codec
+        const calls = expandedCalls(e.nodes);
+        const writer = CODEC_BY_CLASS.get(first.keras!.className)?.writeExpanded;
+        if (!writer) throw new KconvError('INVALID_GRAPH', `layer '${e.name}' was expanded from ${first.keras!.className}, which kconv cannot write back`);
+        const out = writer.write(calls, this.ctx);
+        const written = calls.map((c) => ({ outputs: [c.output], args: [c.input], tensorKwargs: {}, kwargs: {} }));
+        layerDicts.push(this.wrapExpanded(out, calls, sequential ? null : written.map((c) => this.writtenCall(c, s))));
+        children.push({ name: e.name, className: out.className, weights: writer.weights(calls, target), groups: writer.groups(calls, this.ctx), isInput: false });
+        calls.forEach((c, callIndex) => this.history.set(`${s.path.join('/')}|${c.output}`, [e.name, callIndex, 0]));
         continue;
       }
       const out = emitLayer(first, this.ctx);
@@ -317,6 +334,18 @@ class Emitter {
     if (!sequential && calls) {
       w.name = out.config.name as string;
       w.inbound_nodes = calls;
+    }
+    return w;
+  }
+
+  /** A layer written whole from its parts: its own module and registered name (a custom class). */
+  private wrapExpanded(out: ExpandedLayerOut, calls: ExpandedCall[], inbound: Json[] | null): JsonObject {
+    const w: JsonObject = this.style === 'saving_lib'
+      ? { module: out.module, class_name: out.className, config: out.config, registered_name: out.registeredName, build_config: out.buildConfig ?? { input_shape: (this.shapes.get(calls[0].input) ?? null) as Json } }
+      : { class_name: out.className, config: out.config };
+    if (inbound) {
+      w.name = out.config.name as string;
+      w.inbound_nodes = inbound;
     }
     return w;
   }

@@ -197,6 +197,61 @@ export interface LayerCodec<K extends OpType = OpType> {
   planCall?(layer: MappedLayer, call: NodeCall, ctx: LayerContext, config: Config): CallPlan;
   /** Why kconv reads and runs this family but does not write it (every target refuses it). */
   readOnly?: string;
+  /** How a layer this codec expanded at import (CallPlan.expandedFrom) is written back whole. */
+  writeExpanded?: ExpandedLayerWriter;
+  /** What the supported-layers table says about writing the family back, when not a plain 'yes'. */
+  writtenBack?: string;
+}
+
+/** One call of a layer expanded at import: its IR nodes, the value it reads and the one it returns. */
+export interface ExpandedCall {
+  nodes: Node[];
+  input: string;
+  output: string;
+  /** The node that produces the call's output (its name is the call's; the others are `name/part`). */
+  outputNode: Node;
+}
+
+/** A weight of a layer written whole, in the target Keras's variable order. */
+export interface ExpandedWeight {
+  role: string;
+  key: string;
+  trainable: boolean;
+  /** The weight's name under the layer in a legacy .h5 (`residual_block_0/conv1D_0/kernel`). */
+  storedName: string;
+}
+
+/** A sub-layer of a layer written whole, as a Keras 3 weights file keeps it (some hold no variable). */
+export interface ExpandedGroup {
+  /** Path under the layer's group (`residual_block_0/conv1D_0`). */
+  path: string;
+  /** The sub-layer's name (the `vars` group's `name` attribute from Keras 3.6). */
+  name: string;
+  weights: ExpandedWeight[];
+}
+
+/** The layer config of a layer written whole, with the Keras 3 wrapper keys it needs. */
+export interface ExpandedLayerOut {
+  className: string;
+  config: JsonObject;
+  /** Keras 3 wrapper `module` / `registered_name` (custom classes name their package). */
+  module: string;
+  registeredName: string | null;
+  buildConfig?: JsonObject;
+}
+
+/**
+ * Writes back, as the one layer Keras keeps, the nodes a codec expanded a layer into when reading
+ * (keras-tcn's TCN). `calls` are the layer's calls, the first holding the weights.
+ */
+export interface ExpandedLayerWriter {
+  /** Throws NOT_REPRESENTABLE when `target` (a legacy `.h5` when `legacyH5`) cannot hold the layer. */
+  check(calls: ExpandedCall[], target: Target, graph: Graph, legacyH5: boolean): void;
+  write(calls: ExpandedCall[], ctx: EmitContext): ExpandedLayerOut;
+  /** Every weight, in the order `layer.weights` has them in the target Keras. */
+  weights(calls: ExpandedCall[], target: Target): ExpandedWeight[];
+  /** The sub-layers a Keras 3 weights file records under the layer. */
+  groups(calls: ExpandedCall[], ctx: EmitContext): ExpandedGroup[];
 }
 
 /** Declares a codec (keeps K inferred from `ops`). */

@@ -13,7 +13,7 @@ import { ConfigReader, type Config } from '../config-values.js';
 import { activationLayersCodec } from './activation-layers.js';
 import { attentionCodec } from './attention.js';
 import { preprocessingNormalizationCodec } from './normalization-preprocessing.js';
-import { tcnCodec } from './tcn.js';
+import { tcnCodec } from './tcn-codec.js';
 import { tfOpCodec } from './tf-op.js';
 import { WeightList, type LayerCodec, type LayerContext, type MappedLayer, type StoredWeight } from './codec.js';
 import { convCodec } from './conv.js';

@@ -9,7 +9,8 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { inferDeclaredShapes } from '../../ir/shapes.js';
 import type { WriteFormat } from '../../model-formats.js';
 import { FEATURES, refuse, supports, type Feature, type Target } from '../targets.js';
-import { CODEC_BY_OP, CODECS } from './index.js';
+import { isExpanded, expandedLayers } from '../expanded-layers.js';
+import { CODEC_BY_CLASS, CODEC_BY_OP, CODECS } from './index.js';
 
 /** Every feature the target table knows: the graph-level ones and each layer family's. */
 export const ALL_FEATURES: Record<string, Feature> = Object.assign({}, FEATURES, ...CODECS.map((c) => c.features ?? {}));
@@ -28,9 +29,15 @@ export function checkRepresentable(graph: Graph, target: Target, format?: WriteF
     }
   }
   for (const node of graph.nodes) {
-    // a layer kconv expanded at import (keras-tcn's TCN) would be written as its parts
-    if (node.keras?.expandedFrom) refuse(node, target, `a ${node.keras.expandedFrom} layer, which kconv expands into its parts when reading (writing it back is not implemented)`, {});
-    codecCheck(node)?.(node, target, graph);
+    // the parts of an expanded layer are not written as layers: the layer's own check decides
+    if (!isExpanded(node)) codecCheck(node)?.(node, target, graph);
+  }
+  const legacyH5 = format === 'keras-h5' || format === 'keras-h5-weights';
+  for (const layer of expandedLayers(graph)) {
+    const writer = CODEC_BY_CLASS.get(layer.className)?.writeExpanded;
+    const node = layer.calls[0].outputNode;
+    if (!writer) refuse({ name: layer.layerName, op: layer.className }, target, `a ${node.keras!.expandedFrom} layer, which kconv expands into its parts when reading (writing it back is not implemented)`, {});
+    writer.check(layer.calls, target, graph, legacyH5);
   }
 }
 
@@ -60,6 +67,7 @@ function checkLegacyH5(graph: Graph, target: Target, fullModel: boolean): void {
   let shapes: ReturnType<typeof inferDeclaredShapes> | undefined;
   const rankOf = (v: string) => (shapes ??= inferDeclaredShapes(graph)).get(v)?.length;
   for (const node of graph.nodes) {
+    if (isExpanded(node)) continue;
     const check = CODEC_BY_OP.get(node.op)?.checkLegacyH5 as ((node: Node, target: Target, rankOf: (v: string) => number | undefined, fullModel: boolean) => void) | undefined;
     check?.(node, target, rankOf, fullModel);
   }

@@ -15,7 +15,7 @@ export function supportedLayersMarkdown(): string {
   for (const c of CODECS) {
     if (c === unsupportedCodec) continue;
     const ops = c.ops.length > 0 ? c.ops.map((o) => `\`${o}\``).join(', ') : 'expanded into the ops above';
-    rows.push(`| ${[...c.classes].sort().join(', ')} | ${ops} | ${c.readOnly ? `no: ${c.readOnly}` : 'yes'} |`);
+    rows.push(`| ${[...c.classes].sort().join(', ')} | ${ops} | ${c.readOnly ? `no: ${c.readOnly}` : (c.writtenBack ?? 'yes')} |`);
   }
   return [
     `kconv runs these Keras layer classes (${OP_TYPES.length - 2} IR ops; every generation's spelling of a class is listed):`,

@@ -22,9 +22,7 @@ import { KconvError } from '../../errors.js';
 import type { Activation, OpAttrMap } from '../../ir/ops/index.js';
 import { causalPadding, samePadding } from '../../ir/padding.js';
 import type { SliceItem } from '../../ir/tf-op.js';
-import { isTensorValue } from '../node-calls.js';
-import { codec, type PlannedNode } from './codec.js';
-import { unsupported } from './unsupported.js';
+import type { PlannedNode } from './codec.js';
 import type { Tensor } from '../../tensor.js';
 import { activationByName } from '../activations.js';
 import type { KerasGeneration } from '../generation.js';
@@ -279,20 +277,3 @@ export function expandTcn(spec: TcnSpec, weights: Map<string, Tensor>, where: st
   }
   return nodes;
 }
-
-/** Reads keras-tcn's TCN layer of any Keras generation; each call expands into kconv ops. */
-export const tcnCodec = codec({
-  readOnly: 'kconv expands it into its parts when reading',
-  classes: ['TCN', 'Custom>TCN'],
-  ops: [],
-  read(className, cfg, w) {
-    return unsupported(className, 'expanded into Conv1D, normalization, activation and Add nodes when the layer is called', w.stored);
-  },
-  planCall(layer, call, ctx, config) {
-    const spec = parseTcnConfig(config, ctx.generation, ctx.where);
-    const tensors = call.args.length > 0 && isTensorValue(call.args[0]) ? [call.args[0].tensor] : [];
-    if (tensors.length !== 1) throw new KconvError('BAD_CONFIG', 'expected a TCN to be called on one tensor', { where: ctx.where });
-    return { inputs: tensors, nodes: expandTcn(spec, new Map(Object.entries(layer.weights)), ctx.where), expandedFrom: 'TCN' };
-  },
-  write: {},
-});

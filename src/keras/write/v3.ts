@@ -60,6 +60,14 @@ function writeVarsTree(h5: Hdf5Builder, model: EmittedModel, target: Target, gra
         h5.dataset(path, t);
         datasets.set(path, w.key);
       };
+      if (layer.groups) {
+        // a layer written whole from its parts (keras-tcn's TCN): its sub-layers' own groups
+        for (const g of layer.groups) {
+          vars(`${group}/${g.path}/vars`, g.name);
+          g.weights.forEach((w, i) => put(`${group}/${g.path}/vars/${i}`, w));
+        }
+        continue;
+      }
       const node = graph.nodes.find((n) => (n.keras?.layerName ?? n.name) === layer.name);
       if (node && (node.op === 'Recurrent' || node.op === 'Bidirectional' || node.op === 'TimeDistributed')) {
         // Keras 3 keeps a recurrent layer's variables in its cell (`lstm/cell/vars/0`), a
