@@ -45,12 +45,14 @@ export function checkHdf5Bytes(bytes: Uint8Array, file?: string): void {
   let i = 0;
   const head = Math.min(bytes.length, (4 - (bytes.byteOffset % 4)) % 4);
   for (; i < head; i++) if (bytes[i] === GCOL[0] || bytes[i] === HEAP[0]) check(i);
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >>> 2);
+  // Signed words and `| 0` after each subtraction keep every value a 32-bit integer: unsigned
+  // words above 2^31, or a difference below -2^31, would turn the loop into float arithmetic.
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >>> 2);
   for (let w = 0; w < words.length; w++) {
     const v = words[w];
     const g = v ^ 0x47474747; // 'GGGG'
     const h = v ^ 0x48484848; // 'HHHH'
-    if ((((g - 0x01010101) & ~g) | ((h - 0x01010101) & ~h)) & 0x80808080) {
+    if (((((g - 0x01010101) | 0) & ~g) | (((h - 0x01010101) | 0) & ~h)) & 0x80808080) {
       const at = i + w * 4;
       for (let k = at; k < at + 4; k++) if (bytes[k] === GCOL[0] || bytes[k] === HEAP[0]) check(k);
     }
