@@ -90,7 +90,8 @@ export function activationValue(act: Activation, source: unknown, ctx: EmitConte
 /**
  * Every Keras that reloads an activation layer object (FEATURES.activationObject) writes it with
  * `module: "keras.layers"` and `registered_name: null`, in `.h5` and `.keras` alike (tf.keras 2.13.1,
- * 2.15, tf_keras 2.21, Keras 3.12.0, 3.15.1). The `build_config` they add is left out: it only
+ * 2.15, tf_keras 2.21, Keras 3.12.0, 3.15.1; tf.keras 2.12 writes the bare `{class_name, config}`
+ * but reloads this form too, docs/writers.md). The `build_config` they add is left out: it only
  * records the call's input shape, which a weightless layer does not need to be rebuilt.
  */
 function spell(className: string, config: JsonObject): JsonObject {
