@@ -32,6 +32,9 @@ describe('WasmArena.alloc', () => {
   it('refuses to grow past a memory maximum with LIMIT_EXCEEDED', () => {
     const arena = new WasmArena(new WebAssembly.Memory({ initial: 1, maximum: 2 }), module!);
     expect(() => arena.alloc(3 * 65536)).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    // what frees memory now: disposing what holds it (undisposed plans wait for the collector)
+    arena.alloc(1000);
+    expect(() => arena.alloc(3 * 65536)).toThrow(/\(1024 bytes held by compiled plans\).*call dispose\(\) on models and plans/);
   });
 
   it('hands out zeroed regions: fresh ones from grown memory, reused ones cleared', () => {

@@ -138,7 +138,13 @@ export class WasmArena implements RowExecutor {
           this.memory.grow(needed); // the geometric step may not fit where the exact one does
         } catch (e) {
           this.top = at; // nothing was taken
-          throw new KconvError('LIMIT_EXCEEDED', `WebAssembly memory could not grow to ${at + size} bytes: ${(e as Error).message}`);
+          // Plans and models nobody disposed keep their regions until the garbage collector
+          // finds them, and it does not know how full this memory is: say what frees it now.
+          throw new KconvError(
+            'LIMIT_EXCEEDED',
+            `WebAssembly memory could not grow to ${at + size} bytes (${this.bytesInUse()} bytes held by compiled plans): ${(e as Error).message}; ` +
+              'call dispose() on models and plans that are no longer used (undisposed ones free their memory only when garbage-collected)',
+          );
         }
       }
     }
