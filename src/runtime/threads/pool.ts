@@ -1,6 +1,6 @@
 /**
  * Worker threads over one shared WebAssembly memory: a row kernel (the WASM SIMD Conv1D split by
- * output rows, the LSTM recurrence by batch rows) run across the calling thread and
+ * output rows, the recurrences by batch rows) run across the calling thread and
  * `threads - 1` workers.
  *
  * Isomorphic: the workers come from a spawner, Node's worker_threads (./node-spawn.ts, installed
@@ -54,7 +54,7 @@ export function workerMain({ module, memory, control }: WorkerData): void {
   const c = new Int32Array(control);
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   // the row kernels, by their index in ROW_KERNELS (repeated here: this body is self-contained)
-  const kernels = ['conv1d', 'lstmRows'].map((name) => exports[name] as (...a: number[]) => void);
+  const kernels = ['conv1d', 'lstmRows', 'gruRows', 'simpleRows'].map((name) => exports[name] as (...a: number[]) => void);
   let seen = 0;
   for (;;) {
     // spin briefly (back-to-back layers wake cheaply), then sleep

@@ -48,7 +48,7 @@ export const KERNEL_ARGS = 16;
  * (and conv1d its flags and residual distance, kernelFlags). The thread pool numbers them by
  * their index here.
  */
-export const ROW_KERNELS = ['conv1d', 'lstmRows'] as const;
+export const ROW_KERNELS = ['conv1d', 'lstmRows', 'gruRows', 'simpleRows'] as const;
 export type RowKernel = (typeof ROW_KERNELS)[number];
 
 /** The problem arguments before the row range, then relu: what a thread needs to run rows. */
@@ -56,7 +56,7 @@ export interface KernelCall {
   /** Which export runs (conv1d when absent). */
   kernel?: RowKernel;
   args: number[]; // the problem arguments (conv1d: x .. chunk, KERNEL_ARGS numbers); integers
-  rows: number; // conv1d: batch * outLength; lstmRows: batch rows
+  rows: number; // conv1d: batch * outLength; lstmRows, gruRows, simpleRows: batch rows
   relu: number;
   /** conv1d: byte address of a residual to add before relu (same layout as y), or 0 / absent for none. */
   residual?: number;

@@ -4,4 +4,4 @@ export { conv1d } from './conv1d';
 export { binary, relu } from './elementwise';
 export { globalPool1d, pool1d } from './pool';
 export { affine, layerNorm } from './normalization';
-export { lstmSequence, lstmRows } from './recurrent';
+export { gruRows, gruSequence, lstmSequence, lstmRows, simpleRows, simpleSequence } from './recurrent';
