@@ -142,6 +142,71 @@ describe('WASM LSTM recurrence vs plain reference', () => {
   }
 });
 
+describe('WASM GRU and SimpleRNN recurrences vs plain reference', () => {
+  // Every case runs the WASM kernel (asserted: only it has dispose()), on both builds and split over
+  // two threads: GRU in both reset_after forms (with and without the recurrent bias row), SimpleRNN;
+  // sizes cover the 4-row tiles and their remainders, single rows, the vector body and units % 4
+  const kinds = [
+    ['gru', true],
+    ['gru', false],
+    ['simple', false],
+  ] as const;
+  for (const [cell, resetAfter] of kinds) {
+    for (let seed = 201; seed <= 218; seed++) {
+      const rng = new Rng(seed * 7 + (cell === 'simple' ? 1 : resetAfter ? 2 : 3));
+      const units = rng.int(1, 21);
+      const inFeatures = rng.int(1, 9);
+      const batch = rng.int(1, 11);
+      const steps = rng.int(1, 12);
+      const attrs: RecurrentAttrs = {
+        cell,
+        units,
+        inFeatures,
+        // bounded activations only, for the reason given in the LSTM block above
+        activation: rng.pick([{ fn: 'tanh' }, { fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }] as const),
+        recurrentActivation: rng.pick([{ fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }, { fn: 'hard_sigmoid', alpha: 1 / 6 }] as const),
+        useBias: rng.bool(0.7),
+        resetAfter,
+        goBackwards: rng.bool(),
+        returnSequences: rng.bool(),
+        returnState: true,
+        stateful: false,
+        zeroOutputForMask: rng.bool(0.3),
+        hasMask: rng.bool(0.6),
+        initialStates: rng.bool(0.4),
+      };
+      const flavors: KernelFlavor[] = !wasmSimdSupported() ? [] : wasmFmaSupported() ? ['simd', 'fma'] : ['simd'];
+      const name = `${cell}${resetAfter ? ' reset_after' : ''} seed ${seed}: u${units} in${inFeatures} b${batch} t${steps} ${attrs.activation.fn}/${attrs.recurrentActivation.fn}${attrs.useBias ? '' : ' no bias'}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}${attrs.initialStates ? ' initial' : ''}`;
+      it.runIf(flavors.length > 0)(name, () => {
+        const gu = GATES[cell] * units;
+        const w: RecurrentWeights = {
+          kernel: randomArray(rng, inFeatures * gu),
+          recurrentKernel: randomArray(rng, units * gu),
+          bias: attrs.useBias ? randomArray(rng, (resetAfter ? 2 : 1) * gu) : null,
+        };
+        const mask = attrs.hasMask ? Uint8Array.from({ length: batch * steps }, () => (rng.bool(0.7) ? 1 : 0)) : null;
+        const initial = attrs.initialStates ? [randomArray(rng, batch * units)] : null;
+        // inputs up to ±4: the gates see large arguments too (the exp clamp, tanh's two branches)
+        const run = { x: randomArray(rng, batch * steps * inFeatures, 4), mask, initial };
+        const ref = recurrentReference(attrs, w, batch, steps, run);
+        const p = pool();
+        for (const arena of [...flavors.map((f) => sharedPlainArena(f)), p.arena]) {
+          const output = new Float32Array(ref.output.length);
+          const states = ref.states.map((s) => new Float32Array(s.length));
+          const kernel = prepareRecurrent(attrs, w, batch, steps, undefined, arena) as ReturnType<typeof prepareRecurrent> & { dispose?: () => void };
+          expect(kernel.dispose, 'the WASM kernel runs').toBeTypeOf('function');
+          kernel(run, output, states);
+          expectWithin1e6(output, states, ref, arena === p.arena ? 'two threads' : 'one thread');
+          kernel.dispose!();
+        }
+        // split as the LSTM is: one row on the calling thread, else chunks of 4 rows where each
+        // thread gets one, else of one row
+        if (batch > 1) expect(p.lastSplit.chunks).toBe(batch >= 8 ? Math.ceil(batch / 4) : batch);
+      });
+    }
+  }
+});
+
 describe('WASM LSTM recurrence regions', () => {
   it.runIf(wasmSimdSupported())('dispose() gives every region back to the arena', () => {
     const arena = new WasmArena(new WebAssembly.Memory({ initial: 16 }), plainModule('simd')!);

@@ -25,7 +25,7 @@ import type { NodeOf } from '../../ir/graph.js';
 import { optionalWeight, weightF32, type CompileContext, type NodeCompiler } from '../step.js';
 import type { Conv1DImpl } from './conv1d-types.js';
 import { WasmArena } from '../wasm/engine.js';
-import { prepareLstmWasm } from '../wasm/recurrent.js';
+import { prepareRecurrentWasm } from '../wasm/recurrent.js';
 import { planWorkspace } from '../workspace.js';
 import { KconvError } from '../../errors.js';
 import { bidirectionalCarry, initialStateRule } from '../stateful-rules.js';
@@ -201,12 +201,12 @@ function columns(m: Float32Array, rows: number, cols: number, from: number, to: 
  * batch rows (h·U), after one product for the input projections of every step; `matmul` makes
  * those products (the plan passes its fastest Conv1D as a k=1 product). Buffers are allocated once.
  *
- * Given a WASM kernel arena, an LSTM with the activations the WASM kernel has runs there instead
- * (../wasm/recurrent.ts): the JS gate math was most of the layer's time. Everything else, and
- * every call without an arena, runs the loop below.
+ * Given a WASM kernel arena, a cell with the activations the WASM kernels have runs there instead
+ * (../wasm/recurrent.ts): the JS gate math was most of the layer's time. Other activations, and
+ * every call without an arena, run the loop below.
  */
 export function prepareRecurrent(a: RecurrentAttrs, w: RecurrentWeights, batch: number, steps: number, matmul: MatmulFactory = plainMatmul, arena: WasmArena | null = null) {
-  const wasm = arena ? prepareLstmWasm(a, w, batch, steps, arena) : null;
+  const wasm = arena ? prepareRecurrentWasm(a, w, batch, steps, arena) : null;
   if (wasm) return wasm;
   const u = a.units;
   const n = a.inFeatures;
