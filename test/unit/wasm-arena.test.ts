@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KconvError } from '../../src/errors.js';
-import { plainModule, WasmArena } from '../../src/runtime/wasm/engine.js';
+import { plainModule, prepareConv1dWasm, WasmArena } from '../../src/runtime/wasm/engine.js';
 
 describe('WasmArena.alloc', () => {
   const module = plainModule();
@@ -64,5 +64,37 @@ describe('WasmArena.alloc', () => {
     arena.alloc(4 * 65536 - 128); // fills the 4 pages (64 bytes are reserved at address 0)
     const at = arena.alloc(1000); // needs 1 page; half of 4 would be 2, past the maximum
     expect(at).toBeGreaterThanOrEqual(4 * 65536 - 64);
+  });
+});
+
+describe('prepareConv1dWasm with an in-arena output and an input from outside', () => {
+  // The run takes an input region on its first call; when that grows the memory, the caller's view
+  // of the output is detached and its byteOffset reads 0. The output address must be taken before:
+  // read after, the kernel wrote its output at address 0, over the oldest regions (another
+  // product's packed weights: found as a JS recurrent loop going wrong once a WASM recurrence had
+  // been prepared on the same arena).
+  it('writes the output where the view was, and nothing at the start of the memory', () => {
+    const arena = new WasmArena(new WebAssembly.Memory({ initial: 1 }), plainModule()!);
+    const spec = { batch: 1, inLength: 1024, inChannels: 16, filters: 8, kernelSize: 1, stride: 1, dilation: 1, groups: 1, padBefore: 0, outLength: 1024 };
+    const kernel = Float32Array.from({ length: 16 * 8 }, (_, i) => ((i % 7) - 3) / 4);
+    const conv = prepareConv1dWasm(spec, kernel, null, { arena });
+    const guard = arena.alloc(4096);
+    arena.f32(guard, 1024).fill(5);
+    const yAt = arena.alloc(1024 * 8 * 4);
+    const x = Float32Array.from({ length: 1024 * 16 }, (_, i) => (i % 5) - 2);
+    const bytes = arena.memory.buffer.byteLength;
+    conv.run(x, arena.f32(yAt, 1024 * 8));
+    expect(arena.memory.buffer.byteLength, 'the input region grew the memory').toBeGreaterThan(bytes);
+    expect(arena.f32(guard, 1024).every((v) => v === 5)).toBe(true);
+    expect(new Float32Array(arena.memory.buffer, 0, 16).every((v) => v === 0), 'nothing written at address 0').toBe(true);
+    const y = arena.f32(yAt, 1024 * 8);
+    for (let r = 0; r < 1024; r++) {
+      for (let f = 0; f < 8; f++) {
+        let s = 0;
+        for (let c = 0; c < 16; c++) s += x[r * 16 + c] * kernel[c * 8 + f];
+        expect(y[r * 8 + f]).toBeCloseTo(s, 5);
+      }
+    }
+    conv.dispose();
   });
 });

@@ -417,13 +417,17 @@ export function prepareConv1dWasm(
       }
       const xInPlace = x.buffer === arena.memory.buffer;
       const yInPlace = !padded && y.buffer === arena.memory.buffer;
-      call.args[0] = xInPlace ? x.byteOffset : (xAt ||= ownRegion(xLen * 4));
-      call.args[3] = yInPlace ? y.byteOffset : (yAt ||= ownRegion(yLen * 4));
-      if (!xInPlace) new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
+      // The addresses of in-arena views first: taking the input region may grow the memory, which
+      // detaches the views, and a detached view's byteOffset reads 0 (the output then went to
+      // address 0, over the oldest regions).
+      const yOffset = yInPlace ? y.byteOffset : 0;
       // The residual is added in the kernel's store when y is written in place and the residual
       // lies in the same memory (a plan's values); anywhere else after the kernel, below.
       const fused = s.residual === true && yInPlace && residual!.buffer === arena.memory.buffer;
       call.residual = fused ? residual!.byteOffset : 0;
+      call.args[0] = xInPlace ? x.byteOffset : (xAt ||= ownRegion(xLen * 4));
+      call.args[3] = yInPlace ? yOffset : (yAt ||= ownRegion(yLen * 4));
+      if (!xInPlace) new Float32Array(arena.memory.buffer, xAt, xLen).set(x);
       call.relu = s.relu && (fused || !s.residual) ? 1 : 0;
       executor.execute(call);
       if (s.residual && !fused) addResidual(y, residual!, s.relu === true, yInPlace ? null : new Float32Array(arena.memory.buffer, yAt, yLen), outStride, s);
