@@ -72,7 +72,7 @@ describe('recurrent kernel: fast path vs plain reference', () => {
       const states = ref.states.map((s) => new Float32Array(s.length));
       prepareRecurrent(attrs, w, batch, steps)(run, output, states);
       expectWithin1e6(output, states, ref, 'js');
-      // the WASM recurrence (LSTM with the activations it has; the rest falls back to the loop
+      // the WASM recurrence (every cell with the activations it has; relu falls back to the loop
       // above), both builds, at the same tolerance
       const flavors: KernelFlavor[] = wasmSimdSupported() ? ['simd', 'fma'] : [];
       for (const flavor of flavors) {
