@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { GATES, stateCount, type RecurrentAttrs, type RecurrentCell } from '../../src/ir/ops/recurrent.js';
+import type { Activation } from '../../src/ir/ops/index.js';
 import { prepareRecurrent, recurrentReference, type RecurrentWeights } from '../../src/runtime/kernels/recurrent.js';
 import { plainModule, sharedPlainArena, WasmArena, wasmFmaSupported, wasmSimdSupported, type KernelFlavor } from '../../src/runtime/wasm/engine.js';
 import { readKerasH5 } from '../../src/keras/read/h5.js';
@@ -18,6 +19,31 @@ function randomArray(rng: Rng, n: number, scale = 0.5): Float32Array {
   return a;
 }
 
+
+/**
+ * A recurrent layer's attributes with the random choices the seeded cases make, in this order
+ * (the cases are fixed by their seeds: the order of the rng calls must not change).
+ */
+function randomAttrs(
+  rng: Rng,
+  shape: Pick<RecurrentAttrs, 'cell' | 'units' | 'inFeatures' | 'resetAfter'>,
+  activations: readonly Activation[],
+  p: { maskP?: number; initialP?: number } = {},
+): RecurrentAttrs {
+  return {
+    ...shape,
+    activation: rng.pick(activations),
+    recurrentActivation: rng.pick<Activation>([{ fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }, { fn: 'hard_sigmoid', alpha: 1 / 6 }]),
+    useBias: rng.bool(0.7),
+    goBackwards: rng.bool(),
+    returnSequences: rng.bool(),
+    returnState: true,
+    stateful: false,
+    zeroOutputForMask: rng.bool(0.3),
+    hasMask: rng.bool(p.maskP ?? 0.5),
+    initialStates: rng.bool(p.initialP ?? 0.3),
+  };
+}
 
 /** Output and every final state within 1e-6 of the plain reference, element by element. */
 function expectWithin1e6(output: Float32Array, states: Float32Array[], ref: { output: Float32Array; states: Float32Array[] }, label: string): void {
@@ -41,22 +67,7 @@ describe('recurrent kernel: fast path vs plain reference', () => {
     const batch = big ? rng.int(4, 9) : rng.int(1, 3);
     const steps = rng.int(1, 7);
     const resetAfter = cell === 'gru' && rng.bool();
-    const attrs: RecurrentAttrs = {
-      cell,
-      units,
-      inFeatures,
-      activation: rng.pick([{ fn: 'tanh' }, { fn: 'relu' }, { fn: 'sigmoid' }] as const),
-      recurrentActivation: rng.pick([{ fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }, { fn: 'hard_sigmoid', alpha: 1 / 6 }] as const),
-      useBias: rng.bool(0.7),
-      resetAfter,
-      goBackwards: rng.bool(),
-      returnSequences: rng.bool(),
-      returnState: true,
-      stateful: false,
-      zeroOutputForMask: rng.bool(0.3),
-      hasMask: rng.bool(),
-      initialStates: rng.bool(0.3),
-    };
+    const attrs = randomAttrs(rng, { cell, units, inFeatures, resetAfter }, [{ fn: 'tanh' }, { fn: 'relu' }, { fn: 'sigmoid' }]);
     it(`seed ${seed}: ${cell}${resetAfter ? ' reset_after' : ''} u${units} in${inFeatures} b${batch} t${steps}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}`, () => {
       const gu = GATES[cell] * units;
       const w: RecurrentWeights = {
@@ -96,24 +107,9 @@ describe('WASM LSTM recurrence vs plain reference', () => {
     const inFeatures = rng.int(1, 9);
     const batch = rng.int(1, 9);
     const steps = rng.int(1, 12);
-    const attrs: RecurrentAttrs = {
-      cell: 'lstm',
-      units,
-      inFeatures,
-      // not linear: with it h and c grow without bound (to ~1e3 here), where an absolute 1e-6 is
-      // below float32's resolution for every float32 kernel (the JS fast path is off by 0.4 there)
-      activation: rng.pick([{ fn: 'tanh' }, { fn: 'sigmoid' }] as const),
-      recurrentActivation: rng.pick([{ fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }, { fn: 'hard_sigmoid', alpha: 1 / 6 }] as const),
-      useBias: rng.bool(0.7),
-      resetAfter: false,
-      goBackwards: rng.bool(),
-      returnSequences: rng.bool(),
-      returnState: true,
-      stateful: false,
-      zeroOutputForMask: rng.bool(0.3),
-      hasMask: rng.bool(),
-      initialStates: rng.bool(0.3),
-    };
+    // not linear: with it h and c grow without bound (to ~1e3 here), where an absolute 1e-6 is
+    // below float32's resolution for every float32 kernel (the JS fast path is off by 0.4 there)
+    const attrs = randomAttrs(rng, { cell: 'lstm', units, inFeatures, resetAfter: false }, [{ fn: 'tanh' }, { fn: 'sigmoid' }]);
     const flavors: KernelFlavor[] = !wasmSimdSupported() ? [] : wasmFmaSupported() ? ['simd', 'fma'] : ['simd'];
     it.runIf(flavors.length > 0)(`seed ${seed}: u${units} in${inFeatures} b${batch} t${steps} ${attrs.activation.fn}/${attrs.recurrentActivation.fn}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}`, () => {
       const gu = 4 * units;
@@ -158,23 +154,8 @@ describe('WASM GRU and SimpleRNN recurrences vs plain reference', () => {
       const inFeatures = rng.int(1, 9);
       const batch = rng.int(1, 11);
       const steps = rng.int(1, 12);
-      const attrs: RecurrentAttrs = {
-        cell,
-        units,
-        inFeatures,
-        // bounded activations only, for the reason given in the LSTM block above
-        activation: rng.pick([{ fn: 'tanh' }, { fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }] as const),
-        recurrentActivation: rng.pick([{ fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }, { fn: 'hard_sigmoid', alpha: 1 / 6 }] as const),
-        useBias: rng.bool(0.7),
-        resetAfter,
-        goBackwards: rng.bool(),
-        returnSequences: rng.bool(),
-        returnState: true,
-        stateful: false,
-        zeroOutputForMask: rng.bool(0.3),
-        hasMask: rng.bool(0.6),
-        initialStates: rng.bool(0.4),
-      };
+      // bounded activations only, for the reason given in the LSTM block above
+      const attrs = randomAttrs(rng, { cell, units, inFeatures, resetAfter }, [{ fn: 'tanh' }, { fn: 'sigmoid' }, { fn: 'hard_sigmoid', alpha: 0.2 }], { maskP: 0.6, initialP: 0.4 });
       const flavors: KernelFlavor[] = !wasmSimdSupported() ? [] : wasmFmaSupported() ? ['simd', 'fma'] : ['simd'];
       const name = `${cell}${resetAfter ? ' reset_after' : ''} seed ${seed}: u${units} in${inFeatures} b${batch} t${steps} ${attrs.activation.fn}/${attrs.recurrentActivation.fn}${attrs.useBias ? '' : ' no bias'}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}${attrs.initialStates ? ' initial' : ''}`;
       it.runIf(flavors.length > 0)(name, () => {
