@@ -45,6 +45,19 @@ function randomAttrs(
   };
 }
 
+/** Weights and one call's inputs for a seeded case (the rng calls in this order: the cases depend on it). */
+function randomProblem(rng: Rng, attrs: RecurrentAttrs, batch: number, steps: number, xScale: number) {
+  const gu = GATES[attrs.cell] * attrs.units;
+  const w: RecurrentWeights = {
+    kernel: randomArray(rng, attrs.inFeatures * gu),
+    recurrentKernel: randomArray(rng, attrs.units * gu),
+    bias: attrs.useBias ? randomArray(rng, (attrs.resetAfter ? 2 : 1) * gu) : null,
+  };
+  const mask = attrs.hasMask ? Uint8Array.from({ length: batch * steps }, () => (rng.bool(0.7) ? 1 : 0)) : null;
+  const initial = attrs.initialStates ? Array.from({ length: stateCount(attrs.cell) }, () => randomArray(rng, batch * attrs.units)) : null;
+  return { w, run: { x: randomArray(rng, batch * steps * attrs.inFeatures, xScale), mask, initial } };
+}
+
 /** Output and every final state within 1e-6 of the plain reference, element by element. */
 function expectWithin1e6(output: Float32Array, states: Float32Array[], ref: { output: Float32Array; states: Float32Array[] }, label: string): void {
   for (const [a, b] of [[output, ref.output], ...states.map((s, i) => [s, ref.states[i]])]) {
@@ -69,15 +82,7 @@ describe('recurrent kernel: fast path vs plain reference', () => {
     const resetAfter = cell === 'gru' && rng.bool();
     const attrs = randomAttrs(rng, { cell, units, inFeatures, resetAfter }, [{ fn: 'tanh' }, { fn: 'relu' }, { fn: 'sigmoid' }]);
     it(`seed ${seed}: ${cell}${resetAfter ? ' reset_after' : ''} u${units} in${inFeatures} b${batch} t${steps}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}`, () => {
-      const gu = GATES[cell] * units;
-      const w: RecurrentWeights = {
-        kernel: randomArray(rng, inFeatures * gu),
-        recurrentKernel: randomArray(rng, units * gu),
-        bias: attrs.useBias ? randomArray(rng, (resetAfter ? 2 : 1) * gu) : null,
-      };
-      const mask = attrs.hasMask ? Uint8Array.from({ length: batch * steps }, () => (rng.bool(0.7) ? 1 : 0)) : null;
-      const initial = attrs.initialStates ? Array.from({ length: stateCount(cell) }, () => randomArray(rng, batch * units)) : null;
-      const run = { x: randomArray(rng, batch * steps * inFeatures, 1), mask, initial };
+      const { w, run } = randomProblem(rng, attrs, batch, steps, 1);
       const ref = recurrentReference(attrs, w, batch, steps, run);
       const output = new Float32Array(ref.output.length);
       const states = ref.states.map((s) => new Float32Array(s.length));
@@ -112,12 +117,8 @@ describe('WASM LSTM recurrence vs plain reference', () => {
     const attrs = randomAttrs(rng, { cell: 'lstm', units, inFeatures, resetAfter: false }, [{ fn: 'tanh' }, { fn: 'sigmoid' }]);
     const flavors: KernelFlavor[] = !wasmSimdSupported() ? [] : wasmFmaSupported() ? ['simd', 'fma'] : ['simd'];
     it.runIf(flavors.length > 0)(`seed ${seed}: u${units} in${inFeatures} b${batch} t${steps} ${attrs.activation.fn}/${attrs.recurrentActivation.fn}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}`, () => {
-      const gu = 4 * units;
-      const w: RecurrentWeights = { kernel: randomArray(rng, inFeatures * gu), recurrentKernel: randomArray(rng, units * gu), bias: attrs.useBias ? randomArray(rng, gu) : null };
-      const mask = attrs.hasMask ? Uint8Array.from({ length: batch * steps }, () => (rng.bool(0.7) ? 1 : 0)) : null;
-      const initial = attrs.initialStates ? [randomArray(rng, batch * units), randomArray(rng, batch * units)] : null;
       // inputs up to ±4: the gates see large arguments too (the exp clamp, tanh's two branches)
-      const run = { x: randomArray(rng, batch * steps * inFeatures, 4), mask, initial };
+      const { w, run } = randomProblem(rng, attrs, batch, steps, 4);
       const ref = recurrentReference(attrs, w, batch, steps, run);
       for (const flavor of flavors) {
         const output = new Float32Array(ref.output.length);
@@ -159,16 +160,8 @@ describe('WASM GRU and SimpleRNN recurrences vs plain reference', () => {
       const flavors: KernelFlavor[] = !wasmSimdSupported() ? [] : wasmFmaSupported() ? ['simd', 'fma'] : ['simd'];
       const name = `${cell}${resetAfter ? ' reset_after' : ''} seed ${seed}: u${units} in${inFeatures} b${batch} t${steps} ${attrs.activation.fn}/${attrs.recurrentActivation.fn}${attrs.useBias ? '' : ' no bias'}${attrs.hasMask ? ' masked' : ''}${attrs.goBackwards ? ' backwards' : ''}${attrs.initialStates ? ' initial' : ''}`;
       it.runIf(flavors.length > 0)(name, () => {
-        const gu = GATES[cell] * units;
-        const w: RecurrentWeights = {
-          kernel: randomArray(rng, inFeatures * gu),
-          recurrentKernel: randomArray(rng, units * gu),
-          bias: attrs.useBias ? randomArray(rng, (resetAfter ? 2 : 1) * gu) : null,
-        };
-        const mask = attrs.hasMask ? Uint8Array.from({ length: batch * steps }, () => (rng.bool(0.7) ? 1 : 0)) : null;
-        const initial = attrs.initialStates ? [randomArray(rng, batch * units)] : null;
         // inputs up to ±4: the gates see large arguments too (the exp clamp, tanh's two branches)
-        const run = { x: randomArray(rng, batch * steps * inFeatures, 4), mask, initial };
+        const { w, run } = randomProblem(rng, attrs, batch, steps, 4);
         const ref = recurrentReference(attrs, w, batch, steps, run);
         const p = pool();
         for (const arena of [...flavors.map((f) => sharedPlainArena(f)), p.arena]) {
