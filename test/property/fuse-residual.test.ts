@@ -173,6 +173,27 @@ describe('residual Adds fused into the producing Conv1D', () => {
     }
   });
 
+  it('an Add that broadcasts a one-step residual fuses only where the shapes are equal: compiled at 1 step, then at 8', () => {
+    const b = new GraphBuilder('fuse-broadcast');
+    const x = b.input('x', [null, 3]);
+    const rng = new Rng(SEED + 1);
+    const conv = b.add('Conv1D', 'main', [x], { kernelSize: 1, stride: 1, dilation: 1, padding: { kind: 'same' }, layout: 'NWC', filters: 4, inChannels: 3, groups: 1, activation: { fn: 'linear' }, useBias: false }, { kernel: f32([1, 3, 4], rng.floats(12, 0.6)) });
+    const side = b.add('Conv1D', 'side', [x], { kernelSize: 1, stride: 1, dilation: 1, padding: { kind: 'same' }, layout: 'NWC', filters: 4, inChannels: 3, groups: 1, activation: { fn: 'tanh' }, useBias: false }, { kernel: f32([1, 3, 4], rng.floats(12, 0.6)) });
+    const pooled = b.add('GlobalAveragePooling1D', 'pooled', [side], { layout: 'NWC', keepDims: true });
+    const graph = b.build([b.add('Merge', 'add', [conv, pooled], { mode: 'add' })]);
+    const one = f32([2, 1, 3], rng.floats(6, 1));
+    const eight = f32([2, 8, 3], rng.floats(48, 1));
+    // at one step the two inputs have equal shapes, and the Add fuses
+    expect(fuseResidualAdd(graph, inferShapes(graph, [one.shape])).nodes.some((n) => n.op === 'Merge')).toBe(false);
+    compile(graph, [one.shape], { conv1d: wasm }).run([one]);
+    // at eight it broadcasts, and must not: the residual has one step, the Conv1D's output eight
+    expect(fuseResidualAdd(graph, inferShapes(graph, [eight.shape])).nodes.some((n) => n.op === 'Merge')).toBe(true);
+    const [got] = compile(graph, [eight.shape], { conv1d: wasm }).run([eight]);
+    const [want] = compile(graph, [eight.shape], { conv1d: ref }).run([eight]);
+    const cmp = compareArrays(got.data as Float32Array, want.data as Float32Array, TOLERANCES.close);
+    expect(cmp.pass, cmp.message).toBe(true);
+  });
+
   it('the reference and blocked kernels never see a fused graph (only implementations that fuse)', () => {
     const c = makeCase(0);
     expect(ref.fusesResidual ?? false).toBe(false);

@@ -25,19 +25,35 @@ import { isElementwise } from '../activations.js';
 
 type Conv = Extract<Node, { op: 'Conv1D' }>;
 
-const fused = new WeakMap<Graph, Graph>();
+/** Per graph, the fused graph for each pattern of Adds whose inputs have their output's shape. */
+const fused = new WeakMap<Graph, Map<string, Graph>>();
 
-/** The graph with every fusable residual Add fused into its Conv1D (cached per graph: only ranks and equal shapes matter, which do not change with input lengths). */
+const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined) => !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** A two-input Add whose inputs both have its output's shape (no broadcasting at these shapes). */
+function isPlainAdd(n: Node, shapes: ReadonlyMap<string, readonly number[]>): boolean {
+  if (n.op !== 'Merge' || n.attrs.mode !== 'add' || n.inputs.length !== 2 || n.outputs.length !== 1) return false;
+  const out = shapes.get(n.outputs[0]);
+  return n.inputs.every((v) => sameShape(shapes.get(v), out));
+}
+
+/**
+ * The graph with every fusable residual Add fused into its Conv1D. The only shape-dependent
+ * condition is that an Add's inputs have equal shapes, and that can change with the input length
+ * (an Add broadcasting a one-step residual has equal shapes when the input has one step), so the
+ * result is cached per graph and per pattern of such Adds.
+ */
 export function fuseResidualAdd(graph: Graph, shapes: ReadonlyMap<string, readonly number[]>): Graph {
-  let g = fused.get(graph);
+  let byPattern = fused.get(graph);
+  if (!byPattern) fused.set(graph, (byPattern = new Map()));
+  const pattern = graph.nodes.map((n) => (isPlainAdd(n, shapes) ? '1' : '0')).join('');
+  let g = byPattern.get(pattern);
   if (!g) {
     g = fuse(graph, shapes);
-    fused.set(graph, g);
+    byPattern.set(pattern, g);
   }
   return g;
 }
-
-const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined) => !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
 
 function fuse(graph: Graph, shapes: ReadonlyMap<string, readonly number[]>): Graph {
   const readers = new Map<string, Node[]>();
@@ -52,9 +68,7 @@ function fuse(graph: Graph, shapes: ReadonlyMap<string, readonly number[]>): Gra
   const replaced = new Map<Node, Node>(); // Conv1D → fused Conv1D
   const dropped = new Set<Node>(); // the Adds and Activations fused into them
   for (const add of graph.nodes) {
-    if (add.op !== 'Merge' || add.attrs.mode !== 'add' || add.inputs.length !== 2 || add.outputs.length !== 1) continue;
-    const out = shapes.get(add.outputs[0]);
-    if (!add.inputs.every((v) => sameShape(shapes.get(v), out))) continue;
+    if (!isPlainAdd(add, shapes)) continue;
     // the first input (in order) that is a fusable Conv1D's output; the other is the residual
     const which = add.inputs.findIndex((v) => {
       const p = producer.get(v);
