@@ -127,6 +127,8 @@ export function prepareRecurrentWasm(
   own({ dispose });
 
   const flags = (a.goBackwards ? BACKWARDS : 0) | (a.zeroOutputForMask ? ZERO_MASKED : 0) | (resetAfter ? RESET_AFTER : 0);
+  const actArgs = [act[0], float32Bits(act[1])];
+  const recArgs = [rec[0], float32Bits(rec[1])];
   const sequence = (run: RecurrentRun, output: Float32Array, states: Float32Array[]) => {
     const f32 = (at: number, len: number) => new Float32Array(arena.memory.buffer, at, len);
     project.run(run.x, f32(projAt, rows * gu));
@@ -146,8 +148,6 @@ export function prepareRecurrentWasm(
     }
     const inPlace = a.returnSequences && output.buffer === arena.memory.buffer;
     const outPtr = !a.returnSequences ? 0 : inPlace ? output.byteOffset : outAt;
-    const actArgs = [act[0], float32Bits(act[1])];
-    const recArgs = [rec[0], float32Bits(rec[1])];
     const args =
       a.cell === 'lstm'
         ? [projAt, uAt, hAt, cAt, prevAt, huAt, outPtr, maskPtr, batch, steps, u, padded, a.goBackwards ? 1 : 0, a.zeroOutputForMask ? 1 : 0, ...actArgs, ...recArgs]
