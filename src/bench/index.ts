@@ -169,7 +169,7 @@ export function targetRows(r: BenchmarkReport): TargetRow[] {
     const v = peer.medianMs / k.medianMs;
     return { target, result: `${k.runtime} ${ms(k.medianMs)} vs tfjs-wasm ${ms(peer.medianMs)}: ${fix(v)}×`, met: v >= 1.5 ? 'yes' : 'no' };
   };
-  const models = [...new Set(r.model.map((x) => x.model)), ...(r.browser?.models ?? []).map((m) => m.model)].filter((m, i, all) => all.indexOf(m) === i);
+  const models = [...new Set([...r.model.map((x) => x.model), ...(r.browser?.models ?? []).map((m) => m.model)])];
   const rows: TargetRow[] = [
     ...models.flatMap((m) => [
       modelRow(`whole model ${m} ≥ 1.5× tfjs-wasm in Node`, r.model.filter((x) => x.model === m), (x) => x.endsWith('(default)')),
